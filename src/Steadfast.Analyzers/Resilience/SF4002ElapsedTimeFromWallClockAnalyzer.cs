@@ -1,0 +1,91 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Steadfast.Analyzers.Resilience
+{
+    /// <summary>
+    /// SF4002: a duration, timeout or deadline computed from two wall-clock readings taken in the same
+    /// method. Differences against dates that come from elsewhere (a database row, a parameter, a field)
+    /// are dates, not durations, and stay silent.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class SF4002ElapsedTimeFromWallClockAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+            ImmutableArray.Create(DiagnosticDescriptors.SF4002ElapsedTimeFromWallClock);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var model = WallClockModel.Create(start.Compilation);
+                if (model == null)
+                    return;
+
+                start.RegisterOperationAction(c => AnalyzeBinary(c, model), OperationKind.Binary);
+                start.RegisterOperationAction(c => AnalyzeSubtractCall(c, model), OperationKind.Invocation);
+            });
+        }
+
+        private static void AnalyzeBinary(OperationAnalysisContext context, WallClockModel model)
+        {
+            var binary = (IBinaryOperation)context.Operation;
+            var left = WallClockModel.Unwrap(binary.LeftOperand);
+            var right = WallClockModel.Unwrap(binary.RightOperand);
+            if (!model.IsWallClockType(left?.Type) || !model.IsWallClockType(right?.Type))
+                return;
+
+            var body = WallClockModel.GetBody(binary);
+            var token = context.CancellationToken;
+            bool flagged;
+            switch (binary.OperatorKind)
+            {
+                case BinaryOperatorKind.Subtract:
+                    // end - start: both readings of this method's wall clock.
+                    flagged = model.IsWallClockTimestamp(left, body, token) && model.IsWallClockTimestamp(right, body, token);
+                    break;
+                case BinaryOperatorKind.LessThan:
+                case BinaryOperatorKind.LessThanOrEqual:
+                case BinaryOperatorKind.GreaterThan:
+                case BinaryOperatorKind.GreaterThanOrEqual:
+                    // now < deadline, where the deadline is this method's reading plus a timeout.
+                    flagged = (model.IsWallClockTimestamp(left, body, token) && model.IsWallClockDeadline(right, body, token))
+                        || (model.IsWallClockDeadline(left, body, token) && model.IsWallClockTimestamp(right, body, token));
+                    break;
+                default:
+                    return;
+            }
+
+            if (flagged)
+                Report(context, binary);
+        }
+
+        private static void AnalyzeSubtractCall(OperationAnalysisContext context, WallClockModel model)
+        {
+            var call = (IInvocationOperation)context.Operation;
+            if (call.TargetMethod.Name != "Subtract" || call.Instance == null || call.Arguments.Length != 1
+                || !model.IsWallClockType(call.TargetMethod.ContainingType)
+                || !model.IsTimeSpan(call.TargetMethod.ReturnType))
+            {
+                return;
+            }
+
+            var body = WallClockModel.GetBody(call);
+            if (model.IsWallClockTimestamp(call.Instance, body, context.CancellationToken)
+                && model.IsWallClockTimestamp(call.Arguments[0].Value, body, context.CancellationToken))
+            {
+                Report(context, call);
+            }
+        }
+
+        private static void Report(OperationAnalysisContext context, IOperation operation) =>
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.SF4002ElapsedTimeFromWallClock,
+                operation.Syntax.GetLocation(),
+                operation.Syntax.ToString()));
+    }
+}
