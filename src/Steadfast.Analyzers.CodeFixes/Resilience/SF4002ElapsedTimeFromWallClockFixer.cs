@@ -1,0 +1,219 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+using Microsoft.CodeAnalysis.Text;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace Steadfast.Analyzers.Resilience
+{
+    /// <summary>
+    /// SF4002 fix: start timestamps become <c>Stopwatch.GetTimestamp()</c> (or the type's TimeProvider),
+    /// differences become <c>GetElapsedTime(start)</c>, deadlines become "elapsed &lt; timeout".
+    /// Offered only where every use of the converted locals can be rewritten with them.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF4002ElapsedTimeFromWallClockFixer)), Shared]
+    public sealed class SF4002ElapsedTimeFromWallClockFixer : CodeFixProvider
+    {
+        public const string EquivalenceKey = "SF4002.UseMonotonicClock";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.ElapsedTimeFromWallClock);
+
+        public override FixAllProvider GetFixAllProvider() =>
+            FixAllProvider.Create(async (context, document, diagnostics) =>
+                await RewriteAsync(document, diagnostics.Select(d => d.Location.SourceSpan), context.CancellationToken).ConfigureAwait(false));
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var diagnostic = context.Diagnostics[0];
+            var plan = await PrepareAsync(context.Document, new[] { diagnostic.Location.SourceSpan }, context.CancellationToken).ConfigureAwait(false);
+            if (plan == null)
+                return;
+
+            var title = plan.Clock.UsesTimeProvider
+                ? "Measure with the TimeProvider's timestamps"
+                : "Measure with Stopwatch.GetTimestamp/GetElapsedTime";
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    title,
+                    async ct => await RewriteAsync(context.Document, new[] { diagnostic.Location.SourceSpan }, ct).ConfigureAwait(false) ?? context.Document,
+                    EquivalenceKey),
+                diagnostic);
+        }
+
+        private sealed class Prepared
+        {
+            public Prepared(SemanticModel semanticModel, SyntaxNode root, MonotonicClock clock, List<WallClockRewritePlan.Site> sites)
+            {
+                SemanticModel = semanticModel;
+                Root = root;
+                Clock = clock;
+                Sites = sites;
+            }
+
+            public SemanticModel SemanticModel { get; }
+            public SyntaxNode Root { get; }
+            public MonotonicClock Clock { get; }
+            public List<WallClockRewritePlan.Site> Sites { get; }
+        }
+
+        private static async Task<Prepared?> PrepareAsync(Document document, IEnumerable<TextSpan> spans, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null || semanticModel == null)
+                return null;
+            var model = WallClockModel.Create(semanticModel.Compilation);
+            if (model == null)
+                return null;
+
+            // Group the flagged operations by the body they live in: each body gets its own plan.
+            var byBody = new Dictionary<IOperation, List<IOperation>>();
+            foreach (var span in spans)
+            {
+                var node = root.FindNode(span, getInnermostNodeForTie: true);
+                var operation = semanticModel.GetOperation(node, cancellationToken);
+                if (operation == null)
+                    continue;
+                var body = WallClockModel.GetBody(operation);
+                if (!byBody.TryGetValue(body, out var list))
+                    byBody[body] = list = new List<IOperation>();
+                list.Add(operation);
+            }
+
+            var sites = new List<WallClockRewritePlan.Site>();
+            MonotonicClock? clock = null;
+            foreach (var pair in byBody)
+            {
+                var plan = WallClockRewritePlan.Create(model, pair.Key, cancellationToken);
+                var bodySites = plan.SitesToFix(pair.Value);
+                if (bodySites.Count == 0)
+                    continue;
+                clock = clock ?? MonotonicClock.Find(semanticModel, pair.Value[0].Syntax.SpanStart, cancellationToken);
+                sites.AddRange(bodySites);
+            }
+
+            return sites.Count == 0 || clock == null ? null : new Prepared(semanticModel, root, clock, sites);
+        }
+
+        private static async Task<Document?> RewriteAsync(Document document, IEnumerable<TextSpan> spans, CancellationToken cancellationToken)
+        {
+            var prepared = await PrepareAsync(document, spans, cancellationToken).ConfigureAwait(false);
+            if (prepared == null)
+                return null;
+
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var clock = prepared.Clock;
+            var newNames = new Dictionary<ILocalSymbol, string>(SymbolEqualityComparer.Default);
+
+            // Declarations first: each converted local now holds a timestamp (deadlines are renamed: they hold the start).
+            foreach (var local in prepared.Sites.SelectMany(s => new[] { s.Start, s.End }).Where(l => l != null).Distinct(SymbolEqualityComparer.Default).Cast<ILocalSymbol>())
+            {
+                if (!(local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax declarator)
+                    || !(declarator.Parent is VariableDeclarationSyntax declaration) || declarator.Initializer == null)
+                {
+                    return null;
+                }
+
+                var isDeadline = prepared.Sites.Any(s => s.Kind == WallClockRewritePlan.SiteKind.DeadlineLocal && SymbolEqualityComparer.Default.Equals(s.Start, local));
+                var name = isDeadline ? FreeName(prepared.SemanticModel, declarator.SpanStart, local.Name + "Start") : local.Name;
+                newNames[local] = name;
+
+                var newDeclarator = declarator
+                    .WithIdentifier(Identifier(name).WithTriviaFrom(declarator.Identifier))
+                    .WithInitializer(declarator.Initializer.WithValue(clock.GetTimestamp().WithTriviaFrom(declarator.Initializer.Value)));
+                var type = declaration.Type.IsVar ? declaration.Type : PredefinedType(Token(SyntaxKind.LongKeyword)).WithTriviaFrom(declaration.Type);
+                editor.ReplaceNode(declaration, declaration.WithType(type).WithVariables(SingletonSeparatedList(newDeclarator)));
+            }
+
+            foreach (var site in prepared.Sites)
+            {
+                var start = IdentifierName(newNames[site.Start]);
+                switch (site.Kind)
+                {
+                    case WallClockRewritePlan.SiteKind.ElapsedSinceStart:
+                        ReplaceExpression(editor, site.Operation.Syntax, clock.GetElapsedTime(start));
+                        break;
+                    case WallClockRewritePlan.SiteKind.ElapsedBetween:
+                        ReplaceExpression(editor, site.Operation.Syntax, clock.GetElapsedTime(start, IdentifierName(newNames[site.End!])));
+                        break;
+                    case WallClockRewritePlan.SiteKind.InlineDeadline:
+                        ReplaceComparison(editor, site, clock.GetElapsedTime(start), Offset(site.Offset!, site.OffsetUnit));
+                        break;
+                    case WallClockRewritePlan.SiteKind.DeadlineLocal:
+                        var model = WallClockModel.Create(prepared.SemanticModel.Compilation)!;
+                        var initializer = DeadlineInitializer(prepared.SemanticModel, site.Start, cancellationToken);
+                        if (initializer == null || !model.TryGetDeadlineParts(initializer, out _, out var offset, out var unit))
+                            return null;
+                        ReplaceComparison(editor, site, clock.GetElapsedTime(start), Offset(offset, unit));
+                        break;
+                }
+            }
+
+            var changed = editor.GetChangedDocument();
+            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
+            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await Formatter.FormatAsync(changed, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Replaces the expression, swallowing the parentheses around it: <c>(now - start).TotalSeconds</c> → <c>GetElapsedTime(start).TotalSeconds</c>.</summary>
+        private static void ReplaceExpression(SyntaxEditor editor, SyntaxNode syntax, ExpressionSyntax replacement)
+        {
+            var target = syntax.Parent is ParenthesizedExpressionSyntax parenthesized ? parenthesized : syntax;
+            editor.ReplaceNode(target, replacement.WithTriviaFrom(target));
+        }
+
+        private static void ReplaceComparison(SyntaxEditor editor, WallClockRewritePlan.Site site, ExpressionSyntax elapsed, ExpressionSyntax offset)
+        {
+            var comparison = (BinaryExpressionSyntax)site.Operation.Syntax;
+            var clockOnLeft = comparison.Left.Span.Contains(site.ClockSide!.Syntax.Span);
+            var rewritten = comparison
+                .WithLeft((clockOnLeft ? elapsed : offset).WithTriviaFrom(comparison.Left))
+                .WithRight((clockOnLeft ? offset : elapsed).WithTriviaFrom(comparison.Right));
+            editor.ReplaceNode(comparison, rewritten);
+        }
+
+        /// <summary>The timeout as a TimeSpan: <c>AddSeconds(5)</c> gives <c>TimeSpan.FromSeconds(5)</c>.</summary>
+        private static ExpressionSyntax Offset(IOperation offset, string? unit)
+        {
+            var syntax = ((ExpressionSyntax)offset.Syntax).WithoutTrivia();
+            if (unit != null)
+            {
+                return InvocationExpression(
+                        MemberAccessExpression(
+                        SyntaxKind.SimpleMemberAccessExpression,
+                        ParseTypeName("System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation),
+                        IdentifierName("From" + unit)),
+                    ArgumentList(SingletonSeparatedList(Argument(syntax))));
+            }
+
+            return syntax is ConditionalExpressionSyntax || syntax is AssignmentExpressionSyntax || syntax is LambdaExpressionSyntax
+                ? ParenthesizedExpression(syntax)
+                : syntax;
+        }
+
+        private static IOperation? DeadlineInitializer(SemanticModel semanticModel, ILocalSymbol local, CancellationToken cancellationToken) =>
+            local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer: { } initializer }
+                ? semanticModel.GetOperation(initializer.Value, cancellationToken)
+                : null;
+
+        private static string FreeName(SemanticModel semanticModel, int position, string baseName)
+        {
+            var name = baseName;
+            for (var i = 2; semanticModel.LookupSymbols(position, name: name).Any(); i++)
+                name = baseName + i;
+            return name;
+        }
+    }
+}

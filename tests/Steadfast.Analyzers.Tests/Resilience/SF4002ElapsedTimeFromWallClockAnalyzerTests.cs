@@ -1,0 +1,327 @@
+using Microsoft.CodeAnalysis;
+using Steadfast.Analyzers.Resilience;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Steadfast.Analyzers.Resilience.SF4002ElapsedTimeFromWallClockAnalyzer>;
+
+namespace Steadfast.Analyzers.Tests.Resilience;
+
+public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
+{
+    // ---- Bad shapes: each marked span must be reported, nothing else. ----
+
+    [Fact]
+    public Task EndMinusStart_BothLocalsFromNow() => Verify.VerifyAsync("""
+        using System;
+        class Job
+        {
+            TimeSpan Run()
+            {
+                var start = DateTime.Now;
+                Work();
+                var end = DateTime.Now;
+                return [|end - start|];
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task TotalMillisecondsComparedWithTimeout() => Verify.VerifyAsync("""
+        using System;
+        class Poller
+        {
+            bool TimedOut(int timeoutMs)
+            {
+                var start = DateTime.UtcNow;
+                Work();
+                return ([|DateTime.UtcNow - start|]).TotalMilliseconds > timeoutMs;
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task DeadlineComputedWithPlusThenComparedInLoop() => Verify.VerifyAsync("""
+        using System;
+        class Waiter
+        {
+            void WaitFor(Func<bool> ready, TimeSpan timeout)
+            {
+                var deadline = DateTime.Now + timeout;
+                while ([|DateTime.Now < deadline|])
+                {
+                    if (ready()) return;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DeadlineWithAddSeconds_ComparedWithClockOnTheRight() => Verify.VerifyAsync("""
+        using System;
+        class Waiter
+        {
+            void WaitFor(Func<bool> ready)
+            {
+                DateTime deadline = DateTime.UtcNow.AddSeconds(5);
+                do
+                {
+                    if (ready()) return;
+                } while ([|deadline > DateTime.UtcNow|]);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DateTimeOffsetDifference() => Verify.VerifyAsync("""
+        using System;
+        class Job
+        {
+            double Seconds()
+            {
+                DateTimeOffset start = DateTimeOffset.UtcNow;
+                Work();
+                return ([|DateTimeOffset.UtcNow - start|]).TotalSeconds;
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task SubtractMethod() => Verify.VerifyAsync("""
+        using System;
+        class Job
+        {
+            TimeSpan Run()
+            {
+                var started = DateTime.UtcNow;
+                Work();
+                return [|DateTime.UtcNow.Subtract(started)|];
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task AsyncMethodAcrossAwait() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Failover
+        {
+            async Task<bool> SwitchedInTime()
+            {
+                var start = DateTime.UtcNow;
+                await Task.Delay(1000);
+                var end = DateTime.UtcNow;
+                return [|end - start|] < TimeSpan.FromSeconds(2);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task InsideLambda() => Verify.VerifyAsync("""
+        using System;
+        class Timing
+        {
+            Func<TimeSpan> Measure(Action action) => () =>
+            {
+                var s = DateTime.UtcNow;
+                action();
+                return [|DateTime.UtcNow - s|];
+            };
+        }
+        """);
+
+    [Fact]
+    public Task LocalFunctionCapturingStart() => Verify.VerifyAsync("""
+        using System;
+        class Timing
+        {
+            void Run()
+            {
+                var start = DateTime.UtcNow;
+                Report();
+                void Report() => Console.WriteLine([|DateTime.UtcNow - start|]);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AssignedAfterDeclaration() => Verify.VerifyAsync("""
+        using System;
+        class Timing
+        {
+            TimeSpan Run()
+            {
+                DateTime start;
+                start = DateTime.UtcNow;
+                return [|DateTime.UtcNow - start|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task InlineDeadlineFromStartLocal() => Verify.VerifyAsync("""
+        using System;
+        class Lease
+        {
+            bool Expired()
+            {
+                var takenAt = DateTime.UtcNow;
+                Work();
+                return [|DateTime.UtcNow > takenAt.AddMilliseconds(500)|];
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task TopLevelStatements() => Verify.VerifyAsync("""
+        using System;
+        var start = DateTime.Now;
+        System.Threading.Thread.Sleep(1000);
+        var end = DateTime.Now;
+        Console.WriteLine([|end - start|] < TimeSpan.FromSeconds(2) ? "switch successful" : "switch failed");
+        """, withSteadfast: false, OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task EachWallClockMeasurementReportedOnce() => Verify.VerifyAsync("""
+        using System;
+        class Job
+        {
+            void Run()
+            {
+                var start = DateTime.UtcNow;
+                var a = [|DateTime.UtcNow - start|];
+                var b = [|DateTime.UtcNow - start|];
+            }
+        }
+        """);
+
+    [Fact]
+    public async Task MessageNamesTheExpression()
+    {
+        await Verify.VerifyAsync("""
+            using System;
+            class Job
+            {
+                TimeSpan Run()
+                {
+                    var start = DateTime.UtcNow;
+                    return {|#0:DateTime.UtcNow - start|};
+                }
+            }
+            """,
+            Verify.Diagnostic(RuleIdentifiers.ElapsedTimeFromWallClock).WithLocation(0).WithArguments("DateTime.UtcNow - start"));
+    }
+
+    // ---- Clean shapes: nothing may be reported. ----
+
+    [Fact]
+    public Task DateFromElsewhere_PropertyOfARow() => Verify.VerifyAsync("""
+        using System;
+        class Order { public DateTime CreatedAt { get; set; } }
+        class Report
+        {
+            TimeSpan Age(Order order) => DateTime.UtcNow - order.CreatedAt;
+        }
+        """);
+
+    [Fact]
+    public Task ExpiryFromDatabaseComparedWithNow() => Verify.VerifyAsync("""
+        using System;
+        class Tokens
+        {
+            bool IsExpired(DateTime expiresAt) => expiresAt < DateTime.UtcNow;
+            bool WithinGrace(DateTime expiresAt) => DateTime.UtcNow < expiresAt.AddMinutes(5);
+        }
+        """);
+
+    [Fact]
+    public Task TimestampStoredAndLogged() => Verify.VerifyAsync("""
+        using System;
+        class Order { public DateTime CreatedAt { get; set; } }
+        class Orders
+        {
+            Order Create()
+            {
+                var now = DateTime.UtcNow;
+                Console.WriteLine($"created at {now:O}");
+                return new Order { CreatedAt = now };
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FieldSetElsewhere() => Verify.VerifyAsync("""
+        using System;
+        class Service
+        {
+            private DateTime _startedAt;
+            void Start() => _startedAt = DateTime.UtcNow;
+            TimeSpan Uptime() => DateTime.UtcNow - _startedAt;
+        }
+        """);
+
+    [Fact]
+    public Task LocalAlsoLoadedFromStorage() => Verify.VerifyAsync("""
+        using System;
+        class Sessions
+        {
+            DateTime Load() => default;
+            TimeSpan Idle(bool resume)
+            {
+                var last = DateTime.UtcNow;
+                if (resume) last = Load();
+                return DateTime.UtcNow - last;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CutoffDate_DateTimeMinusTimeSpan() => Verify.VerifyAsync("""
+        using System;
+        class Cleanup
+        {
+            bool IsStale(DateTime lastSeen)
+            {
+                var cutoff = DateTime.UtcNow - TimeSpan.FromDays(30);
+                return lastSeen < cutoff;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StopwatchAndTimeProviderCode() => Verify.VerifyAsync("""
+        using System;
+        using System.Diagnostics;
+        class Timing
+        {
+            private readonly TimeProvider _time = TimeProvider.System;
+            TimeSpan A() { var start = Stopwatch.GetTimestamp(); return Stopwatch.GetElapsedTime(start); }
+            TimeSpan B() { var start = _time.GetTimestamp(); return _time.GetElapsedTime(start); }
+        }
+        """);
+
+    [Fact]
+    public Task TodayAndCalendarArithmetic() => Verify.VerifyAsync("""
+        using System;
+        class Calendar
+        {
+            int DaysUntil(DateTime birthday) => (birthday - DateTime.Today).Days;
+            DateTime NextMonth() => DateTime.UtcNow.AddMonths(1);
+        }
+        """);
+
+    [Fact]
+    public Task DeadlineComparedWithDateFromElsewhere() => Verify.VerifyAsync("""
+        using System;
+        class Sla
+        {
+            bool Breached(DateTime resolvedAt)
+            {
+                var deadline = DateTime.UtcNow.AddHours(4);
+                return resolvedAt > deadline;
+            }
+        }
+        """);
+}
