@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Steadfast.Analyzers.Tests.Verifiers;
+
+namespace Steadfast.Analyzers.Tests.Meta;
+
+/// <summary>
+/// Analyzers run on every keystroke in the IDE, over half-typed code. Any exception (AD0001) switches a rule
+/// off for the user, so each analyzer must come through empty, broken and unusual code silently.
+/// </summary>
+public sealed class AnalyzerRobustnessTests
+{
+    public static IEnumerable<object[]> Analyzers() => AnalyzerCatalog.AnalyzerNames();
+
+    private static readonly string[] OddSources =
+    [
+        "",
+        "using System;",
+        "class C { void M() { var start = DateTime.UtcNow; return DateTime.UtcNow - ",
+        "class C { void M() { var d = System.DateTime.Now + ; while (System.DateTime.Now < d",
+        "class C { System.TimeSpan M() => System.DateTime.UtcNow - start; }",
+        "class C { void M(System.DateTime? a) { var x = System.DateTime.UtcNow - a; } }",
+        "class C { void M() { System.DateTime s; s -= System.TimeSpan.Zero; var e = System.DateTime.Now - s; } }",
+        "class C { void M() { ref var r = ref System.DateTime.Now; } }",
+        "class C { void M() { var s = System.DateTime.Now; (s, var t) = (System.DateTime.Now, 1); var e = System.DateTime.Now - s; } }",
+        "class C { object M() => (System.DateTime.Now - System.DateTime.Now) > System.TimeSpan.Zero ? 1 : 2; }",
+        "class C { void M() { var s = System.DateTime.Now; System.Action a = () => s = System.DateTime.Now; var e = System.DateTime.Now - s; } }",
+        "class C { void M() { foreach (var s in new[] { System.DateTime.Now }) { var e = System.DateTime.Now - s; } } }",
+        "#if DEBUG\nclass C { void M() { var s = System.DateTime.Now; var e = System.DateTime.Now - s; }\n#endif",
+        "class C { System.DateTime F = System.DateTime.Now; System.TimeSpan G => System.DateTime.Now - F; System.TimeSpan H = System.DateTime.Now - System.DateTime.Now; }",
+        "using StackExchange.Redis; class C { void M(IDatabase db) { db.StringSet(\"lock\", \"\", null, When.NotExists); db.KeyDelete(\"lock\"); } }",
+        "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabaseAsync db) { while (!await db.LockTakeAsync(\"k\", System.Environment.MachineName, System.TimeSpan.Zero)) System.Threading.Thread.Sleep(100); } }",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Analyzers))]
+    public async Task NeverThrowsOnEmptyBrokenOrUnusualCode(string analyzerName)
+    {
+        var analyzer = AnalyzerCatalog.ByName(analyzerName);
+        var references = await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        foreach (var source in OddSources)
+        {
+            var exceptions = await RunAsync(analyzer, source, references);
+            Assert.True(exceptions.Count == 0, $"{analyzerName} threw on:\n{source}\n{string.Join("\n", exceptions)}");
+        }
+    }
+
+    internal static async Task<List<Exception>> RunAsync(DiagnosticAnalyzer analyzer, string source, ImmutableArray<MetadataReference> references)
+    {
+        var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12));
+        var compilation = CSharpCompilation.Create("Robustness", [tree], references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var exceptions = new List<Exception>();
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions([]),
+            onAnalyzerException: (exception, _, _) => { lock (exceptions) exceptions.Add(exception); },
+            concurrentAnalysis: true,
+            logAnalyzerExecutionTime: false,
+            reportSuppressedDiagnostics: false);
+        var withAnalyzers = compilation.WithAnalyzers([analyzer], options);
+        var diagnostics = await withAnalyzers.GetAllDiagnosticsAsync(CancellationToken.None);
+        exceptions.AddRange(diagnostics.Where(d => d.Id == "AD0001").Select(d => new Exception(d.ToString())));
+        return exceptions;
+    }
+}
