@@ -1,0 +1,496 @@
+using Microsoft.Extensions.Logging;
+
+namespace Steadfast.CircuitBreakers;
+
+/// <summary>
+/// Stops calling a failing dependency: opens when the share of handled failures over a sliding sampling window
+/// reaches <see cref="CircuitBreakerOptions.FailureRatio"/> (once <see cref="CircuitBreakerOptions.MinimumThroughput"/>
+/// calls were seen), rejects calls for <see cref="CircuitBreakerOptions.BreakDuration"/>, then lets
+/// <see cref="CircuitBreakerOptions.HalfOpenProbes"/> probe calls decide between closing and opening again.
+/// </summary>
+/// <remarks>
+/// Thread-safe. Time comes only from the <see cref="TimeProvider"/>. A call that completes synchronously and
+/// succeeds while the circuit is closed allocates nothing. With an <see cref="ICircuitStateStore"/>, trips and
+/// recoveries are shared with breakers of the same <see cref="CircuitBreakerOptions.Name"/> in other processes;
+/// calls never wait on the store.
+/// </remarks>
+public sealed class CircuitBreaker
+{
+    // Store I/O runs in the background; this bounds each call in real time (the dependency is real, even in tests).
+    private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly object _gate = new();
+    private readonly CircuitBreakerOptions _options;
+    private readonly ICircuitStateStore? _store;
+    private readonly TimeProvider _time;
+    private readonly long _breakLength;
+    private readonly KeyValuePair<string, object?> _circuitTag;
+
+    // Everything below is guarded by _gate.
+    private HealthWindow _window;
+    private CircuitState _state = CircuitState.Closed;
+    private long _generation;       // bumped on every transition, so late outcomes of an earlier state are ignored
+    private long _blockedUntil;     // timestamp at which an open circuit turns half-open
+    private int _probesInFlight;
+    private bool _openedByPeer;     // open because another breaker tripped, not because of our own samples
+
+    private long _nextStoreRefresh; // timestamp; read without the lock (a stale read only delays a refresh)
+    private int _storeRefreshRunning;
+
+    /// <summary>Creates a closed breaker.</summary>
+    /// <param name="options">Thresholds and callbacks.</param>
+    /// <param name="store">Optional store sharing Open / Closed with other processes; requires <see cref="CircuitBreakerOptions.Name"/>.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> by default.</param>
+    public CircuitBreaker(CircuitBreakerOptions options, ICircuitStateStore? store = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (store is not null && string.IsNullOrWhiteSpace(options.Name))
+        {
+            throw new ArgumentException($"A circuit shared through an {nameof(ICircuitStateStore)} needs {nameof(CircuitBreakerOptions)}.{nameof(CircuitBreakerOptions.Name)}.", nameof(options));
+        }
+
+        _options = options;
+        _store = store;
+        _time = timeProvider ?? TimeProvider.System;
+        _breakLength = ToTimestampUnits(options.BreakDuration);
+        _window = new HealthWindow(ToTimestampUnits(options.SamplingDuration));
+        _circuitTag = new("circuit", options.Name);
+
+        if (store is not null)
+        {
+            _ = ConnectToStoreAsync(store);
+        }
+    }
+
+    /// <summary>The current state. An open circuit whose break has elapsed reports (and becomes) <see cref="CircuitState.HalfOpen"/>.</summary>
+    public CircuitState State
+    {
+        get
+        {
+            CircuitStateChange? change = null;
+            CircuitState state;
+            lock (_gate)
+            {
+                if (_state == CircuitState.Open && _time.GetTimestamp() >= _blockedUntil)
+                {
+                    change = TransitionLocked(CircuitState.HalfOpen, fromPeer: false);
+                }
+
+                state = _state;
+            }
+
+            Raise(change);
+            return state;
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> through the breaker.</summary>
+    /// <exception cref="CircuitBreakerOpenException">The circuit rejected the call; <paramref name="action"/> did not run.</exception>
+    public async ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        cancellationToken.ThrowIfCancellationRequested();
+        var ticket = Admit();
+        T result;
+        try
+        {
+            result = await action(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ticket, ex, cancellationToken);
+            throw;
+        }
+
+        OnSuccess(ticket);
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="action"/> through the breaker.</summary>
+    /// <exception cref="CircuitBreakerOpenException">The circuit rejected the call; <paramref name="action"/> did not run.</exception>
+    public async ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        cancellationToken.ThrowIfCancellationRequested();
+        var ticket = Admit();
+        try
+        {
+            await action(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ticket, ex, cancellationToken);
+            throw;
+        }
+
+        OnSuccess(ticket);
+    }
+
+    /// <summary>Runs a synchronous <paramref name="action"/> through the breaker.</summary>
+    /// <exception cref="CircuitBreakerOpenException">The circuit rejected the call; <paramref name="action"/> did not run.</exception>
+    public T Execute<T>(Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var ticket = Admit();
+        T result;
+        try
+        {
+            result = action();
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ticket, ex, CancellationToken.None);
+            throw;
+        }
+
+        OnSuccess(ticket);
+        return result;
+    }
+
+    /// <summary>Holds the circuit open (every call rejected) until <see cref="Reset"/>. Local to this breaker.</summary>
+    public void Isolate()
+    {
+        CircuitStateChange? change = null;
+        lock (_gate)
+        {
+            if (_state != CircuitState.Isolated)
+            {
+                change = TransitionLocked(CircuitState.Isolated, fromPeer: false);
+            }
+        }
+
+        Raise(change);
+    }
+
+    /// <summary>Closes the circuit and forgets the sampled outcomes, from any state. Local to this breaker.</summary>
+    public void Reset()
+    {
+        CircuitStateChange? change = null;
+        lock (_gate)
+        {
+            if (_state != CircuitState.Closed)
+            {
+                change = TransitionLocked(CircuitState.Closed, fromPeer: false);
+            }
+            else
+            {
+                _window.Reset();
+            }
+        }
+
+        Raise(change);
+    }
+
+    private CallTicket Admit()
+    {
+        var now = _time.GetTimestamp();
+        if (_store is not null && now >= Volatile.Read(ref _nextStoreRefresh))
+        {
+            StartStoreRefresh(now);
+        }
+
+        CircuitStateChange? change = null;
+        CallTicket ticket;
+        TimeSpan retryAfter;
+        CircuitState rejectedIn;
+        lock (_gate)
+        {
+            if (_state == CircuitState.Closed)
+            {
+                return new CallTicket(_generation, isProbe: false);
+            }
+
+            if (_state == CircuitState.Open && now >= _blockedUntil)
+            {
+                change = TransitionLocked(CircuitState.HalfOpen, fromPeer: false);
+            }
+
+            if (_state == CircuitState.HalfOpen && _probesInFlight < _options.HalfOpenProbes)
+            {
+                _probesInFlight++;
+                ticket = new CallTicket(_generation, isProbe: true);
+                retryAfter = default;
+                rejectedIn = default;
+            }
+            else
+            {
+                ticket = default;
+                rejectedIn = _state;
+                retryAfter = _state switch
+                {
+                    CircuitState.Open => _time.GetElapsedTime(now, _blockedUntil),
+                    CircuitState.Isolated => Timeout.InfiniteTimeSpan,
+                    _ => _options.BreakDuration, // half-open, probes busy: a failing probe re-opens for this long
+                };
+            }
+        }
+
+        Raise(change);
+        if (!ticket.IsProbe)
+        {
+            CircuitBreakerTelemetry.Rejected.Add(1, _circuitTag);
+            throw new CircuitBreakerOpenException(_options.Name, rejectedIn, retryAfter);
+        }
+
+        return ticket;
+    }
+
+    private void OnSuccess(CallTicket ticket)
+    {
+        CircuitStateChange? change = null;
+        lock (_gate)
+        {
+            if (ticket.Generation != _generation)
+            {
+                return; // admitted before a transition: says nothing about the current state
+            }
+
+            if (ticket.IsProbe)
+            {
+                change = TransitionLocked(CircuitState.Closed, fromPeer: false);
+            }
+            else
+            {
+                _window.RecordSuccess(_time.GetTimestamp());
+                return;
+            }
+        }
+
+        Raise(change);
+        Publish(CircuitState.Closed, default);
+    }
+
+    private void OnFailure(CallTicket ticket, Exception exception, CancellationToken cancellationToken)
+    {
+        bool handled;
+        try
+        {
+            // The caller giving up is not a failure of the dependency.
+            handled = !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                && _options.ShouldHandle(exception);
+        }
+        catch
+        {
+            Release(ticket); // a throwing predicate must not leak a probe slot
+            throw;
+        }
+
+        if (!handled)
+        {
+            Release(ticket);
+            return;
+        }
+
+        CircuitStateChange? change = null;
+        lock (_gate)
+        {
+            if (ticket.Generation != _generation)
+            {
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            if (ticket.IsProbe)
+            {
+                change = TransitionLocked(CircuitState.Open, fromPeer: false);
+                _blockedUntil = now + _breakLength;
+            }
+            else
+            {
+                var (total, failures) = _window.RecordFailure(now);
+                // Division keeps the boundary exact: 3/10 and the literal 0.3 round to the same double.
+                if (total >= _options.MinimumThroughput && (double)failures / total >= _options.FailureRatio)
+                {
+                    change = TransitionLocked(CircuitState.Open, fromPeer: false);
+                    _blockedUntil = now + _breakLength;
+                }
+            }
+        }
+
+        if (change is not null)
+        {
+            Raise(change);
+            Publish(CircuitState.Open, _time.GetUtcNow() + _options.BreakDuration);
+        }
+    }
+
+    /// <summary>Gives back a probe slot after an outcome that decides nothing (unhandled exception, cancellation).</summary>
+    private void Release(CallTicket ticket)
+    {
+        if (!ticket.IsProbe)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (ticket.Generation == _generation && _probesInFlight > 0)
+            {
+                _probesInFlight--;
+            }
+        }
+    }
+
+    private CircuitStateChange TransitionLocked(CircuitState to, bool fromPeer)
+    {
+        var from = _state;
+        _state = to;
+        _generation++;
+        _probesInFlight = 0;
+        _openedByPeer = fromPeer && to == CircuitState.Open;
+        if (to == CircuitState.Closed)
+        {
+            _window.Reset();
+        }
+
+        return new CircuitStateChange(_options.Name, from, to, fromPeer);
+    }
+
+    /// <summary>Reports a transition; called outside the lock so callbacks may call back into the breaker.</summary>
+    private void Raise(CircuitStateChange? change)
+    {
+        if (change is not { } c)
+        {
+            return;
+        }
+
+        CircuitBreakerTelemetry.Transitions.Add(1, _circuitTag, new KeyValuePair<string, object?>("state", c.CurrentState.ToString()));
+        try
+        {
+            _options.OnStateChanged?.Invoke(c);
+        }
+        catch (Exception ex)
+        {
+            _options.Logger?.LogWarning(ex, "OnStateChanged of circuit {Circuit} threw on {Transition}; ignored.", _options.Name, c);
+        }
+    }
+
+    // ---- shared state -------------------------------------------------------------------------
+
+    private async Task ConnectToStoreAsync(ICircuitStateStore store)
+    {
+        // The store keeps our callback; a weak reference lets an abandoned breaker be collected.
+        var self = new WeakReference<CircuitBreaker>(this);
+        try
+        {
+            using var timeout = new CancellationTokenSource(StoreTimeout);
+            // Never unsubscribed: the breaker has no Dispose, and the weak reference makes the handler harmless.
+            _ = await store.SubscribeAsync(
+                _options.Name!,
+                shared =>
+                {
+                    if (self.TryGetTarget(out var breaker))
+                    {
+                        breaker.ApplyShared(shared);
+                    }
+                },
+                timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ReportStoreError(ex, "subscribe to");
+        }
+
+        StartStoreRefresh(_time.GetTimestamp());
+    }
+
+    private void StartStoreRefresh(long now)
+    {
+        if (Interlocked.CompareExchange(ref _storeRefreshRunning, 1, 0) != 0)
+        {
+            return;
+        }
+
+        // One read per window tick at most, so a missed notification is caught up within one tick.
+        Volatile.Write(ref _nextStoreRefresh, now + _window.SliceLength);
+        _ = RefreshFromStoreAsync();
+    }
+
+    private async Task RefreshFromStoreAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(StoreTimeout);
+            var shared = await _store!.ReadAsync(_options.Name!, timeout.Token).ConfigureAwait(false);
+            if (shared is { } state)
+            {
+                ApplyShared(state);
+            }
+        }
+        catch (Exception ex)
+        {
+            ReportStoreError(ex, "read from");
+        }
+        finally
+        {
+            Volatile.Write(ref _storeRefreshRunning, 0);
+        }
+    }
+
+    /// <summary>Applies a state heard from the store: a peer's trip opens us; a peer's recovery closes us if a peer opened us.</summary>
+    internal void ApplyShared(SharedCircuitState shared)
+    {
+        CircuitStateChange? change = null;
+        lock (_gate)
+        {
+            if (shared.State == CircuitState.Open)
+            {
+                var remaining = shared.OpenUntil - _time.GetUtcNow();
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                var until = _time.GetTimestamp() + ToTimestampUnits(remaining);
+                switch (_state)
+                {
+                    case CircuitState.Isolated:
+                        break;
+                    case CircuitState.Open:
+                        _blockedUntil = Math.Max(_blockedUntil, until); // our own echo, or a later trip elsewhere
+                        break;
+                    default:
+                        change = TransitionLocked(CircuitState.Open, fromPeer: true);
+                        _blockedUntil = until;
+                        break;
+                }
+            }
+            else if (shared.State == CircuitState.Closed && _state == CircuitState.Open && _openedByPeer)
+            {
+                change = TransitionLocked(CircuitState.Closed, fromPeer: true);
+            }
+        }
+
+        Raise(change);
+    }
+
+    private void Publish(CircuitState state, DateTimeOffset openUntil)
+    {
+        if (_store is not null)
+        {
+            _ = PublishAsync(_store, state, openUntil);
+        }
+    }
+
+    private async Task PublishAsync(ICircuitStateStore store, CircuitState state, DateTimeOffset openUntil)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(StoreTimeout);
+            await store.PublishAsync(_options.Name!, state, openUntil, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ReportStoreError(ex, "publish to");
+        }
+    }
+
+    private void ReportStoreError(Exception exception, string operation)
+    {
+        CircuitBreakerTelemetry.StoreErrors.Add(1, _circuitTag);
+        _options.Logger?.LogWarning(exception, "Circuit {Circuit} could not {Operation} its state store; carrying on in-process.", _options.Name, operation);
+    }
+
+    private long ToTimestampUnits(TimeSpan duration) =>
+        (long)(duration.Ticks * ((double)_time.TimestampFrequency / TimeSpan.TicksPerSecond));
+}
