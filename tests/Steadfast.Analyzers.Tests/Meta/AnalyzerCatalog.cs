@@ -13,7 +13,7 @@ internal static class AnalyzerCatalog
         .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
         .ToImmutableArray();
 
-    public static readonly ImmutableArray<CodeFixProvider> Fixers = typeof(Resilience.SF4002ElapsedTimeFromWallClockFixer).Assembly.GetTypes()
+    public static readonly ImmutableArray<CodeFixProvider> Fixers = typeof(global::Steadfast.Analyzers.Resilience.SF4002ElapsedTimeFromWallClockFixer).Assembly.GetTypes()
         .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
         .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
         .ToImmutableArray();
