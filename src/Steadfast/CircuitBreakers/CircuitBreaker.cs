@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 
 namespace Steadfast.CircuitBreakers;
@@ -85,45 +86,77 @@ public sealed class CircuitBreaker
     }
 
     /// <summary>Runs <paramref name="action"/> through the breaker.</summary>
-    /// <exception cref="CircuitBreakerOpenException">The circuit rejected the call; <paramref name="action"/> did not run.</exception>
-    public async ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken = default)
+    /// <returns>The action's result; faulted with <see cref="CircuitBreakerOpenException"/> when the circuit rejected the call (the action did not run).</returns>
+    public ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken = default)
     {
+        // Written without async so a synchronously successful call allocates nothing in any build configuration
+        // (Debug builds turn async state machines into classes).
         ArgumentNullException.ThrowIfNull(action);
-        cancellationToken.ThrowIfCancellationRequested();
-        var ticket = Admit();
-        T result;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
+        if (!TryAdmit(out var ticket, out var rejection))
+        {
+            return ValueTask.FromException<T>(rejection);
+        }
+
+        ValueTask<T> pending;
         try
         {
-            result = await action(cancellationToken).ConfigureAwait(false);
+            pending = action(cancellationToken);
         }
         catch (Exception ex)
         {
             OnFailure(ticket, ex, cancellationToken);
-            throw;
+            return ValueTask.FromException<T>(ex);
         }
 
-        OnSuccess(ticket);
-        return result;
+        if (pending.IsCompletedSuccessfully)
+        {
+            var result = pending.Result;
+            OnSuccess(ticket);
+            return new ValueTask<T>(result);
+        }
+
+        return AwaitOutcomeAsync(pending, ticket, cancellationToken);
     }
 
     /// <summary>Runs <paramref name="action"/> through the breaker.</summary>
-    /// <exception cref="CircuitBreakerOpenException">The circuit rejected the call; <paramref name="action"/> did not run.</exception>
-    public async ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
+    /// <returns>Completes when the action does; faulted with <see cref="CircuitBreakerOpenException"/> when the circuit rejected the call (the action did not run).</returns>
+    public ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
-        cancellationToken.ThrowIfCancellationRequested();
-        var ticket = Admit();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (!TryAdmit(out var ticket, out var rejection))
+        {
+            return ValueTask.FromException(rejection);
+        }
+
+        ValueTask pending;
         try
         {
-            await action(cancellationToken).ConfigureAwait(false);
+            pending = action(cancellationToken);
         }
         catch (Exception ex)
         {
             OnFailure(ticket, ex, cancellationToken);
-            throw;
+            return ValueTask.FromException(ex);
         }
 
-        OnSuccess(ticket);
+        if (pending.IsCompletedSuccessfully)
+        {
+            pending.GetAwaiter().GetResult(); // consumes the ValueTask (returns an IValueTaskSource to its pool)
+            OnSuccess(ticket);
+            return default;
+        }
+
+        return AwaitOutcomeAsync(pending, ticket, cancellationToken);
     }
 
     /// <summary>Runs a synchronous <paramref name="action"/> through the breaker.</summary>
@@ -131,7 +164,11 @@ public sealed class CircuitBreaker
     public T Execute<T>(Func<T> action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var ticket = Admit();
+        if (!TryAdmit(out var ticket, out var rejection))
+        {
+            throw rejection;
+        }
+
         T result;
         try
         {
@@ -181,7 +218,40 @@ public sealed class CircuitBreaker
         Raise(change);
     }
 
-    private CallTicket Admit()
+    private async ValueTask<T> AwaitOutcomeAsync<T>(ValueTask<T> pending, CallTicket ticket, CancellationToken cancellationToken)
+    {
+        T result;
+        try
+        {
+            result = await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ticket, ex, cancellationToken);
+            throw;
+        }
+
+        OnSuccess(ticket);
+        return result;
+    }
+
+    private async ValueTask AwaitOutcomeAsync(ValueTask pending, CallTicket ticket, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ticket, ex, cancellationToken);
+            throw;
+        }
+
+        OnSuccess(ticket);
+    }
+
+    /// <summary>Lets a call through (as a normal call or a half-open probe) or builds the rejection.</summary>
+    private bool TryAdmit(out CallTicket ticket, [NotNullWhen(false)] out CircuitBreakerOpenException? rejection)
     {
         var now = _time.GetTimestamp();
         if (_store is not null && now >= Volatile.Read(ref _nextStoreRefresh))
@@ -190,14 +260,13 @@ public sealed class CircuitBreaker
         }
 
         CircuitStateChange? change = null;
-        CallTicket ticket;
-        TimeSpan retryAfter;
-        CircuitState rejectedIn;
         lock (_gate)
         {
             if (_state == CircuitState.Closed)
             {
-                return new CallTicket(_generation, isProbe: false);
+                ticket = new CallTicket(_generation, isProbe: false);
+                rejection = null;
+                return true;
             }
 
             if (_state == CircuitState.Open && now >= _blockedUntil)
@@ -209,30 +278,29 @@ public sealed class CircuitBreaker
             {
                 _probesInFlight++;
                 ticket = new CallTicket(_generation, isProbe: true);
-                retryAfter = default;
-                rejectedIn = default;
+                rejection = null;
             }
             else
             {
                 ticket = default;
-                rejectedIn = _state;
-                retryAfter = _state switch
+                var retryAfter = _state switch
                 {
                     CircuitState.Open => _time.GetElapsedTime(now, _blockedUntil),
                     CircuitState.Isolated => Timeout.InfiniteTimeSpan,
                     _ => _options.BreakDuration, // half-open, probes busy: a failing probe re-opens for this long
                 };
+                rejection = new CircuitBreakerOpenException(_options.Name, _state, retryAfter);
             }
         }
 
         Raise(change);
-        if (!ticket.IsProbe)
+        if (rejection is not null)
         {
             CircuitBreakerTelemetry.Rejected.Add(1, _circuitTag);
-            throw new CircuitBreakerOpenException(_options.Name, rejectedIn, retryAfter);
+            return false;
         }
 
-        return ticket;
+        return true;
     }
 
     private void OnSuccess(CallTicket ticket)
