@@ -13,8 +13,14 @@ namespace Steadfast.Analyzers.Resilience
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SF4002ElapsedTimeFromWallClockAnalyzer : DiagnosticAnalyzer
     {
+        internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
+            RuleIdentifiers.ElapsedTimeFromWallClock,
+            title: "Elapsed time measured with the wall clock",
+            messageFormat: "'{0}' measures elapsed time with the wall clock, which jumps with NTP, DST and manual changes; use Stopwatch.GetTimestamp/GetElapsedTime or TimeProvider",
+            description: "DateTime.Now/UtcNow and DateTimeOffset.Now/UtcNow follow the system clock, which NTP, daylight-saving changes, virtual machine resumes and administrators move forwards and backwards. Durations, timeouts and deadlines computed from them can be negative, far too long or far too short. A monotonic clock (Stopwatch or TimeProvider timestamps) never goes back.");
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(DiagnosticDescriptors.SF4002ElapsedTimeFromWallClock);
+            ImmutableArray.Create(Rule);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -84,7 +90,7 @@ namespace Steadfast.Analyzers.Resilience
 
         private static void Report(OperationAnalysisContext context, IOperation operation) =>
             context.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.SF4002ElapsedTimeFromWallClock,
+                Rule,
                 operation.Syntax.GetLocation(),
                 operation.Syntax.ToString()));
     }
