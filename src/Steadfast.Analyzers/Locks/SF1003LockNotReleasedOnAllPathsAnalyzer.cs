@@ -48,7 +48,6 @@ namespace Steadfast.Analyzers.Locks
             context.ReportDiagnostic(Diagnostic.Create(
                 Rule,
                 call.Syntax.GetLocation(),
-                new[] { acquire.Call.Syntax.GetLocation() },
                 CalleeText(call),
                 CalleeText(acquire.Call)));
         }

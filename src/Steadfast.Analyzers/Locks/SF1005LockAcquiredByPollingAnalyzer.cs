@@ -56,7 +56,6 @@ namespace Steadfast.Analyzers.Locks
             context.ReportDiagnostic(Diagnostic.Create(
                 Rule,
                 acquire.Syntax.GetLocation(),
-                new[] { loop.Syntax.GetFirstToken().GetLocation() },
                 SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(acquire)));
         }
 
