@@ -339,9 +339,11 @@ namespace Steadfast.Analyzers.Locks
             return false;
         }
 
-        public static bool ReturnsBool(IMethodSymbol method)
+        public static bool ReturnsBool(IMethodSymbol method) => ReturnsBoolType(method.ReturnType);
+
+        /// <summary>bool, Task&lt;bool&gt; or ValueTask&lt;bool&gt;.</summary>
+        public static bool ReturnsBoolType(ITypeSymbol type)
         {
-            var type = method.ReturnType;
             if (type.SpecialType == SpecialType.System_Boolean)
                 return true;
             return type is INamedTypeSymbol { IsGenericType: true, TypeArguments: { Length: 1 } arguments } named
