@@ -39,6 +39,12 @@ public sealed class AnalyzerRobustnessTests
         "using System.Threading; class C { object o; void M() { bool t = false; Monitor.TryEnter(o, ref t); while (!Monitor.TryEnter(o)) Thread.Sleep(1); Monitor.Exit(o); Monitor.Exit(; } }",
         "using System.Threading; class C { void M(SemaphoreSlim s) { for (;;) { if (s.Wait(0)) break; Thread.Sleep(1); } try { s.Wait(0); } finally { s.Release(); } } }",
         "using StackExchange.Redis; class H : System.IDisposable { IDatabase d; RedisKey k; H(IDatabase d, RedisKey k) { this.d = d; this.k = k; } public void Dispose() => d.KeyDelete(k); static H Make(IDatabase d) => d.LockTake(\"x\", \"y\", default) ? new H(d, \"x\") : new(d, \"x\"); }",
+        "using StackExchange.Redis; class C { string D(IDatabase db) { var v = db.ListRightPop(\"q\"); if (v.IsNull) { System.Threading.Thread.Sleep(1); return D(db",
+        "class C { void D() { System.Threading.Thread.Sleep(); D(); } void E() { if (x == null) { System.Threading.Thread.Sleep(1); E(); } } }",
+        "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabase db) { while (!db.KeyExists(\"k\")) System.Threading.Thread.Sleep(; var x = await db.ListLeftPopAsync(",
+        "class C { void M() { while (true) { try { M(); } catch (System.Exception e) when ( { } } } }",
+        "class C { async System.Threading.Tasks.Task M() { do { try { await M(); } catch { continue; } } while (; } }",
+        "class C { void M() { for (;;) try { M(); } catch { } } }",
     ];
 
     [Theory]
