@@ -32,6 +32,19 @@ public sealed class AnalyzerRobustnessTests
         "class C { System.DateTime F = System.DateTime.Now; System.TimeSpan G => System.DateTime.Now - F; System.TimeSpan H = System.DateTime.Now - System.DateTime.Now; }",
         "using StackExchange.Redis; class C { void M(IDatabase db) { db.StringSet(\"lock\", \"\", null, When.NotExists); db.KeyDelete(\"lock\"); } }",
         "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabaseAsync db) { while (!await db.LockTakeAsync(\"k\", System.Environment.MachineName, System.TimeSpan.Zero)) System.Threading.Thread.Sleep(100); } }",
+        "using StackExchange.Redis; class C { IDatabase _db; string _v; C(string v) : this(v, 1) { } C(string v, int n) { _v = v; } bool M() => _db.LockTake(_k, _v, default); }",
+        "using StackExchange.Redis; class C { void M(IDatabase db) { db.Execute(\"SET\"); db.Execute(\"SET\", new object[0]); db.ScriptEvaluate((string)null, null, null); db.KeyDelete(new RedisKey[0]); } }",
+        "using StackExchange.Redis; class C { static string T => T; bool M(IDatabase db) => db.LockTake(\"k\", T, System.TimeSpan.Zero); string R() => R(); bool N(IDatabase db) => db.LockTake(\"k\", R(), default); }",
+        "using StackExchange.Redis; partial class C { bool M(IDatabase db) => db.StringSet(\"k\", _v, null, When.NotExists); } partial class C { string _v = \"\"; }",
+        "using System.Threading; class C { object o; void M() { bool t = false; Monitor.TryEnter(o, ref t); while (!Monitor.TryEnter(o)) Thread.Sleep(1); Monitor.Exit(o); Monitor.Exit(; } }",
+        "using System.Threading; class C { void M(SemaphoreSlim s) { for (;;) { if (s.Wait(0)) break; Thread.Sleep(1); } try { s.Wait(0); } finally { s.Release(); } } }",
+        "using StackExchange.Redis; class H : System.IDisposable { IDatabase d; RedisKey k; H(IDatabase d, RedisKey k) { this.d = d; this.k = k; } public void Dispose() => d.KeyDelete(k); static H Make(IDatabase d) => d.LockTake(\"x\", \"y\", default) ? new H(d, \"x\") : new(d, \"x\"); }",
+        "using StackExchange.Redis; class C { string D(IDatabase db) { var v = db.ListRightPop(\"q\"); if (v.IsNull) { System.Threading.Thread.Sleep(1); return D(db",
+        "class C { void D() { System.Threading.Thread.Sleep(); D(); } void E() { if (x == null) { System.Threading.Thread.Sleep(1); E(); } } }",
+        "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabase db) { while (!db.KeyExists(\"k\")) System.Threading.Thread.Sleep(; var x = await db.ListLeftPopAsync(",
+        "class C { void M() { while (true) { try { M(); } catch (System.Exception e) when ( { } } } }",
+        "class C { async System.Threading.Tasks.Task M() { do { try { await M(); } catch { continue; } } while (; } }",
+        "class C { void M() { for (;;) try { M(); } catch { } } }",
     ];
 
     [Theory]
