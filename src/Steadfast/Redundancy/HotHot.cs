@@ -218,53 +218,59 @@ public sealed class HotHot<TReplica>
             running.Add(Start(action, order[next++], isHedge: false, call.Token));
             while (true)
             {
-                while (delay is null && hedges < _options.MaxHedgedAttempts && next < n)
+                // An attempt that has already finished (often: the first one, synchronously) needs no timer or wait.
+                Attempt<TResult>? attempt = running.Find(static a => a.Task.IsCompleted);
+                if (attempt is null)
                 {
-                    delayLength = CurrentHedgeDelay;
-                    if (delayLength > TimeSpan.Zero)
+                    while (delay is null && hedges < _options.MaxHedgedAttempts && next < n)
                     {
-                        delay = Task.Delay(delayLength, _time, call.Token);
-                        break;
+                        delayLength = CurrentHedgeDelay;
+                        if (delayLength > TimeSpan.Zero)
+                        {
+                            delay = Task.Delay(delayLength, _time, call.Token);
+                            break;
+                        }
+
+                        hedges++;
+                        running.Add(StartHedge(action, order[next++], hedges, delayLength, call.Token));
                     }
 
-                    hedges++;
-                    running.Add(StartHedge(action, order[next++], hedges, delayLength, call.Token));
+                    if (cancelled is null && cancellationToken.CanBeCanceled)
+                    {
+                        cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        registration = cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), cancelled);
+                    }
+
+                    var waitOn = new Task[running.Count + (delay is null ? 0 : 1) + (cancelled is null ? 0 : 1)];
+                    for (int i = 0; i < running.Count; i++)
+                    {
+                        waitOn[i] = running[i].Task;
+                    }
+
+                    int extra = running.Count;
+                    if (delay is not null)
+                    {
+                        waitOn[extra++] = delay;
+                    }
+
+                    if (cancelled is not null)
+                    {
+                        waitOn[extra] = cancelled.Task;
+                    }
+
+                    Task done = await Task.WhenAny(waitOn).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (done == delay)
+                    {
+                        delay = null;
+                        hedges++;
+                        running.Add(StartHedge(action, order[next++], hedges, delayLength, call.Token));
+                        continue;
+                    }
+
+                    attempt = running.Find(a => a.Task == done)!;
                 }
 
-                if (cancelled is null && cancellationToken.CanBeCanceled)
-                {
-                    cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    registration = cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), cancelled);
-                }
-
-                var waitOn = new Task[running.Count + (delay is null ? 0 : 1) + (cancelled is null ? 0 : 1)];
-                for (int i = 0; i < running.Count; i++)
-                {
-                    waitOn[i] = running[i].Task;
-                }
-
-                int extra = running.Count;
-                if (delay is not null)
-                {
-                    waitOn[extra++] = delay;
-                }
-
-                if (cancelled is not null)
-                {
-                    waitOn[extra] = cancelled.Task;
-                }
-
-                Task done = await Task.WhenAny(waitOn).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-                if (done == delay)
-                {
-                    delay = null;
-                    hedges++;
-                    running.Add(StartHedge(action, order[next++], hedges, delayLength, call.Token));
-                    continue;
-                }
-
-                Attempt<TResult> attempt = running.Find(a => a.Task == done)!;
                 running.Remove(attempt);
                 Task<TResult> task = attempt.Task;
                 if (task.IsCompletedSuccessfully)
@@ -347,9 +353,13 @@ public sealed class HotHot<TReplica>
         }
         catch (Exception) when (token.IsCancellationRequested)
         {
-            // A loser (or the caller gave up): it took at least this long.
+            // A loser (or the caller gave up): it took at least this long. Recording the lower bound keeps the adaptive
+            // delay honest: leaving cancelled attempts out would hide exactly the slow tail the percentile must see,
+            // and the delay would ratchet down, hedging more and more.
             long now = _time.GetTimestamp();
-            stats.Observe(_time.GetElapsedTime(start, now), now, success: null);
+            TimeSpan elapsed = _time.GetElapsedTime(start, now);
+            _latencies.Record(elapsed);
+            stats.Observe(elapsed, now, success: null);
             throw;
         }
         catch (Exception)
