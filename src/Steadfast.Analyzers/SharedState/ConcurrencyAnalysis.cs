@@ -111,6 +111,7 @@ namespace Steadfast.Analyzers.SharedState
         private readonly Dictionary<IMethodSymbol, ILocalFunctionOperation> _localFunctions = new Dictionary<IMethodSymbol, ILocalFunctionOperation>(SymbolEqualityComparer.Default);
         private readonly Dictionary<IOperation, List<ConcurrentContext>> _contextsByRoot = new Dictionary<IOperation, List<ConcurrentContext>>();
         private readonly Dictionary<IMethodSymbol, List<ConcurrentContext>> _contextsByMethod = new Dictionary<IMethodSymbol, List<ConcurrentContext>>(SymbolEqualityComparer.Default);
+        private readonly HashSet<IOperation> _starterTargets = new HashSet<IOperation>();
         private readonly HashSet<IMethodSymbol> _ordinaryMethods = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
 
         private ConcurrencyAnalysis(SharedStateModel model, INamedTypeSymbol? type, ImmutableArray<MemberBlock> blocks)
@@ -209,6 +210,7 @@ namespace Steadfast.Analyzers.SharedState
             var selfConcurrent = starter.SelfConcurrent || (!joined && IsRepeated(starter.Operation));
             foreach (var target in starter.Targets)
             {
+                _starterTargets.Add(target);
                 // Each delegate of Parallel.Invoke / Task.WhenAll is its own context; they run beside each other.
                 var context = new ConcurrentContext(starter, owner, selfConcurrent, joined, group ?? (starter.Targets.Length > 1 ? starter.Operation : null));
                 switch (target)
@@ -349,7 +351,7 @@ namespace Steadfast.Analyzers.SharedState
                             IMethodReferenceOperation reference => reference.Method.OriginalDefinition,
                             _ => null,
                         };
-                        if (referenced != null && candidates.Contains(referenced) && !LexicalContexts(operation).Any())
+                        if (referenced != null && candidates.Contains(referenced) && !_starterTargets.Contains(operation) && !LexicalContexts(operation).Any())
                         {
                             candidates.Remove(referenced);
                             _ordinaryMethods.Add(referenced);
