@@ -17,6 +17,9 @@ namespace Steadfast.Analyzers.SharedState
     /// </summary>
     internal static class LockWrapping
     {
+        private static readonly SymbolDisplayFormat NullableFormat = SymbolDisplayFormat.MinimallyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
         /// <summary>What will be wrapped: a statement, or an expression body (of a member, accessor or lambda).</summary>
         internal sealed class Target
         {
@@ -101,13 +104,14 @@ namespace Steadfast.Analyzers.SharedState
                         if (local == null || local.Type.IsAnonymousType || local.Type.TypeKind == TypeKind.Error)
                             return null;
                         var typeName = declaration.Declaration.Type.IsVar
-                            ? local.Type.ToMinimalDisplayString(semanticModel, declaration.SpanStart)
+                            ? local.Type.ToMinimalDisplayString(semanticModel, declaration.SpanStart, NullableFormat)
                             : declaration.Declaration.Type.ToString();
                         return new Target(declaration, typeName, false);
                     case LocalFunctionStatementSyntax _:
                         return null;
-                    case StatementSyntax statement when !(statement is BlockSyntax):
-                        return new Target(statement, null, false);
+                    case StatementSyntax statement when !(statement is BlockSyntax)
+                        && (statement.Parent is BlockSyntax || statement.Parent is SwitchSectionSyntax || statement.Parent is GlobalStatementSyntax):
+                        return new Target(statement, null, false); // an embedded statement (if (c) x.Add(1);) takes its whole parent statement
                     case MemberDeclarationSyntax _:
                     case AttributeSyntax _:
                     case ConstructorInitializerSyntax _:

@@ -196,12 +196,13 @@ namespace Steadfast.Analyzers.SharedState
             }
             else if (remainingIsEmpty)
             {
-                replacement = IfStatement(Negate(succeeded), other!);
+                replacement = ifStatement.WithCondition(Negate(succeeded).WithTriviaFrom(ifStatement.Condition)).WithStatement(other!.WithTriviaFrom(ifStatement.Statement)).WithElse(null);
             }
             else
             {
-                var elseClause = other == null ? null : ElseClause(other);
-                replacement = IfStatement(succeeded, remaining, elseClause);
+                var elseClause = other == null ? null : ifStatement.Else!.WithStatement(other);
+                replacement = ifStatement.WithCondition(succeeded.WithTriviaFrom(ifStatement.Condition)).WithStatement(inTrue ? remaining : remaining.WithTriviaFrom(ifStatement.Statement));
+                replacement = ((IfStatementSyntax)replacement).WithElse(inTrue ? elseClause : (other == null ? null : ElseClause(other)));
             }
 
             editor.ReplaceNode(ifStatement, replacement.WithTriviaFrom(ifStatement).WithAdditionalAnnotations(Formatter.Annotation));
