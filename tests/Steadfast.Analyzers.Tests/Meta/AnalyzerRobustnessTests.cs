@@ -32,6 +32,13 @@ public sealed class AnalyzerRobustnessTests
         "class C { System.DateTime F = System.DateTime.Now; System.TimeSpan G => System.DateTime.Now - F; System.TimeSpan H = System.DateTime.Now - System.DateTime.Now; }",
         "using StackExchange.Redis; class C { void M(IDatabase db) { db.StringSet(\"lock\", \"\", null, When.NotExists); db.KeyDelete(\"lock\"); } }",
         "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabaseAsync db) { while (!await db.LockTakeAsync(\"k\", System.Environment.MachineName, System.TimeSpan.Zero)) System.Threading.Thread.Sleep(100); } }",
+        "class C { System.Collections.Generic.List<int> _l = new(); void M() { System.Threading.Tasks.Parallel.For(0, 10, i => _l.Add(i) ",
+        "class C { int _n; void M() { System.Threading.Tasks.Task.Run(() => _n++); System.Threading.Tasks.Task.Run(Missing); new System.Threading.Thread(M).Start(); } void N() => M(); }",
+        "class C { object _g = new(); int _x; void A() { lock (_g) _x++; } void B() { lock () { _x = 1; } _x = nameof(_x).Length; } int P => _x; }",
+        "class C { static System.Collections.Generic.Dictionary<string, int> D = new(); static C() { D[\"a\"] = 1; } void M() { lock (typeof(C)) { D.Add(\"b\", 2); } D. } }",
+        "class C { void M(StackExchange.Redis.IDatabase db) { if (!db.KeyExists()) db.StringSet(, \"v\"); var v = db.StringGet(\"k\"); if (v == ) db.KeyDelete(\"k\"); } }",
+        "using StackExchange.Redis; class C { void M(IDatabase db, string k) { bool e; e = db.KeyExists(k); if (!e) db.StringSet(k, 1); if (db.KeyExists(k)) { } else db.StringSet(k, 2); } }",
+        "var list = new System.Collections.Generic.List<int>(); System.Threading.Tasks.Parallel.For(0, 3, i => list.Add(i)); System.Console.WriteLine(list.Count);",
     ];
 
     [Theory]
