@@ -39,6 +39,12 @@ public sealed class AnalyzerRobustnessTests
         "class C { void M(StackExchange.Redis.IDatabase db) { if (!db.KeyExists()) db.StringSet(, \"v\"); var v = db.StringGet(\"k\"); if (v == ) db.KeyDelete(\"k\"); } }",
         "using StackExchange.Redis; class C { void M(IDatabase db, string k) { bool e; e = db.KeyExists(k); if (!e) db.StringSet(k, 1); if (db.KeyExists(k)) { } else db.StringSet(k, 2); } }",
         "var list = new System.Collections.Generic.List<int>(); System.Threading.Tasks.Parallel.For(0, 3, i => list.Add(i)); System.Console.WriteLine(list.Count);",
+        "using StackExchange.Redis; class C { string D(IDatabase db) { var v = db.ListRightPop(\"q\"); if (v.IsNull) { System.Threading.Thread.Sleep(1); return D(db",
+        "class C { void D() { System.Threading.Thread.Sleep(); D(); } void E() { if (x == null) { System.Threading.Thread.Sleep(1); E(); } } }",
+        "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabase db) { while (!db.KeyExists(\"k\")) System.Threading.Thread.Sleep(; var x = await db.ListLeftPopAsync(",
+        "class C { void M() { while (true) { try { M(); } catch (System.Exception e) when ( { } } } }",
+        "class C { async System.Threading.Tasks.Task M() { do { try { await M(); } catch { continue; } } while (; } }",
+        "class C { void M() { for (;;) try { M(); } catch { } } }",
     ];
 
     [Theory]
