@@ -35,19 +35,43 @@ public sealed class LeaderElectionTests
         }
     }
 
-    /// <summary>Acquires without automatic renewal: a holder that has crashed (or is frozen) never renews its lease.</summary>
-    private sealed class CrashedRenewals(IDistributedLockProvider inner) : IDistributedLockProvider
+    /// <summary>
+    /// Acquires without automatic renewal: the holder never renews its lease. With <paramref name="releases"/> false
+    /// the handles never release either — the process is gone, so only the lease running out frees the lock.
+    /// </summary>
+    private sealed class CrashedRenewals(IDistributedLockProvider inner, bool releases = true) : IDistributedLockProvider
     {
         private static LockOptions NoRenewal(LockOptions? o) =>
             new() { Lease = o?.Lease ?? LockOptions.DefaultLease, WaitTimeout = o?.WaitTimeout ?? Timeout.InfiniteTimeSpan, AutoExtend = false };
 
-        public ILockHandle Acquire(string name, LockOptions? options = null, CancellationToken ct = default) => inner.Acquire(name, NoRenewal(options), ct);
+        public ILockHandle Acquire(string name, LockOptions? options = null, CancellationToken ct = default) => Wrap(inner.Acquire(name, NoRenewal(options), ct))!;
 
-        public ILockHandle? TryAcquire(string name, LockOptions? options = null, CancellationToken ct = default) => inner.TryAcquire(name, NoRenewal(options), ct);
+        public ILockHandle? TryAcquire(string name, LockOptions? options = null, CancellationToken ct = default) => Wrap(inner.TryAcquire(name, NoRenewal(options), ct));
 
-        public ValueTask<ILockHandle> AcquireAsync(string name, LockOptions? options = null, CancellationToken ct = default) => inner.AcquireAsync(name, NoRenewal(options), ct);
+        public async ValueTask<ILockHandle> AcquireAsync(string name, LockOptions? options = null, CancellationToken ct = default) =>
+            Wrap(await inner.AcquireAsync(name, NoRenewal(options), ct))!;
 
-        public ValueTask<ILockHandle?> TryAcquireAsync(string name, LockOptions? options = null, CancellationToken ct = default) => inner.TryAcquireAsync(name, NoRenewal(options), ct);
+        public async ValueTask<ILockHandle?> TryAcquireAsync(string name, LockOptions? options = null, CancellationToken ct = default) =>
+            Wrap(await inner.TryAcquireAsync(name, NoRenewal(options), ct));
+
+        private ILockHandle? Wrap(ILockHandle? handle) => releases || handle is null ? handle : new NeverReleased(handle);
+
+        private sealed class NeverReleased(ILockHandle inner) : ILockHandle
+        {
+            public string Name => inner.Name;
+
+            public long FencingToken => inner.FencingToken;
+
+            public CancellationToken Lost => inner.Lost;
+
+            public ValueTask<bool> ExtendAsync(TimeSpan lease, CancellationToken cancellationToken = default) => new(false);
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+            public void Dispose()
+            {
+            }
+        }
     }
 
     private sealed class Contender
@@ -102,8 +126,10 @@ public sealed class LeaderElectionTests
         var standbys = new[] { new Contender(), new Contender() };
         using var cts = new CancellationTokenSource();
 
-        _ = crashed.Run(new LeaderElection(new CrashedRenewals(locks), options, _time), "jobs", cts.Token);
+        using var crashedProcess = new CancellationTokenSource();
+        _ = crashed.Run(new LeaderElection(new CrashedRenewals(locks, releases: false), options, _time), "jobs", crashedProcess.Token);
         var stale = await crashed.Elected.Task.WaitAsync(Wait);
+        crashedProcess.Cancel(); // the process dies: no renewal, no release, no further contention
         Assert.True(resource.TryWrite(stale.FencingToken));
         var runs = standbys.Select(s => s.Run(new LeaderElection(locks, options, _time), "jobs", cts.Token)).ToArray();
 
