@@ -100,14 +100,25 @@ public sealed class HotHotTests
         var group = new HotHot<Replica>(replicas, new HotHotOptions { HedgeDelay = TimeSpan.FromMilliseconds(10), MaxHedgedAttempts = 2 }, _time);
 
         var call = group.ExecuteAsync(Call, cts.Token).AsTask();
-        for (int i = 0; i < 10; i++)
+
+        // Each hedge's timer is set up by a continuation that may run on the thread pool: advance until two hedges went out,
+        // then well past the point where a third would have.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!replicas[2].Started.Task.IsCompleted)
+        {
+            Assert.True(clock.Elapsed < Wait, "the second hedge was never sent");
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Yield();
+        }
+
+        for (int i = 0; i < 20; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(10));
             await Task.Yield();
         }
 
-        await replicas[2].Started.Task.WaitAsync(Wait);
         Assert.Equal(3, replicas.Sum(r => r.Calls));
+        Assert.Equal(0, replicas[3].Calls);
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(Wait));
         await Task.WhenAll(replicas.Take(3).Select(r => r.Cancelled.Task)).WaitAsync(Wait);
