@@ -74,7 +74,7 @@ public sealed class Leadership
 /// </summary>
 /// <remarks>
 /// Works with every lock provider: <see cref="InMemoryLockProvider"/> within a process, and
-/// <c>Steadfast.Redis.Locks.RedisLockProvider</c> across processes, where a standby is woken by the release
+/// <c>RedisLockProvider</c> (package Steadfast.Redis) across processes, where a standby is woken by the release
 /// notification, or, after a crash, by its re-check when the lease has run out.
 /// </remarks>
 public sealed class LeaderElection

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
-using Steadfast.Redis.Locks;
+using Steadfast.Locks;
 using Steadfast.Redundancy;
 using Steadfast.Testing.Redis;
 
