@@ -3,19 +3,25 @@ using Steadfast.Benchmarks;
 using Steadfast.Testing.Redis;
 
 // Usage: dotnet run -c Release --project bench/Steadfast.Benchmarks -- [--redis host:port] [--handoff [rounds]] [BenchmarkDotNet args]
+//        dotnet run -c Release --project bench/Steadfast.Benchmarks -- redundancy            (hedging QoS + switchover in one run)
 //        dotnet run -c Release --project bench/Steadfast.Benchmarks -- hedging [requests]     (hedging QoS on a virtual clock, no Redis)
 //        dotnet run -c Release --project bench/Steadfast.Benchmarks -- hedging-realclock [requests]  (the same on the real clock; noisy)
 //        dotnet run -c Release --project bench/Steadfast.Benchmarks -- switchover [trials]   (HotWarm switchover, no Redis)
 // Without --filter every benchmark group runs; `--filter *Uncontended*` runs one group. Without --redis a private
 // redis-server is started on a free 127.0.0.1 port and stopped at the end.
 var rest = new List<string>(args);
-if (rest.Count > 0 && rest[0] is "hedging" or "hedging-realclock" or "switchover")
+if (rest.Count > 0 && rest[0] is "redundancy" or "hedging" or "hedging-realclock" or "switchover")
 {
     int count = rest.Count > 1 && int.TryParse(rest[1], out int n) ? n : rest[0] == "switchover" ? 40 : 4000;
     switch (rest[0])
     {
         case "hedging":
             HedgingQos.Run(count);
+            break;
+        case "redundancy":
+            HedgingQos.Run(4000);
+            Console.WriteLine();
+            await SwitchoverTimes.RunAsync(40);
             break;
         case "hedging-realclock":
             await HedgingQosRealClock.RunAsync(count);
