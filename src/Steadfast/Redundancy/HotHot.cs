@@ -28,9 +28,12 @@ public sealed class HotHot<TReplica>
     private readonly ReplicaStats[] _stats;
     private readonly HotHotOptions _options;
     private readonly TimeProvider _time;
-    private readonly LatencyTracker _latencies;
+    private readonly LatencyTracker? _latencies; // only for the adaptive delay
     private readonly int _quorum;
     private int _rotation = -1;
+
+    [ThreadStatic]
+    private static CancellationTokenSource? t_source;
 
     /// <summary>Creates the group.</summary>
     /// <param name="replicas">The replicas, at least one; the list is copied.</param>
@@ -63,7 +66,7 @@ public sealed class HotHot<TReplica>
 
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _latencies = new LatencyTracker(options.HedgePercentile);
+        _latencies = options.HedgeDelay is null ? new LatencyTracker(options.HedgePercentile) : null;
         _quorum = options.WriteQuorum == 0 ? _replicas.Length : options.WriteQuorum;
     }
 
@@ -80,7 +83,7 @@ public sealed class HotHot<TReplica>
                 return fixedDelay;
             }
 
-            TimeSpan adaptive = _latencies.Current ?? _options.InitialHedgeDelay;
+            TimeSpan adaptive = _latencies!.Current ?? _options.InitialHedgeDelay;
             return adaptive < _options.MinimumHedgeDelay ? _options.MinimumHedgeDelay : adaptive;
         }
     }
@@ -103,7 +106,37 @@ public sealed class HotHot<TReplica>
             return ValueTask.FromCanceled<TResult>(cancellationToken);
         }
 
-        return ExecuteCoreAsync(action, Rank(), cancellationToken);
+        int[] order = Rank();
+        CancellationTokenSource call = RentSource();
+        CancellationTokenRegistration link = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), call)
+            : default;
+        int replica = order[0];
+        long start = _time.GetTimestamp();
+        Interlocked.Increment(ref _stats[replica].Outstanding);
+        ValueTask<TResult> first;
+        try
+        {
+            first = action(_replicas[replica], call.Token);
+        }
+        catch (Exception ex)
+        {
+            first = ValueTask.FromException<TResult>(ex);
+        }
+
+        if (first.IsCompletedSuccessfully)
+        {
+            // The common case on a fast replica: no hedge timer, no attempt bookkeeping, nothing allocated but the ranking.
+            TResult result = first.Result;
+            RecordSuccess(replica, start);
+            Interlocked.Decrement(ref _stats[replica].Outstanding);
+            link.Dispose();
+            ReturnSource(call);
+            return new ValueTask<TResult>(result);
+        }
+
+        var firstAttempt = new Attempt<TResult>(replica, isHedge: false, ObserveAsync(first, replica, start, call.Token));
+        return ExecuteCoreAsync(action, order, firstAttempt, call, link, cancellationToken);
     }
 
     /// <summary>
@@ -201,13 +234,12 @@ public sealed class HotHot<TReplica>
         WriteOneAsync(action, _replicas[index], cancellationToken);
 
     private async ValueTask<TResult> ExecuteCoreAsync<TResult>(Func<TReplica, CancellationToken, ValueTask<TResult>> action, int[] order,
-        CancellationToken cancellationToken)
+        Attempt<TResult> firstAttempt, CancellationTokenSource call, CancellationTokenRegistration link, CancellationToken cancellationToken)
     {
         int n = order.Length;
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = new List<Attempt<TResult>>(Math.Min(n, _options.MaxHedgedAttempts + 1));
         List<ReplicaFailure>? failures = null;
-        int next = 0;
+        int next = 1;
         int hedges = 0;
         Task? delay = null;
         TimeSpan delayLength = default;
@@ -215,7 +247,7 @@ public sealed class HotHot<TReplica>
         CancellationTokenRegistration registration = default;
         try
         {
-            running.Add(Start(action, order[next++], isHedge: false, call.Token));
+            running.Add(firstAttempt);
             while (true)
             {
                 // An attempt that has already finished (often: the first one, synchronously) needs no timer or wait.
@@ -307,10 +339,13 @@ public sealed class HotHot<TReplica>
         finally
         {
             registration.Dispose();
+            link.Dispose();
             if (running.Count > 0 || delay is not null)
             {
-                call.Cancel();
+                call.Cancel(); // the losers stop
             }
+
+            call.Dispose(); // only the synchronous fast path reuses its source
 
             foreach (Attempt<TResult> loser in running)
             {
@@ -332,23 +367,29 @@ public sealed class HotHot<TReplica>
     private Attempt<TResult> Start<TResult>(Func<TReplica, CancellationToken, ValueTask<TResult>> action, int replica, bool isHedge,
         CancellationToken token)
     {
-        ReplicaStats stats = _stats[replica];
-        Interlocked.Increment(ref stats.Outstanding);
-        return new Attempt<TResult>(replica, isHedge, RunAttemptAsync(action, replica, token));
-    }
-
-    private async Task<TResult> RunAttemptAsync<TResult>(Func<TReplica, CancellationToken, ValueTask<TResult>> action, int replica,
-        CancellationToken token)
-    {
-        ReplicaStats stats = _stats[replica];
         long start = _time.GetTimestamp();
+        Interlocked.Increment(ref _stats[replica].Outstanding);
+        ValueTask<TResult> pending;
         try
         {
-            TResult result = await action(_replicas[replica], token).ConfigureAwait(false);
-            long now = _time.GetTimestamp();
-            TimeSpan latency = _time.GetElapsedTime(start, now);
-            _latencies.Record(latency);
-            stats.Observe(latency, now, success: true);
+            pending = action(_replicas[replica], token);
+        }
+        catch (Exception ex)
+        {
+            pending = ValueTask.FromException<TResult>(ex);
+        }
+
+        return new Attempt<TResult>(replica, isHedge, ObserveAsync(pending, replica, start, token));
+    }
+
+    /// <summary>Awaits an attempt, records its latency and outcome, and ends its in-flight count.</summary>
+    private async Task<TResult> ObserveAsync<TResult>(ValueTask<TResult> pending, int replica, long start, CancellationToken token)
+    {
+        ReplicaStats stats = _stats[replica];
+        try
+        {
+            TResult result = await pending.ConfigureAwait(false);
+            RecordSuccess(replica, start);
             return result;
         }
         catch (Exception) when (token.IsCancellationRequested)
@@ -358,7 +399,7 @@ public sealed class HotHot<TReplica>
             // and the delay would ratchet down, hedging more and more.
             long now = _time.GetTimestamp();
             TimeSpan elapsed = _time.GetElapsedTime(start, now);
-            _latencies.Record(elapsed);
+            _latencies?.Record(elapsed);
             stats.Observe(elapsed, now, success: null);
             throw;
         }
@@ -371,6 +412,39 @@ public sealed class HotHot<TReplica>
         finally
         {
             Interlocked.Decrement(ref stats.Outstanding);
+        }
+    }
+
+    private void RecordSuccess(int replica, long start)
+    {
+        long now = _time.GetTimestamp();
+        TimeSpan latency = _time.GetElapsedTime(start, now);
+        _latencies?.Record(latency);
+        _stats[replica].Observe(latency, now, success: true);
+    }
+
+    /// <summary>A cancellation source for one read; reused (per thread) when the read ended without cancelling it.</summary>
+    private static CancellationTokenSource RentSource()
+    {
+        CancellationTokenSource? source = t_source;
+        if (source is not null)
+        {
+            t_source = null;
+            return source;
+        }
+
+        return new CancellationTokenSource();
+    }
+
+    private static void ReturnSource(CancellationTokenSource source)
+    {
+        if (source.TryReset())
+        {
+            t_source = source;
+        }
+        else
+        {
+            source.Dispose();
         }
     }
 

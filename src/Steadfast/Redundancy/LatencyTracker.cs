@@ -1,14 +1,14 @@
 namespace Steadfast.Redundancy;
 
 /// <summary>
-/// A percentile over the last <see cref="Capacity"/> latencies (a ring buffer), recomputed every few samples so that
-/// reading it is a field load. Thread-safe.
+/// A percentile over the last <see cref="Capacity"/> latencies (a ring buffer), recomputed on every sample while there
+/// are few and every 64 samples after that (a sort of 512 values), so that reading it is a field load. Thread-safe.
 /// </summary>
 internal sealed class LatencyTracker
 {
     internal const int Capacity = 512;
     internal const int MinimumSamples = 20;
-    private const int RecomputeEvery = 16;
+    private const int RecomputeEvery = 64;
 
     private readonly object _gate = new();
     private readonly double[] _ring = new double[Capacity];

@@ -206,6 +206,34 @@ public sealed class HotHotTests
     }
 
     [Fact]
+    public async Task Reads_never_see_a_token_cancelled_by_an_earlier_read()
+    {
+        var slow = new Replica("slow") { Behaviour = Replica.Hang };
+        var fast = new Replica("fast");
+        var group = new HotHot<Replica>([slow, fast], new HotHotOptions { HedgeDelay = TimeSpan.FromMilliseconds(5) }, _time);
+        var call = group.ExecuteAsync(Call).AsTask();
+        await slow.Started.Task.WaitAsync(Wait);
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        Assert.Equal("fast", await call.WaitAsync(Wait)); // this read cancelled its loser
+
+        var tokens = new List<CancellationToken>();
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Equal("ok", await group.ExecuteAsync((_, ct) =>
+            {
+                tokens.Add(ct);
+                return new ValueTask<string>("ok");
+            }));
+        }
+
+        Assert.All(tokens, t => Assert.False(t.IsCancellationRequested));
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => group.ExecuteAsync(Call, cts.Token).AsTask());
+        Assert.All(tokens, t => Assert.False(t.IsCancellationRequested));
+    }
+
+    [Fact]
     public async Task Caller_cancellation_cancels_every_attempt_and_surfaces_as_cancellation()
     {
         var replicas = new[] { new Replica("a") { Behaviour = Replica.Hang }, new Replica("b") { Behaviour = Replica.Hang } };
