@@ -155,13 +155,15 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             adds[i++] = batch.StreamAddAsync(StreamKey, PayloadField, _serializer.Serialize(message), flags: WriteFlags);
         }
 
-        batch.Execute(); // One pipelined write; XADDs keep their order.
+        Task all = Task.WhenAll(adds);
         try
         {
-            await Task.WhenAll(adds).WaitAsync(cancellationToken).ConfigureAwait(false);
+            batch.Execute(); // One pipelined write; XADDs keep their order. Throws at once when no connection is available.
+            await all.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
+            _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             QueueMetrics.RecordEnqueued(Backend, adds.Count(a => a.IsCompletedSuccessfully));
             throw Wrap("enqueue to", ex);
         }
@@ -180,12 +182,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         long start = Stopwatch.GetTimestamp();
         try
         {
-            Task subscribed = EnsureSubscribed();
-            if (!subscribed.IsCompleted && wait != TimeSpan.Zero)
-            {
-                await subscribed.WaitAsync(cancellationToken).ConfigureAwait(false); // Subscribed before reading: no lost wake-up.
-            }
-
+            Task subscribed = wait == TimeSpan.Zero ? Task.CompletedTask : EnsureSubscribed();
             while (true)
             {
                 if (TryTake() is { } buffered)
@@ -214,6 +211,13 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
                 if (fetched > 0)
                 {
                     continue; // Others took what this read brought; there may be more.
+                }
+
+                if (!subscribed.IsCompleted)
+                {
+                    // Read again once subscribed: an enqueue announced before the subscription existed would be missed.
+                    await subscribed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
 
                 TrimWhenIdle();
@@ -399,6 +403,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         try
         {
             await _multiplexer.GetSubscriber().SubscribeAsync(_channel, _handler).ConfigureAwait(false);
+            _reclaimDue = true; // Nacks and hand-backs announced before now were not heard.
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {

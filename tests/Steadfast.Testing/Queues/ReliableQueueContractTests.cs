@@ -235,7 +235,7 @@ public abstract class ReliableQueueContractTests
 
         int poisonDeliveries = 0;
         var handled = new List<int>();
-        for (int round = 0; round < 50 && handled.Count < 5; round++)
+        for (int round = 0; round < 50 && (handled.Count < 5 || poisonDeliveries < 3); round++)
         {
             var delivery = await NextAsync(queue);
             if (delivery.Message.Number < 0)
