@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 echo "== Building samples/UnsafeOrderWorker: every warning below is a real bug the analyzers found =="
 dotnet build samples/UnsafeOrderWorker/UnsafeOrderWorker.csproj -c Release --no-incremental -nologo -clp:NoSummary \
-  | grep -E "warning SF[0-9]{4}" | sed -E 's#^.*/samples/#samples/#; s# \[/.*\]$##' | sort -u
+  | grep -E "warning SF[0-9]{4}" | sed -E 's# \[/.*\]$##; s#^.*/samples/#samples/#' | sort -u
 
 echo
 echo "== Running samples/OrderWorker: the same worker on Steadfast (in-memory backends) =="

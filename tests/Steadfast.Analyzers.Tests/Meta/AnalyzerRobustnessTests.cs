@@ -32,6 +32,9 @@ public sealed class AnalyzerRobustnessTests
         "class C { System.DateTime F = System.DateTime.Now; System.TimeSpan G => System.DateTime.Now - F; System.TimeSpan H = System.DateTime.Now - System.DateTime.Now; }",
         "using StackExchange.Redis; class C { void M(IDatabase db) { db.StringSet(\"lock\", \"\", null, When.NotExists); db.KeyDelete(\"lock\"); } }",
         "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabaseAsync db) { while (!await db.LockTakeAsync(\"k\", System.Environment.MachineName, System.TimeSpan.Zero)) System.Threading.Thread.Sleep(100); } }",
+        "using StackExchange.Redis; class C { string D(IDatabase db) { var v = db.ListRightPop(\"q\"); if (v.IsNull) { System.Threading.Thread.Sleep(1); return D(db",
+        "class C { void D() { System.Threading.Thread.Sleep(); D(); } void E() { if (x == null) { System.Threading.Thread.Sleep(1); E(); } } }",
+        "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabase db) { while (!db.KeyExists(\"k\")) System.Threading.Thread.Sleep(; var x = await db.ListLeftPopAsync(",
     ];
 
     [Theory]

@@ -1,0 +1,432 @@
+using Steadfast.Analyzers.Queues;
+using SF2001 = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Steadfast.Analyzers.Queues.SF2001BlockingRecursiveDequeueAnalyzer,
+    Steadfast.Analyzers.Queues.SF2001BlockingRecursiveDequeueFixer>;
+using SF2002 = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Steadfast.Analyzers.Queues.SF2002MessageLostIfConsumerCrashesAnalyzer,
+    Steadfast.Analyzers.Queues.SF2002MessageLostIfConsumerCrashesFixer>;
+using SF2003 = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Steadfast.Analyzers.Queues.SF2003ThreadBlockingWaitInPollingLoopAnalyzer,
+    Steadfast.Analyzers.Queues.SF2003ThreadBlockingWaitInPollingLoopFixer>;
+
+namespace Steadfast.Analyzers.Tests.Queues;
+
+public sealed class SF2001BlockingRecursiveDequeueFixerTests
+{
+    [Fact]
+    public Task SeedShape_BecomesALoopWithAGrowingSleep() => SF2001.VerifyFixAsync("""
+        using System.Threading;
+        using StackExchange.Redis;
+        class OrderQueue
+        {
+            private readonly IDatabase _redis;
+            public OrderQueue(IDatabase redis) => _redis = redis;
+            public string Dequeue()
+            {
+                var order = _redis.ListRightPop("orders");
+                if (order.IsNull)
+                {
+                    // nothing yet
+                    Thread.Sleep(1000);
+                    return [|Dequeue()|];
+                }
+                return order!;
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class OrderQueue
+        {
+            private readonly IDatabase _redis;
+            public OrderQueue(IDatabase redis) => _redis = redis;
+            public string Dequeue()
+            {
+                var maxIdleDelay = TimeSpan.FromMilliseconds(1000);
+                var idleDelay = TimeSpan.FromTicks(maxIdleDelay.Ticks / 16);
+                while (true)
+                {
+                    var order = _redis.ListRightPop("orders");
+                    if (order.IsNull)
+                    {
+                        // nothing yet
+                        Thread.Sleep(idleDelay);
+                        idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, maxIdleDelay.Ticks));
+                        continue;
+                    }
+                    return order!;
+                }
+            }
+        }
+        """, equivalenceKey: SF2001BlockingRecursiveDequeueFixer.LoopWithGrowingDelayKey);
+
+    [Fact]
+    public Task Async_UsesTheMethodsCancellationToken() => SF2001.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            public async Task<RedisValue> NextAsync(IDatabase db, CancellationToken ct)
+            {
+                var job = await db.ListRightPopAsync("jobs");
+                if (job.IsNull)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2));
+                    return await [|NextAsync(db, ct)|];
+                }
+                return job;
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            public async Task<RedisValue> NextAsync(IDatabase db, CancellationToken ct)
+            {
+                var maxIdleDelay = TimeSpan.FromSeconds(2);
+                var idleDelay = TimeSpan.FromTicks(maxIdleDelay.Ticks / 16);
+                while (true)
+                {
+                    var job = await db.ListRightPopAsync("jobs");
+                    if (job.IsNull)
+                    {
+                        await Task.Delay(idleDelay, ct);
+                        idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, maxIdleDelay.Ticks));
+                        continue;
+                    }
+                    return job;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task VoidTailCall() => SF2001.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Consumer
+        {
+            public void Consume(IDatabase db)
+            {
+                var message = db.ListRightPop("q");
+                if (message.IsNull)
+                {
+                    Thread.Sleep(500);
+                    [|Consume(db)|];
+                }
+                else
+                {
+                    Console.WriteLine(message);
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Consumer
+        {
+            public void Consume(IDatabase db)
+            {
+                var maxIdleDelay = TimeSpan.FromMilliseconds(500);
+                var idleDelay = TimeSpan.FromTicks(maxIdleDelay.Ticks / 16);
+                while (true)
+                {
+                    var message = db.ListRightPop("q");
+                    if (message.IsNull)
+                    {
+                        Thread.Sleep(idleDelay);
+                        idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, maxIdleDelay.Ticks));
+                        continue;
+                    }
+                    else
+                    {
+                        Console.WriteLine(message);
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FixAll_TwoQueuesInOneDocument() => SF2001.VerifyFixAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Queues
+        {
+            public RedisValue A(IDatabase db)
+            {
+                var v = db.ListLeftPop("a");
+                if (v.IsNull) { Thread.Sleep(100); return [|A(db)|]; }
+                return v;
+            }
+            public async Task<RedisValue> B(IDatabase db)
+            {
+                var v = await db.ListLeftPopAsync("b");
+                if (v.IsNull) { await Task.Delay(100); return await [|B(db)|]; }
+                return v;
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Queues
+        {
+            public RedisValue A(IDatabase db)
+            {
+                var maxIdleDelay = TimeSpan.FromMilliseconds(100);
+                var idleDelay = TimeSpan.FromTicks(maxIdleDelay.Ticks / 16);
+                while (true)
+                {
+                    var v = db.ListLeftPop("a");
+                    if (v.IsNull) { Thread.Sleep(idleDelay); idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, maxIdleDelay.Ticks)); continue; }
+                    return v;
+                }
+            }
+            public async Task<RedisValue> B(IDatabase db)
+            {
+                var maxIdleDelay = TimeSpan.FromMilliseconds(100);
+                var idleDelay = TimeSpan.FromTicks(maxIdleDelay.Ticks / 16);
+                while (true)
+                {
+                    var v = await db.ListLeftPopAsync("b");
+                    if (v.IsNull) { await Task.Delay(idleDelay); idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, maxIdleDelay.Ticks)); continue; }
+                    return v;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NoFix_WhenTheRecursiveCallChangesItsArguments() => SF2001.VerifyNoFixAsync("""
+        using System.Threading;
+        using StackExchange.Redis;
+        class Queue
+        {
+            public RedisValue Take(IDatabase db, int attempt)
+            {
+                var v = db.ListLeftPop("q");
+                if (v.IsNull) { Thread.Sleep(100); return [|Take(db, attempt + 1)|]; }
+                return v;
+            }
+        }
+        """);
+}
+
+public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
+{
+    [Fact]
+    public Task Sync_MoveToProcessingAndRemoveAfterHandling() => SF2002.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Worker
+        {
+            private readonly string _queue = "orders";
+            void Run(IDatabase db)
+            {
+                var order = [|db.ListRightPop(_queue)|];
+                if (order.IsNull) return;
+                Console.WriteLine(order); // handle it
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        class Worker
+        {
+            private readonly string _queue = "orders";
+            void Run(IDatabase db)
+            {
+                var order = db.ListMove(_queue, _queue + ":processing", ListSide.Right, ListSide.Left);
+                if (order.IsNull) return;
+                Console.WriteLine(order); // handle it
+                db.ListRemove(_queue + ":processing", order, 1);
+            }
+        }
+        """, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey);
+
+    [Fact]
+    public Task Async_LiteralKey_LeftPop() => SF2002.VerifyFixAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabaseAsync db)
+            {
+                var order = await [|db.ListLeftPopAsync("orders")|];
+                await HandleAsync(order);
+            }
+            Task HandleAsync(RedisValue order) => Task.CompletedTask;
+        }
+        """, """
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabaseAsync db)
+            {
+                var order = await db.ListMoveAsync("orders", "orders:processing", ListSide.Left, ListSide.Left);
+                await HandleAsync(order);
+                await db.ListRemoveAsync("orders:processing", order, 1);
+            }
+            Task HandleAsync(RedisValue order) => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task RedisKeyField_UsesAppend_AndFixAll() => SF2002.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Worker
+        {
+            private static readonly RedisKey Jobs = "jobs";
+            void A(IDatabase db)
+            {
+                var job = [|db.ListRightPop(Jobs)|];
+                Console.WriteLine(job);
+            }
+            void B(IDatabase db)
+            {
+                var job = [|db.ListRightPop(Jobs)|];
+                Console.WriteLine(job);
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        class Worker
+        {
+            private static readonly RedisKey Jobs = "jobs";
+            void A(IDatabase db)
+            {
+                var job = db.ListMove(Jobs, Jobs.Append(":processing"), ListSide.Right, ListSide.Left);
+                Console.WriteLine(job);
+                db.ListRemove(Jobs.Append(":processing"), job, 1);
+            }
+            void B(IDatabase db)
+            {
+                var job = db.ListMove(Jobs, Jobs.Append(":processing"), ListSide.Right, ListSide.Left);
+                Console.WriteLine(job);
+                db.ListRemove(Jobs.Append(":processing"), job, 1);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NoFix_WhenThePoppedValueIsReturned() => SF2002.VerifyNoFixAsync("""
+        using StackExchange.Redis;
+        class Queue
+        {
+            RedisValue Dequeue(IDatabase db)
+            {
+                var v = [|db.ListRightPop("q")|];
+                return v;
+            }
+        }
+        """);
+}
+
+public sealed class SF2003ThreadBlockingWaitInPollingLoopFixerTests
+{
+    [Fact]
+    public Task AsyncMethod_AwaitsTaskDelayWithItsToken() => SF2003.VerifyFixAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Waiter
+        {
+            async Task WaitAsync(IDatabase db, CancellationToken cancellationToken)
+            {
+                while (!await db.KeyExistsAsync("ready"))
+                {
+                    [|Thread.Sleep(100)|]; // back off
+                }
+            }
+        }
+        """, """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Waiter
+        {
+            async Task WaitAsync(IDatabase db, CancellationToken cancellationToken)
+            {
+                while (!await db.KeyExistsAsync("ready"))
+                {
+                    await Task.Delay(100, cancellationToken); // back off
+                }
+            }
+        }
+        """, equivalenceKey: SF2003ThreadBlockingWaitInPollingLoopFixer.AwaitTaskDelayKey);
+
+    [Fact]
+    public Task AsyncLambdaWithoutToken_AddsTheUsing_AndFixAll() => SF2003.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        class Runner
+        {
+            Func<System.Threading.Tasks.Task> Work => async () =>
+            {
+                [|Thread.Sleep(100)|];
+                await System.Threading.Tasks.Task.Yield();
+                [|Thread.Sleep(TimeSpan.FromSeconds(1))|];
+            };
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Runner
+        {
+            Func<System.Threading.Tasks.Task> Work => async () =>
+            {
+                await Task.Delay(100);
+                await System.Threading.Tasks.Task.Yield();
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            };
+        }
+        """);
+
+    [Fact]
+    public Task NoFix_InSyncPollingLoop() => SF2003.VerifyNoFixAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Locker
+        {
+            void Acquire(IDatabase db, string token)
+            {
+                while (!db.LockTake("lock", token, TimeSpan.FromSeconds(30)))
+                    [|Thread.Sleep(100)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NoFix_InsideALockStatement() => SF2003.VerifyNoFixAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Cache
+        {
+            private readonly object _gate = new();
+            async Task RefreshAsync()
+            {
+                lock (_gate)
+                {
+                    [|Thread.Sleep(10)|];
+                }
+                await Task.Yield();
+            }
+        }
+        """);
+}
