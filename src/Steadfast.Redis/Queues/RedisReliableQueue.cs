@@ -254,6 +254,8 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>The dead letters, oldest first.</returns>
     /// <exception cref="RedisQueueException">Redis could not be reached or refused the command.</exception>
+    /// <remarks>A dead letter whose payload the serializer cannot read (it was dead-lettered for that reason) makes this
+    /// throw the serializer's exception; read <see cref="DeadLetterKey"/> directly to inspect such entries.</remarks>
     public async ValueTask<IReadOnlyList<DeadLetter<T>>> ReadDeadLettersAsync(int count = 100, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
