@@ -315,6 +315,12 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             _buffer.Clear();
         }
 
+        if (!_multiplexer.IsConnected)
+        {
+            // Nothing to tell an unreachable Redis; the read-ahead is taken over after the visibility timeout.
+            return;
+        }
+
         try
         {
             if (left.Length > 0)

@@ -357,9 +357,16 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
         await using var connection = await server.ConnectAsync();
         await using var queue = new RedisReliableQueue<WorkItem>(connection, RedisServerFixture.UniqueKey("down"), Options());
         await queue.EnqueueAsync(new WorkItem(1));
+        await (await queue.DequeueAsync(Prompt))!.AckAsync();
+        var waiting = queue.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask();
+        await Task.Delay(100);
         await server.StopAsync();
 
         var stopwatch = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<RedisQueueException>(() => waiting.WaitAsync(Prompt)); // A consumer waiting on an idle queue.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"The waiting consumer noticed after {stopwatch.Elapsed}.");
+
+        stopwatch.Restart();
         var enqueue = await Assert.ThrowsAsync<RedisQueueException>(() => queue.EnqueueAsync(new WorkItem(2)).AsTask().WaitAsync(Prompt));
         Assert.NotNull(enqueue.InnerException);
         await Assert.ThrowsAsync<RedisQueueException>(() => queue.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask().WaitAsync(Prompt));
