@@ -35,6 +35,9 @@ public sealed class AnalyzerRobustnessTests
         "using StackExchange.Redis; class C { string D(IDatabase db) { var v = db.ListRightPop(\"q\"); if (v.IsNull) { System.Threading.Thread.Sleep(1); return D(db",
         "class C { void D() { System.Threading.Thread.Sleep(); D(); } void E() { if (x == null) { System.Threading.Thread.Sleep(1); E(); } } }",
         "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabase db) { while (!db.KeyExists(\"k\")) System.Threading.Thread.Sleep(; var x = await db.ListLeftPopAsync(",
+        "class C { void M() { while (true) { try { M(); } catch (System.Exception e) when ( { } } } }",
+        "class C { async System.Threading.Tasks.Task M() { do { try { await M(); } catch { continue; } } while (; } }",
+        "class C { void M() { for (;;) try { M(); } catch { } } }",
     ];
 
     [Theory]

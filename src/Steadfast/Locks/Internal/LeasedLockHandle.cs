@@ -403,8 +403,9 @@ internal abstract class LeasedLockHandle : ILockHandle
 
         if (TracksExpiry)
         {
+            // Once the lease has run out the expiry callback has run; never re-arm for it (no busy loop).
             TimeSpan toExpiry = _lease - elapsed;
-            if (toExpiry >= TimeSpan.Zero || !_lost)
+            if (toExpiry > TimeSpan.Zero)
             {
                 due = Min(due, toExpiry);
             }

@@ -1,0 +1,299 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+using Steadfast.Locks;
+using Steadfast.Redis.Locks;
+using Steadfast.Testing.Redis;
+
+namespace Steadfast.Redis.Tests.Locks;
+
+/// <summary>Redis-specific lock behaviour on a real redis-server.</summary>
+public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    private static string NewName() => "lock-" + Guid.NewGuid().ToString("N");
+
+    [Fact]
+    public async Task Eight_clients_times_500_acquisitions_keep_a_non_atomic_counter_exact_and_fencing_tokens_strictly_increasing()
+    {
+        const int Clients = 8, Rounds = 500;
+        var name = NewName();
+        var counterKey = RedisServerFixture.UniqueKey("counter");
+        var connections = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => redis.Server.ConnectAsync()));
+        long lastToken = 0;
+        int violations = 0;
+        try
+        {
+            await Task.WhenAll(connections.Select(connection => Task.Run(async () =>
+            {
+                var locks = new RedisLockProvider(connection);
+                var db = connection.GetDatabase();
+                for (int i = 0; i < Rounds; i++)
+                {
+                    await using var handle = await locks.AcquireAsync(name);
+
+                    // Inside the lock: the previous holder's token is visible and must be smaller.
+                    if (handle.FencingToken <= Volatile.Read(ref lastToken))
+                    {
+                        Interlocked.Increment(ref violations);
+                    }
+
+                    Volatile.Write(ref lastToken, handle.FencingToken);
+
+                    // Deliberately non-atomic read-increment-write: only the lock keeps it exact.
+                    long value = (long?)await db.StringGetAsync(counterKey) ?? 0;
+                    await db.StringSetAsync(counterKey, value + 1);
+                }
+            })));
+
+            Assert.Equal(Clients * Rounds, (long)await redis.Connection.GetDatabase().StringGetAsync(counterKey));
+            Assert.Equal(0, violations);
+            Assert.True(lastToken >= Clients * Rounds);
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_client_cannot_release_or_extend_another_clients_lock()
+    {
+        var locks = new RedisLockProvider(redis.Connection);
+        var name = NewName();
+        await using var held = await locks.AcquireAsync(name);
+        var keys = locks.GetKeys(name);
+        var db = redis.Connection.GetDatabase();
+        byte[] otherToken = Guid.NewGuid().ToByteArray();
+
+        var released = await RedisLockProvider.ReleaseScript.EvaluateAsync(db, keys.Keys, [otherToken, keys.ChannelName], CommandFlags.None);
+        var extended = await RedisLockProvider.ExtendScript.EvaluateAsync(db, keys.Keys, [otherToken, 60_000], CommandFlags.None);
+        var empty = await RedisLockProvider.ReleaseScript.EvaluateAsync(db, keys.Keys, [RedisValue.EmptyString, keys.ChannelName], CommandFlags.None);
+
+        Assert.Equal(0, (long)released);
+        Assert.Equal(0, (long)extended);
+        Assert.Equal(0, (long)empty);
+        Assert.True(await db.KeyExistsAsync(keys.Keys[0]));
+        Assert.InRange((await db.KeyTimeToLiveAsync(keys.Keys[0]))!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+        Assert.Null(await locks.TryAcquireAsync(name));
+        Assert.True(await held.ExtendAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task A_stalled_holder_on_one_client_loses_the_lease_and_a_second_client_gets_a_larger_token()
+    {
+        await using var c1 = await redis.Server.ConnectAsync();
+        await using var c2 = await redis.Server.ConnectAsync();
+        var first = new RedisLockProvider(c1);
+        var second = new RedisLockProvider(c2);
+        var name = NewName();
+        var lease = TimeSpan.FromMilliseconds(800);
+        var stalled = await first.AcquireAsync(name, new LockOptions { Lease = lease, AutoExtend = false });
+        var lostAt = new TaskCompletionSource<TimeSpan>();
+        var clock = Stopwatch.StartNew();
+        stalled.Lost.Register(() => lostAt.TrySetResult(clock.Elapsed));
+
+        await using var next = await second.AcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromSeconds(5) });
+        var acquiredAt = clock.Elapsed;
+
+        Assert.True(lostAt.Task.IsCompleted, "Lost must fire before the next holder can acquire");
+        Assert.True(await lostAt.Task < acquiredAt);
+        Assert.True(next.FencingToken > stalled.FencingToken);
+        Assert.False(await stalled.ExtendAsync(lease));
+        Assert.False(await stalled.ReleaseAsync());
+        Assert.Null(await first.TryAcquireAsync(name));
+    }
+
+    [Fact]
+    public async Task A_waiter_is_woken_by_the_release_message_well_before_the_fallback_recheck()
+    {
+        await using var c1 = await redis.Server.ConnectAsync();
+        await using var c2 = await redis.Server.ConnectAsync();
+        var holder = new RedisLockProvider(c1);
+        var waiter = new RedisLockProvider(c2);
+        var name = NewName();
+        var held = await holder.AcquireAsync(name);
+        var waiting = waiter.AcquireAsync(name).AsTask();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+
+        var clock = Stopwatch.StartNew();
+        await held.DisposeAsync();
+        await using var next = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // The fallback re-check would take a second (the holder's lease is 30 s); pub/sub takes milliseconds.
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(500), $"hand-off took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Wait_timeout_is_honoured_precisely()
+    {
+        var locks = new RedisLockProvider(redis.Connection);
+        var name = NewName();
+        await using var held = await locks.AcquireAsync(name);
+
+        var clock = Stopwatch.StartNew();
+        Assert.Null(await locks.TryAcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromMilliseconds(400) }));
+        var elapsed = clock.Elapsed;
+
+        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(390), TimeSpan.FromMilliseconds(900));
+    }
+
+    [Fact]
+    public async Task Scripts_are_reloaded_after_SCRIPT_FLUSH()
+    {
+        var locks = new RedisLockProvider(redis.Connection);
+        await (await locks.AcquireAsync(NewName())).DisposeAsync();
+
+        await redis.Connection.GetServer(redis.Server.EndPoint).ScriptFlushAsync();
+
+        var handle = await locks.AcquireAsync(NewName());
+        Assert.True(await handle.ExtendAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await handle.ReleaseAsync());
+    }
+
+    [Fact]
+    public async Task Lock_keys_share_one_hash_tag()
+    {
+        var keys = new RedisLockProvider(redis.Connection, new RedisLockProviderOptions { KeyPrefix = "app:locks" }).GetKeys("orders");
+
+        Assert.Equal("{app:locks:orders}", (string?)keys.Keys[0]);
+        Assert.Equal("{app:locks:orders}:fence", (string?)keys.Keys[1]);
+        Assert.Equal(redis.Connection.HashSlot(keys.Keys[0]), redis.Connection.HashSlot(keys.Keys[1]));
+    }
+
+    [Fact]
+    public async Task Redis_restarted_while_held_fires_Lost_and_locks_work_again_afterwards()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await server.ConnectAsync();
+        var locks = new RedisLockProvider(connection);
+        var name = NewName();
+        var unobserved = 0;
+        EventHandler<UnobservedTaskExceptionEventArgs> onUnobserved = (_, _) => Interlocked.Increment(ref unobserved);
+        TaskScheduler.UnobservedTaskException += onUnobserved;
+        try
+        {
+            var held = await locks.AcquireAsync(name, new LockOptions { Lease = TimeSpan.FromSeconds(2) });
+            var lost = new TaskCompletionSource();
+            held.Lost.Register(() => lost.TrySetResult());
+
+            await server.RestartAsync();
+
+            await lost.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.False(await held.ExtendAsync(TimeSpan.FromSeconds(2)));
+            await held.DisposeAsync(); // Must not throw.
+
+            ILockHandle? again = null;
+            var deadline = Stopwatch.StartNew();
+            while (again is null && deadline.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                try
+                {
+                    again = await locks.AcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromSeconds(3) });
+                }
+                catch (RedisLockException)
+                {
+                    await Task.Delay(100); // Still reconnecting.
+                }
+            }
+
+            Assert.NotNull(again);
+            Assert.True(await again!.ReleaseAsync());
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Assert.Equal(0, unobserved);
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= onUnobserved;
+        }
+    }
+
+    [Fact]
+    public async Task Redis_unreachable_gives_a_typed_exception_within_the_multiplexer_timeout_not_a_hang()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // Nothing listens there now.
+        var options = new ConfigurationOptions { AbortOnConnectFail = false, ConnectTimeout = 500, AsyncTimeout = 1000, SyncTimeout = 1000 };
+        options.EndPoints.Add(IPAddress.Loopback, port);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        var locks = new RedisLockProvider(connection);
+
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<RedisLockException>(async () => await locks.AcquireAsync(NewName()));
+        Assert.IsAssignableFrom<RedisException>(ex);
+        Assert.NotNull(ex.InnerException);
+        await Assert.ThrowsAsync<RedisLockException>(async () => await locks.TryAcquireAsync(NewName()));
+        Assert.Throws<RedisLockException>(() => locks.Acquire(NewName()));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Fenced_writer_refuses_a_paused_holders_late_write_after_the_lock_moved_on()
+    {
+        await using var c1 = await redis.Server.ConnectAsync();
+        await using var c2 = await redis.Server.ConnectAsync();
+        var name = NewName();
+        var resource = RedisServerFixture.UniqueKey("balance");
+        var lease = TimeSpan.FromMilliseconds(500);
+        var writer1 = new RedisFencedWriter(c1.GetDatabase());
+        var writer2 = new RedisFencedWriter(c2.GetDatabase());
+
+        // Client 1 takes the lock, writes once, then "pauses" (GC, VM freeze) past its lease without renewing.
+        var paused = await new RedisLockProvider(c1).AcquireAsync(name, new LockOptions { Lease = lease, AutoExtend = false });
+        Assert.True(await writer1.TrySetAsync(resource, "from-1-early", paused.FencingToken));
+
+        // Meanwhile the lease runs out and client 2 takes the lock and writes.
+        await using var current = await new RedisLockProvider(c2).AcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromSeconds(5) });
+        Assert.True(await writer2.TrySetAsync(resource, "from-2", current.FencingToken));
+
+        // Client 1 wakes up and performs its late write: refused by the resource.
+        Assert.False(await writer1.TrySetAsync(resource, "from-1-late", paused.FencingToken));
+        Assert.Equal("from-2", (string?)await c2.GetDatabase().StringGetAsync(resource));
+        Assert.Equal(current.FencingToken, await writer2.GetHighestTokenAsync(resource));
+        Assert.True(paused.Lost.IsCancellationRequested);
+
+        // The current holder may write again with the same token.
+        Assert.True(await writer2.TrySetAsync(resource, "from-2-again", current.FencingToken));
+    }
+}
+
+/// <summary>Locks on the fixture's local 3-master cluster.</summary>
+public sealed class RedisClusterLockTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
+{
+    [Fact]
+    public async Task Locks_spread_over_all_masters_work_with_contention_and_fencing()
+    {
+        await using var other = await cluster.Cluster.ConnectAsync();
+        var a = new RedisLockProvider(cluster.Connection);
+        var b = new RedisLockProvider(other);
+        var names = Enumerable.Range(0, 30).Select(i => $"cluster-{Guid.NewGuid():N}-{i}").ToArray();
+        var slots = names.Select(n => cluster.Connection.HashSlot(a.GetKeys(n).Keys[0])).ToArray();
+        var masters = names.Select(n => cluster.Connection.GetDatabase().IdentifyEndpoint(a.GetKeys(n).Keys[0])?.ToString()).Distinct().Count();
+        Assert.Equal(3, masters);
+
+        await Parallel.ForEachAsync(names, async (name, _) =>
+        {
+            var keys = a.GetKeys(name);
+            Assert.Equal(cluster.Connection.HashSlot(keys.Keys[0]), cluster.Connection.HashSlot(keys.Keys[1]));
+            var held = await a.AcquireAsync(name);
+            Assert.Null(await b.TryAcquireAsync(name));
+            var waiting = b.AcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromSeconds(5) }).AsTask();
+            await held.DisposeAsync();
+            await using var next = await waiting;
+            Assert.True(next.FencingToken > held.FencingToken);
+        });
+
+        var writer = new RedisFencedWriter(cluster.Connection.GetDatabase());
+        Assert.True(await writer.TrySetAsync("cluster-resource", "v", 5));
+        Assert.False(await writer.TrySetAsync("cluster-resource", "old", 4));
+        Assert.NotEmpty(slots);
+    }
+}
