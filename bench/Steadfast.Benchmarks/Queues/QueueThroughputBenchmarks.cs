@@ -23,21 +23,21 @@ public class QueueThroughputBenchmarks
         .Select(i => JsonSerializer.SerializeToUtf8Bytes(new Order(i, "sku-" + i, 3)))
         .ToArray();
 
-    private BenchmarkRedis _redis = null!;
+    private ConnectionMultiplexer _connection = null!;
     private IDatabase _db = null!;
     private int _run;
 
     public sealed record Order(int Id, string Sku, int Quantity);
 
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup()
     {
-        _redis = await BenchmarkRedis.StartAsync();
-        _db = _redis.Connection.GetDatabase();
+        _connection = BenchRedis.Connect();
+        _db = _connection.GetDatabase();
     }
 
     [GlobalCleanup]
-    public async Task CleanupAsync() => await _redis.DisposeAsync();
+    public void Cleanup() => _connection.Dispose();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Messages, Description = "LPUSH/RPOP (unsafe)")]
     public async Task UnsafeListPushPop()
@@ -106,8 +106,8 @@ public class QueueThroughputBenchmarks
     public async Task SteadfastReliableQueue()
     {
         string name = "bench:" + Interlocked.Increment(ref _run);
-        await using var producer = new RedisReliableQueue<Order>(_redis.Connection, name);
-        var queues = Enumerable.Range(0, Consumers).Select(_ => new RedisReliableQueue<Order>(_redis.Connection, name)).ToArray();
+        await using var producer = new RedisReliableQueue<Order>(_connection, name);
+        var queues = Enumerable.Range(0, Consumers).Select(_ => new RedisReliableQueue<Order>(_connection, name)).ToArray();
         int consumed = 0;
         using var done = new CancellationTokenSource();
         var consumers = queues.Select(queue => Task.Run(async () =>

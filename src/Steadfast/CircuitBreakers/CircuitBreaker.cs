@@ -26,6 +26,7 @@ public sealed class CircuitBreaker
     private readonly TimeProvider _time;
     private readonly long _breakLength;
     private readonly KeyValuePair<string, object?> _circuitTag;
+    private readonly string _instanceId = Guid.NewGuid().ToString("N"); // tells our own store echoes from peers'
 
     // Everything below is guarded by _gate.
     private HealthWindow _window;
@@ -37,6 +38,7 @@ public sealed class CircuitBreaker
 
     private long _nextStoreRefresh; // timestamp; read without the lock (a stale read only delays a refresh)
     private int _storeRefreshRunning;
+    private long _storeMessages;    // guarded by _gate: notifications applied, so a read that raced one can be dropped
 
     /// <summary>Creates a closed breaker.</summary>
     /// <param name="options">Thresholds and callbacks.</param>
@@ -378,7 +380,7 @@ public sealed class CircuitBreaker
         if (change is not null)
         {
             Raise(change);
-            Publish(CircuitState.Open, _time.GetUtcNow() + _options.BreakDuration);
+            Publish(CircuitState.Open, _options.BreakDuration);
         }
     }
 
@@ -449,7 +451,7 @@ public sealed class CircuitBreaker
                 {
                     if (self.TryGetTarget(out var breaker))
                     {
-                        breaker.ApplyShared(shared);
+                        breaker.ApplyShared(shared, readAfterMessage: null);
                     }
                 },
                 timeout.Token).ConfigureAwait(false);
@@ -478,11 +480,17 @@ public sealed class CircuitBreaker
     {
         try
         {
+            long messagesBefore;
+            lock (_gate)
+            {
+                messagesBefore = _storeMessages;
+            }
+
             using var timeout = new CancellationTokenSource(StoreTimeout);
             var shared = await _store!.ReadAsync(_options.Name!, timeout.Token).ConfigureAwait(false);
             if (shared is { } state)
             {
-                ApplyShared(state);
+                ApplyShared(state, readAfterMessage: messagesBefore);
             }
         }
         catch (Exception ex)
@@ -495,32 +503,42 @@ public sealed class CircuitBreaker
         }
     }
 
-    /// <summary>Applies a state heard from the store: a peer's trip opens us; a peer's recovery closes us if a peer opened us.</summary>
-    internal void ApplyShared(SharedCircuitState shared)
+    /// <summary>
+    /// Applies a state heard from the store: a peer's trip opens a closed or half-open circuit; a peer's recovery
+    /// closes a circuit that a peer opened. An open circuit keeps its own break (this also makes our own echo harmless).
+    /// </summary>
+    /// <param name="shared">The state heard.</param>
+    /// <param name="readAfterMessage">For a read: the notification count when it started (a notification since then is newer); null for a notification.</param>
+    private void ApplyShared(SharedCircuitState shared, long? readAfterMessage)
     {
         CircuitStateChange? change = null;
         lock (_gate)
         {
+            if (shared.Source == _instanceId)
+            {
+                return; // our own trip or recovery coming back
+            }
+
+            if (readAfterMessage is null)
+            {
+                _storeMessages++;
+            }
+            else if (readAfterMessage != _storeMessages)
+            {
+                return; // the read may predate a notification we already applied
+            }
+
             if (shared.State == CircuitState.Open)
             {
-                var remaining = shared.OpenUntil - _time.GetUtcNow();
-                if (remaining <= TimeSpan.Zero)
+                if (shared.RemainingBreak <= TimeSpan.Zero)
                 {
                     return;
                 }
 
-                var until = _time.GetTimestamp() + ToTimestampUnits(remaining);
-                switch (_state)
+                if (_state is CircuitState.Closed or CircuitState.HalfOpen)
                 {
-                    case CircuitState.Isolated:
-                        break;
-                    case CircuitState.Open:
-                        _blockedUntil = Math.Max(_blockedUntil, until); // our own echo, or a later trip elsewhere
-                        break;
-                    default:
-                        change = TransitionLocked(CircuitState.Open, fromPeer: true);
-                        _blockedUntil = until;
-                        break;
+                    change = TransitionLocked(CircuitState.Open, fromPeer: true);
+                    _blockedUntil = _time.GetTimestamp() + ToTimestampUnits(shared.RemainingBreak);
                 }
             }
             else if (shared.State == CircuitState.Closed && _state == CircuitState.Open && _openedByPeer)
@@ -532,20 +550,20 @@ public sealed class CircuitBreaker
         Raise(change);
     }
 
-    private void Publish(CircuitState state, DateTimeOffset openUntil)
+    private void Publish(CircuitState state, TimeSpan breakDuration)
     {
         if (_store is not null)
         {
-            _ = PublishAsync(_store, state, openUntil);
+            _ = PublishAsync(_store, state, breakDuration);
         }
     }
 
-    private async Task PublishAsync(ICircuitStateStore store, CircuitState state, DateTimeOffset openUntil)
+    private async Task PublishAsync(ICircuitStateStore store, CircuitState state, TimeSpan breakDuration)
     {
         try
         {
             using var timeout = new CancellationTokenSource(StoreTimeout);
-            await store.PublishAsync(_options.Name!, state, openUntil, timeout.Token).ConfigureAwait(false);
+            await store.PublishAsync(_options.Name!, new SharedCircuitState(state, breakDuration, _instanceId), timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

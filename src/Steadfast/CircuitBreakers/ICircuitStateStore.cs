@@ -7,8 +7,11 @@ namespace Steadfast.CircuitBreakers;
 /// </summary>
 public interface ICircuitStateStore
 {
-    /// <summary>Publishes a trip (<see cref="CircuitState.Open"/> until <paramref name="openUntil"/>) or a recovery (<see cref="CircuitState.Closed"/>).</summary>
-    ValueTask PublishAsync(string circuitName, CircuitState state, DateTimeOffset openUntil, CancellationToken cancellationToken);
+    /// <summary>
+    /// Publishes a trip (<see cref="CircuitState.Open"/> for <see cref="SharedCircuitState.RemainingBreak"/> from now)
+    /// or a recovery (<see cref="CircuitState.Closed"/>). Notifications must reach subscribers in publishing order.
+    /// </summary>
+    ValueTask PublishAsync(string circuitName, SharedCircuitState state, CancellationToken cancellationToken);
 
     /// <summary>Reads the current shared state, or null when none is stored (the circuit is not open anywhere).</summary>
     ValueTask<SharedCircuitState?> ReadAsync(string circuitName, CancellationToken cancellationToken);

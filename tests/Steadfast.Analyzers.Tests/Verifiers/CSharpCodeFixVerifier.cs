@@ -22,9 +22,11 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
         VerifyFixAsync([source], [fixedSource], withSteadfast, equivalenceKey);
 
     public static Task VerifyFixAsync(string[] sources, string[] fixedSources, bool withSteadfast = false, string? equivalenceKey = null,
-        OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
+        OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary, DiagnosticResult[]? expected = null)
     {
         var test = new Test { CodeActionEquivalenceKey = equivalenceKey };
+        // Diagnostics with additional locations cannot be written as [|…|] markup: pass them here.
+        test.ExpectedDiagnostics.AddRange(expected ?? []);
         test.TestState.OutputKind = outputKind;
         test.FixedState.OutputKind = outputKind;
         foreach (var source in sources)
@@ -41,9 +43,10 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
     }
 
     /// <summary>A diagnostic the rule reports but for which no fix is offered (the shape is not safely rewritable).</summary>
-    public static Task VerifyNoFixAsync(string source)
+    public static Task VerifyNoFixAsync(string source, params DiagnosticResult[] expected)
     {
         var test = new Test { TestCode = source, FixedCode = source };
+        test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync(CancellationToken.None);
     }
 

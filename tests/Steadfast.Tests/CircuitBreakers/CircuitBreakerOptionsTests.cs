@@ -68,7 +68,7 @@ public sealed class CircuitBreakerOptionsTests
 
     private sealed class NeverUsedStore : ICircuitStateStore
     {
-        public ValueTask PublishAsync(string circuitName, CircuitState state, DateTimeOffset openUntil, CancellationToken cancellationToken) =>
+        public ValueTask PublishAsync(string circuitName, SharedCircuitState state, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
         public ValueTask<SharedCircuitState?> ReadAsync(string circuitName, CancellationToken cancellationToken) =>

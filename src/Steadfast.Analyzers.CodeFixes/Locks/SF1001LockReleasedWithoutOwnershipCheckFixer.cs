@@ -1,0 +1,217 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace Steadfast.Analyzers.Locks
+{
+    /// <summary>
+    /// SF1001 fix, the safe raw form: a token unique to the acquisition.
+    /// <list type="bullet">
+    /// <item>A value written at the call (literal, machine name, constant): <c>var lockToken = Guid.NewGuid().ToString("N");</c>
+    /// before the acquire, and the acquire and every release of that value in the function use <c>lockToken</c>.</item>
+    /// <item>A value from an instance field's initializer (the seed's <c>_lockValue = ""</c>): the initializer becomes
+    /// <c>Guid.NewGuid().ToString("N")</c>, a token per lock object.</item>
+    /// <item>KeyDelete of a lock key: <c>LockRelease(key, token)</c> with the token the type's acquire uses.</item>
+    /// </list>
+    /// Values from parameters and static members are reported without a fix: the token has to be introduced where the
+    /// acquisition is owned, which is a design decision.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF1001LockReleasedWithoutOwnershipCheckFixer)), Shared]
+    public sealed class SF1001LockReleasedWithoutOwnershipCheckFixer : CodeFixProvider
+    {
+        public const string EquivalenceKey = "SF1001.UniqueToken";
+        private const string TokenName = "lockToken";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockReleasedWithoutOwnershipCheck);
+
+        // An acquire and its releases share one new token local: the edits interact.
+        public override FixAllProvider GetFixAllProvider() =>
+            FixAllProvider.Create(async (context, document, diagnostics) =>
+                await FixAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var diagnostic = context.Diagnostics[0];
+            var fixedDocument = await FixAsync(context.Document, ImmutableArray.Create(diagnostic), context.CancellationToken).ConfigureAwait(false);
+            if (fixedDocument == null)
+                return;
+            var title = diagnostic.Properties.TryGetValue(SF1001LockReleasedWithoutOwnershipCheckAnalyzer.ShapeProperty, out var shape) && shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.DeleteShape
+                ? "Release with LockRelease(key, token)"
+                : "Use a token unique to this acquisition";
+            context.RegisterCodeFix(CodeAction.Create(title, ct => FixAsync(context.Document, ImmutableArray.Create(diagnostic), ct).ContinueWith(t => t.Result ?? context.Document, ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default), EquivalenceKey), diagnostic);
+        }
+
+        private static async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var semanticModel = editor.SemanticModel;
+            var model = LockModel.Create(semanticModel.Compilation);
+            if (model == null)
+                return null;
+            var root = editor.OriginalRoot;
+            var done = new HashSet<SyntaxNode>();
+            var changed = false;
+            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+            {
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                diagnostic.Properties.TryGetValue(SF1001LockReleasedWithoutOwnershipCheckAnalyzer.ShapeProperty, out var shape);
+                if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.DeleteShape)
+                    changed |= FixDelete(editor, model, node, cancellationToken);
+                else if (diagnostic.AdditionalLocations.Count == 1)
+                    changed |= FixFieldOrigin(editor, root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true), done, cancellationToken);
+                else if (diagnostic.AdditionalLocations.Count == 0 && node is ExpressionSyntax value)
+                    changed |= FixInlineValue(editor, model, value, done, cancellationToken);
+            }
+
+            if (!changed)
+                return null;
+            var result = await ImportAdder.AddImportsAsync(editor.GetChangedDocument(), Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
+            result = await Simplifier.ReduceAsync(result, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await Formatter.FormatAsync(result, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static ExpressionSyntax NewToken() =>
+            InvocationExpression(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
+                    InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
+                        ParseTypeName("System.Guid").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
+                        IdentifierName("NewGuid"))),
+                    IdentifierName("ToString")),
+                ArgumentList(SingletonSeparatedList(Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal("N"))))));
+
+        /// <summary>The value comes from an instance field's initializer: make that a fresh token.</summary>
+        private static bool FixFieldOrigin(DocumentEditor editor, SyntaxNode origin, HashSet<SyntaxNode> done, CancellationToken cancellationToken)
+        {
+            if (!(origin is ExpressionSyntax expression) || !(origin.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator })
+                || !(declarator.Parent?.Parent is FieldDeclarationSyntax field) || field.Modifiers.Any(SyntaxKind.StaticKeyword) || field.Modifiers.Any(SyntaxKind.ConstKeyword))
+            {
+                return false;
+            }
+
+            var type = (editor.SemanticModel.GetDeclaredSymbol(declarator, cancellationToken) as IFieldSymbol)?.Type;
+            if (type == null || !(type.SpecialType == SpecialType.System_String || type.Name == "RedisValue"))
+                return false;
+            if (done.Add(origin))
+                editor.ReplaceNode(expression, NewToken().WithTriviaFrom(expression));
+            return true;
+        }
+
+        /// <summary>The value is written at the call: a new token local before the acquire, used by the acquire and its releases.</summary>
+        private static bool FixInlineValue(DocumentEditor editor, LockModel model, ExpressionSyntax value, HashSet<SyntaxNode> done, CancellationToken cancellationToken)
+        {
+            var semanticModel = editor.SemanticModel;
+            var operation = semanticModel.GetOperation(value, cancellationToken);
+            if (operation == null)
+                return false;
+            var function = LockModel.GetFunction(operation);
+            var text = value.WithoutTrivia().ToString();
+
+            // The acquire that takes this value, and every acquire/release in the function that passes the same value.
+            RedisAcquire? acquire = null;
+            var sites = new List<ExpressionSyntax>();
+            foreach (var call in LockModel.DescendantsInSameFunction(function).OfType<IInvocationOperation>())
+            {
+                var taken = model.AsRedisAcquire(call);
+                IOperation? passed = taken?.Value;
+                if (taken == null && model.IsRedisRelease(call, out _, out var released))
+                    passed = released;
+                if (passed == null || !(LockModel.Unwrap(passed)?.Syntax is ExpressionSyntax passedSyntax) || passedSyntax.WithoutTrivia().ToString() != text)
+                    continue;
+                if (taken != null && acquire == null)
+                    acquire = taken;
+                sites.Add(passedSyntax);
+            }
+
+            if (acquire == null)
+                return false;
+            var statement = acquire.Call.Syntax.FirstAncestorOrSelf<StatementSyntax>();
+            if (statement == null || !(statement.Parent is BlockSyntax || statement.Parent is GlobalStatementSyntax) || sites.Any(s => s.SpanStart < statement.SpanStart))
+                return false;
+            if (!done.Add(statement))
+                return true; // the same acquire was fixed for another of its diagnostics
+
+            var name = TokenName;
+            for (var i = 2; semanticModel.LookupSymbols(statement.SpanStart, name: name).Any(); i++)
+                name = TokenName + i;
+            var declaration = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"))
+                    .WithVariables(SingletonSeparatedList(VariableDeclarator(name).WithInitializer(EqualsValueClause(NewToken())))))
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            foreach (var site in sites)
+                editor.ReplaceNode(site, IdentifierName(name).WithTriviaFrom(site));
+            if (statement.Parent is GlobalStatementSyntax global)
+            {
+                editor.InsertBefore(global, GlobalStatement(declaration));
+            }
+            else
+            {
+                // Comments above the acquire stay above it: they now head the token and the acquire.
+                editor.InsertBefore(statement, declaration.WithLeadingTrivia(statement.GetLeadingTrivia()));
+                editor.ReplaceNode(statement, (current, _) => current.WithLeadingTrivia(statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia))));
+            }
+
+            return true;
+        }
+
+        /// <summary>KeyDelete(key) → LockRelease(key, token), the token being what the type's acquire of that key uses.</summary>
+        private static bool FixDelete(DocumentEditor editor, LockModel model, SyntaxNode node, CancellationToken cancellationToken)
+        {
+            var semanticModel = editor.SemanticModel;
+            if (!(node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation)
+                || !(semanticModel.GetOperation(invocation, cancellationToken) is IInvocationOperation delete)
+                || !(LockModel.Argument(delete, "key") is { } key))
+            {
+                return false;
+            }
+
+            var identity = model.ValueFlow.Identity(key, cancellationToken);
+            var type = LockValueFlow.ContainingType(delete);
+            if (identity == null || type == null)
+                return false;
+            var function = LockModel.GetFunction(delete);
+            ExpressionSyntax? token = null;
+            foreach (var reference in type.DeclaringSyntaxReferences.Where(r => r.SyntaxTree == semanticModel.SyntaxTree))
+            {
+                foreach (var candidate in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
+                {
+                    var acquire = model.AsRedisAcquire(semanticModel.GetOperation(candidate, cancellationToken));
+                    if (acquire == null || model.ValueFlow.Identity(acquire.Key, cancellationToken) != identity)
+                        continue;
+                    var value = LockModel.Unwrap(acquire.Value);
+                    var usable = value is IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation }
+                        || value is IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation }
+                        || (value is ILocalReferenceOperation && LockModel.GetFunction(value) == function && candidate.SpanStart < invocation.SpanStart);
+                    if (usable && value!.Syntax is ExpressionSyntax syntax)
+                    {
+                        token = syntax.WithoutTrivia();
+                        break;
+                    }
+                }
+
+                if (token != null)
+                    break;
+            }
+
+            if (token == null)
+                return false;
+            var name = delete.TargetMethod.Name.EndsWith("Async", System.StringComparison.Ordinal) ? "LockReleaseAsync" : "LockRelease";
+            var arguments = invocation.ArgumentList.Arguments.Insert(1, Argument(token));
+            editor.ReplaceNode(invocation, invocation
+                .WithExpression(access.WithName(IdentifierName(name).WithTriviaFrom(access.Name)))
+                .WithArgumentList(invocation.ArgumentList.WithArguments(arguments)));
+            return true;
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+using Microsoft.CodeAnalysis.Text;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace Steadfast.Analyzers.Locks
+{
+    /// <summary>
+    /// SF1002 fix: give the lock a lease. The type gets one named lease, <c>private static readonly TimeSpan LockLease =
+    /// TimeSpan.FromSeconds(30);</c> (easy to find and change), and every acquire without expiry in it passes it: the
+    /// null/zero/infinite expiry is replaced, an omitted one is added as <c>expiry: LockLease</c>, SET NX gets
+    /// <c>"PX", (long)LockLease.TotalMilliseconds</c>. Top-level code gets <c>TimeSpan.FromSeconds(30)</c> in place.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF1002LockAcquiredWithoutExpiryFixer)), Shared]
+    public sealed class SF1002LockAcquiredWithoutExpiryFixer : CodeFixProvider
+    {
+        public const string EquivalenceKey = "SF1002.AddLease";
+        public const string LeaseName = "LockLease";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockAcquiredWithoutExpiry);
+
+        // Every fix in a type shares the one lease field: the edits interact, so FixAll rewrites each document once.
+        public override FixAllProvider GetFixAllProvider() =>
+            FixAllProvider.Create(async (context, document, diagnostics) =>
+                await FixAsync(document, diagnostics.Select(d => d.Location.SourceSpan).ToList(), context.CancellationToken).ConfigureAwait(false));
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var diagnostic = context.Diagnostics[0];
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (!(root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax))
+                return;
+            context.RegisterCodeFix(
+                CodeAction.Create("Give the lock a 30 s lease", async ct => await FixAsync(context.Document, new[] { diagnostic.Location.SourceSpan }, ct).ConfigureAwait(false) ?? context.Document, EquivalenceKey),
+                diagnostic);
+        }
+
+        private static async Task<Document?> FixAsync(Document document, IReadOnlyList<TextSpan> spans, CancellationToken cancellationToken)
+        {
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var model = LockModel.Create(editor.SemanticModel.Compilation);
+            if (model == null)
+                return null;
+            var leaseFields = new Dictionary<TypeDeclarationSyntax, string>();
+            var changed = false;
+            foreach (var span in spans.OrderBy(s => s.Start))
+            {
+                if (!(editor.OriginalRoot.FindNode(span, getInnermostNodeForTie: true) is InvocationExpressionSyntax invocation)
+                    || !(model.AsRedisAcquire(editor.SemanticModel.GetOperation(invocation, cancellationToken)) is { } acquire))
+                {
+                    continue;
+                }
+
+                var type = invocation.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+                ExpressionSyntax lease;
+                if (type == null || type is InterfaceDeclarationSyntax)
+                {
+                    lease = Seconds30();
+                }
+                else
+                {
+                    if (!leaseFields.TryGetValue(type, out var name))
+                    {
+                        name = LeaseFieldName(editor.SemanticModel, type, cancellationToken, out var exists);
+                        if (!exists)
+                            editor.InsertMembers(type, 0, new[] { LeaseField(name) });
+                        leaseFields[type] = name;
+                    }
+
+                    lease = IdentifierName(name);
+                }
+
+                if (!Rewrite(editor, invocation, acquire, lease))
+                    continue;
+                changed = true;
+            }
+
+            if (!changed)
+                return null;
+            var result = await ImportAdder.AddImportsAsync(editor.GetChangedDocument(), Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
+            result = await Simplifier.ReduceAsync(result, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await Formatter.FormatAsync(result, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static bool Rewrite(DocumentEditor editor, InvocationExpressionSyntax invocation, RedisAcquire acquire, ExpressionSyntax lease)
+        {
+            if (acquire.IsExecute)
+            {
+                if (acquire.Call.Arguments.Length != 2 || acquire.Call.Arguments[1].ArgumentKind != ArgumentKind.ParamArray || acquire.Expiry != null)
+                    return false;
+                var milliseconds = CastExpression(PredefinedType(Token(SyntaxKind.LongKeyword)),
+                    MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, lease, IdentifierName("TotalMilliseconds")));
+                var arguments = invocation.ArgumentList.Arguments
+                    .Add(Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal("PX"))))
+                    .Add(Argument(milliseconds));
+                editor.ReplaceNode(invocation, invocation.WithArgumentList(invocation.ArgumentList.WithArguments(arguments)));
+                return true;
+            }
+
+            if (acquire.Expiry != null && acquire.ExpiryArgument?.Syntax is ArgumentSyntax written)
+            {
+                // null, TimeSpan.Zero, a local holding one …: the call now gets the lease instead.
+                editor.ReplaceNode(written.Expression, lease.WithTriviaFrom(written.Expression));
+                return true;
+            }
+
+            if (acquire.Expiry == null && !acquire.IsLockTake)
+            {
+                var argument = Argument(lease).WithNameColon(NameColon(IdentifierName("expiry")));
+                var list = invocation.ArgumentList.Arguments;
+                var firstNamed = list.IndexOf(a => a.NameColon != null);
+                editor.ReplaceNode(invocation, invocation.WithArgumentList(invocation.ArgumentList.WithArguments(
+                    firstNamed < 0 ? list.Add(argument) : list.Insert(firstNamed, argument))));
+                return true;
+            }
+
+            return false;
+        }
+
+        private static ExpressionSyntax Seconds30() =>
+            InvocationExpression(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
+                    ParseTypeName("System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
+                    IdentifierName("FromSeconds")),
+                ArgumentList(SingletonSeparatedList(Argument(LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(30))))));
+
+        private static MemberDeclarationSyntax LeaseField(string name) =>
+            FieldDeclaration(
+                    VariableDeclaration(ParseTypeName("System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation))
+                        .WithVariables(SingletonSeparatedList(VariableDeclarator(name).WithInitializer(EqualsValueClause(Seconds30())))))
+                .WithModifiers(TokenList(Token(SyntaxKind.PrivateKeyword), Token(SyntaxKind.StaticKeyword), Token(SyntaxKind.ReadOnlyKeyword)))
+                .WithLeadingTrivia(Comment("// How long a lock outlives a holder that crashed; renew it (LockExtend) for longer work."), ElasticCarriageReturnLineFeed)
+                .WithAdditionalAnnotations(Formatter.Annotation);
+
+        /// <summary>LockLease, reused when the type already declares a static TimeSpan of that name; else a free variant.</summary>
+        private static string LeaseFieldName(SemanticModel semanticModel, TypeDeclarationSyntax type, CancellationToken cancellationToken, out bool exists)
+        {
+            exists = false;
+            var symbol = semanticModel.GetDeclaredSymbol(type, cancellationToken);
+            for (var i = 1; ; i++)
+            {
+                var name = i == 1 ? LeaseName : LeaseName + i;
+                var member = symbol?.GetMembers(name).FirstOrDefault();
+                if (member == null)
+                    return name;
+                if (member is IFieldSymbol { IsStatic: true } field && field.Type.Name == "TimeSpan")
+                {
+                    exists = true;
+                    return name;
+                }
+            }
+        }
+    }
+}

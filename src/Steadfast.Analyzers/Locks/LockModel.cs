@@ -1,0 +1,517 @@
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Steadfast.Analyzers.Locks
+{
+    /// <summary>What kind of lock an acquire or release works on.</summary>
+    internal enum LockKind
+    {
+        Redis,
+        Monitor,
+        SemaphoreSlim,
+        Mutex,
+        ReaderWriterLockSlim,
+        SpinLock,
+    }
+
+    /// <summary>A Redis lock acquisition: SET NX (StringSet, Execute("SET" … "NX")) or LockTake.</summary>
+    internal sealed class RedisAcquire
+    {
+        public RedisAcquire(IInvocationOperation call, IOperation key, IOperation value, IOperation? expiry, IArgumentOperation? expiryArgument, bool isLockTake)
+        {
+            Call = call;
+            Key = key;
+            Value = value;
+            Expiry = expiry;
+            ExpiryArgument = expiryArgument;
+            IsLockTake = isLockTake;
+        }
+
+        public IInvocationOperation Call { get; }
+        public IOperation Key { get; }
+        public IOperation Value { get; }
+        /// <summary>The expiry written at the call; null when it was left out.</summary>
+        public IOperation? Expiry { get; }
+        /// <summary>The expiry parameter's argument (an implicit default when left out); null for Execute.</summary>
+        public IArgumentOperation? ExpiryArgument { get; }
+        public bool IsLockTake { get; }
+        public bool IsExecute => Call.TargetMethod.Name.StartsWith("Execute", System.StringComparison.Ordinal);
+    }
+
+    /// <summary>An acquire or release of any lock kind, with what identifies the lock it works on.</summary>
+    internal sealed class LockCall
+    {
+        public LockCall(IInvocationOperation call, LockKind kind, IOperation? target, bool returnsSuccess, bool isHelper)
+        {
+            Call = call;
+            Kind = kind;
+            Target = target;
+            ReturnsSuccess = returnsSuccess;
+            IsHelper = isHelper;
+        }
+
+        public IInvocationOperation Call { get; }
+        public LockKind Kind { get; }
+        /// <summary>The lock object (Monitor's argument, the semaphore, the Redis key, the helper's receiver), if known.</summary>
+        public IOperation? Target { get; }
+        /// <summary>The call returns whether the lock was taken (bool, Task&lt;bool&gt;, ValueTask&lt;bool&gt;).</summary>
+        public bool ReturnsSuccess { get; }
+        /// <summary>A method of this compilation that acquires or releases a lock itself.</summary>
+        public bool IsHelper { get; }
+    }
+
+    /// <summary>
+    /// What the lock rules know about locks: which calls take and release Redis and in-process locks, resolved once
+    /// per compilation. Null (and nothing registered) when the compilation has neither StackExchange.Redis nor the
+    /// System.Threading lock types.
+    /// </summary>
+    internal sealed class LockModel
+    {
+        private readonly ConcurrentDictionary<IMethodSymbol, HelperSummary> _helpers = new ConcurrentDictionary<IMethodSymbol, HelperSummary>(SymbolEqualityComparer.Default);
+
+        private LockModel(Compilation compilation)
+        {
+            Compilation = compilation;
+            Database = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisIDatabase);
+            DatabaseAsync = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisIDatabaseAsync);
+            Transaction = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisITransaction);
+            When = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisWhen);
+            ValueCondition = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisValueCondition);
+            RedisValue = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisRedisValue);
+            Monitor = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingMonitor);
+            SemaphoreSlim = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingSemaphoreSlim);
+            Mutex = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingMutex);
+            WaitHandle = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingWaitHandle);
+            ReaderWriterLockSlim = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingReaderWriterLockSlim);
+            SpinLock = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingSpinLock);
+            Thread = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingThread);
+            Task = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingTasksTask);
+            CancellationToken = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingCancellationToken);
+            CancellationTokenSource = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingCancellationTokenSource);
+            TimeSpan = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemTimeSpan);
+            Timeout = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingTimeout);
+            Environment = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemEnvironment);
+            Guid = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemGuid);
+            Dns = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemNetDns);
+            RandomNumberGenerator = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemSecurityCryptographyRandomNumberGenerator);
+            Stopwatch = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemDiagnosticsStopwatch);
+            TimeProvider = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemTimeProvider);
+            ValueFlow = new LockValueFlow(this);
+        }
+
+        public Compilation Compilation { get; }
+        public INamedTypeSymbol? Database { get; }
+        public INamedTypeSymbol? DatabaseAsync { get; }
+        public INamedTypeSymbol? Transaction { get; }
+        public INamedTypeSymbol? When { get; }
+        public INamedTypeSymbol? ValueCondition { get; }
+        public INamedTypeSymbol? RedisValue { get; }
+        public INamedTypeSymbol? Monitor { get; }
+        public INamedTypeSymbol? SemaphoreSlim { get; }
+        public INamedTypeSymbol? Mutex { get; }
+        public INamedTypeSymbol? WaitHandle { get; }
+        public INamedTypeSymbol? ReaderWriterLockSlim { get; }
+        public INamedTypeSymbol? SpinLock { get; }
+        public INamedTypeSymbol? Thread { get; }
+        public INamedTypeSymbol? Task { get; }
+        public INamedTypeSymbol? CancellationToken { get; }
+        public INamedTypeSymbol? CancellationTokenSource { get; }
+        public INamedTypeSymbol? TimeSpan { get; }
+        public INamedTypeSymbol? Timeout { get; }
+        public INamedTypeSymbol? Environment { get; }
+        public INamedTypeSymbol? Guid { get; }
+        public INamedTypeSymbol? Dns { get; }
+        public INamedTypeSymbol? RandomNumberGenerator { get; }
+        public INamedTypeSymbol? Stopwatch { get; }
+        public INamedTypeSymbol? TimeProvider { get; }
+        public LockValueFlow ValueFlow { get; }
+
+        public bool HasRedis => DatabaseAsync != null;
+
+        public bool HasThreadingLocks => Monitor != null || SemaphoreSlim != null || Mutex != null || ReaderWriterLockSlim != null || SpinLock != null;
+
+        /// <summary>Null when the compilation has no lock type the rules know.</summary>
+        public static LockModel? Create(Compilation compilation)
+        {
+            var model = new LockModel(compilation);
+            return model.HasRedis || model.HasThreadingLocks ? model : null;
+        }
+
+        public bool IsRedisDatabaseMethod(IMethodSymbol method) =>
+            method.ContainingType != null
+            && (SymbolEqualityComparer.Default.Equals(method.ContainingType.OriginalDefinition, Database)
+                || SymbolEqualityComparer.Default.Equals(method.ContainingType.OriginalDefinition, DatabaseAsync));
+
+        /// <summary>SET NX (StringSet with When.NotExists / ValueCondition.NotExists, Execute("SET", … "NX")) or LockTake.</summary>
+        public RedisAcquire? AsRedisAcquire(IOperation? operation)
+        {
+            if (!(operation is IInvocationOperation call) || !HasRedis || !IsRedisDatabaseMethod(call.TargetMethod))
+                return null;
+            switch (call.TargetMethod.Name)
+            {
+                case "LockTake":
+                case "LockTakeAsync":
+                {
+                    var key = Argument(call, "key");
+                    var value = Argument(call, "value");
+                    var expiry = ArgumentOperation(call, "expiry");
+                    return key == null || value == null ? null : new RedisAcquire(call, key, value, expiry?.Value, expiry, isLockTake: true);
+                }
+
+                case "StringSet":
+                case "StringSetAsync":
+                {
+                    var key = Argument(call, "key");
+                    var value = Argument(call, "value");
+                    var when = ArgumentOperation(call, "when");
+                    if (key == null || value == null || when == null || when.ArgumentKind == ArgumentKind.DefaultValue || !IsNotExists(when.Value))
+                        return null;
+                    var expiry = ArgumentOperation(call, "expiry");
+                    var written = expiry == null || expiry.ArgumentKind == ArgumentKind.DefaultValue ? null : expiry.Value;
+                    return new RedisAcquire(call, key, value, written, expiry, isLockTake: false);
+                }
+
+                case "Execute":
+                case "ExecuteAsync":
+                {
+                    if (call.Arguments.Length < 2 || !IsConstantString(call.Arguments[0].Value, "SET"))
+                        return null;
+                    var items = ExecuteArguments(call);
+                    if (items == null || items.Length < 2 || !items.Skip(2).Any(i => IsConstantString(i, "NX")))
+                        return null;
+                    IOperation? expiry = null;
+                    for (var i = 2; i < items.Length - 1; i++)
+                    {
+                        if (IsConstantString(items[i], "EX") || IsConstantString(items[i], "PX"))
+                            expiry = items[i + 1];
+                    }
+
+                    return new RedisAcquire(call, items[0], items[1], expiry, null, isLockTake: false);
+                }
+
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The arguments after the command name of an Execute call, when written as a list.</summary>
+        public static IOperation[]? ExecuteArguments(IInvocationOperation call)
+        {
+            var list = call.Arguments[1].Value;
+            list = Unwrap(list);
+            if (list is IArrayCreationOperation { Initializer: { } initializer })
+                return initializer.ElementValues.Select(e => Unwrap(e)!).ToArray();
+            if (list is IObjectCreationOperation { Initializer: { } objectInitializer })
+                return objectInitializer.Initializers.OfType<IInvocationOperation>().Where(i => i.Arguments.Length == 1).Select(i => Unwrap(i.Arguments[0].Value)!).ToArray();
+            return null;
+        }
+
+        private bool IsNotExists(IOperation value)
+        {
+            value = Unwrap(value)!;
+            if (value.ConstantValue.HasValue && When != null && SymbolEqualityComparer.Default.Equals(value.Type, When))
+            {
+                var notExists = When.GetMembers("NotExists").OfType<IFieldSymbol>().FirstOrDefault();
+                return notExists != null && notExists.HasConstantValue && Equals(notExists.ConstantValue, value.ConstantValue.Value);
+            }
+
+            return value is IPropertyReferenceOperation { Property: { Name: "NotExists", IsStatic: true } property }
+                && SymbolEqualityComparer.Default.Equals(property.ContainingType, ValueCondition);
+        }
+
+        /// <summary>A Redis release: LockRelease, KeyDelete of one key, or a compare-and-delete script.</summary>
+        public bool IsRedisRelease(IInvocationOperation call, out IOperation? key, out IOperation? value)
+        {
+            key = null;
+            value = null;
+            if (!HasRedis || !IsRedisDatabaseMethod(call.TargetMethod))
+                return false;
+            switch (call.TargetMethod.Name)
+            {
+                case "LockRelease":
+                case "LockReleaseAsync":
+                    key = Argument(call, "key");
+                    value = Argument(call, "value");
+                    return key != null;
+                case "KeyDelete":
+                case "KeyDeleteAsync":
+                    key = Argument(call, "key");
+                    return key != null && key.Type != null && key.Type.TypeKind != TypeKind.Array;
+                case "ScriptEvaluate":
+                case "ScriptEvaluateAsync":
+                    if (!IsCompareAndDeleteScript(call))
+                        return false;
+                    key = ArrayElements(Argument(call, "keys")).FirstOrDefault();
+                    value = ArrayElements(Argument(call, "values")).FirstOrDefault();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        public bool IsKeyDelete(IInvocationOperation call) =>
+            (call.TargetMethod.Name == "KeyDelete" || call.TargetMethod.Name == "KeyDeleteAsync") && IsRedisDatabaseMethod(call.TargetMethod);
+
+        /// <summary>A script that reads the key, compares it with ARGV and deletes it: the usual compare-and-delete unlock.</summary>
+        public static bool IsCompareAndDeleteScript(IInvocationOperation call)
+        {
+            if (call.Arguments.Length == 0 || !(Unwrap(call.Arguments[0].Value)?.ConstantValue.Value is string script))
+                return false;
+            var text = script.ToLowerInvariant();
+            return text.Contains("del") && text.Contains("get") && text.Contains("argv");
+        }
+
+        /// <summary>The elements of an array written at the call: <c>new RedisValue[] { v }</c>, <c>[v]</c>.</summary>
+        public static IOperation[] ArrayElements(IOperation? array)
+        {
+            array = Unwrap(array);
+            if (array is IArrayCreationOperation { Initializer: { } initializer })
+                return initializer.ElementValues.Select(e => Unwrap(e)!).ToArray();
+            if (array != null && array.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.CollectionExpressionSyntax) // ICollectionExpressionOperation is newer than our Roslyn floor
+                return array.ChildOperations.Select(e => Unwrap(e)!).ToArray();
+            return new IOperation[0];
+        }
+
+        /// <summary>An acquire of any lock kind (Redis, Monitor, SemaphoreSlim, Mutex, ReaderWriterLockSlim, SpinLock) or of a helper.</summary>
+        public LockCall? AsAcquire(IInvocationOperation call, CancellationToken cancellationToken, bool includeHelpers = true)
+        {
+            var method = call.TargetMethod;
+            var redis = AsRedisAcquire(call);
+            if (redis != null)
+                return new LockCall(call, LockKind.Redis, redis.Key, returnsSuccess: true, isHelper: false);
+
+            var type = method.ContainingType?.OriginalDefinition;
+            if (type == null)
+                return null;
+            if (SymbolEqualityComparer.Default.Equals(type, Monitor) && (method.Name == "Enter" || method.Name == "TryEnter") && call.Arguments.Length > 0)
+                return new LockCall(call, LockKind.Monitor, call.Arguments[0].Value, ReturnsBool(method), isHelper: false);
+            if (SymbolEqualityComparer.Default.Equals(type, SemaphoreSlim) && (method.Name == "Wait" || method.Name == "WaitAsync"))
+                return new LockCall(call, LockKind.SemaphoreSlim, call.Instance, ReturnsBool(method), isHelper: false);
+            if (method.Name == "WaitOne" && IsMutex(call.Instance?.Type))
+                return new LockCall(call, LockKind.Mutex, call.Instance, method.Parameters.Length > 0, isHelper: false);
+            if (SymbolEqualityComparer.Default.Equals(type, ReaderWriterLockSlim) && (method.Name.StartsWith("Enter", System.StringComparison.Ordinal) || method.Name.StartsWith("TryEnter", System.StringComparison.Ordinal)))
+                return new LockCall(call, LockKind.ReaderWriterLockSlim, call.Instance, ReturnsBool(method), isHelper: false);
+            if (SymbolEqualityComparer.Default.Equals(type, SpinLock) && (method.Name == "Enter" || method.Name == "TryEnter"))
+                return new LockCall(call, LockKind.SpinLock, call.Instance, returnsSuccess: false, isHelper: false);
+
+            if (includeHelpers && GetHelperSummary(call, cancellationToken) is { AcquireKind: { } helperKind } summary)
+                return new LockCall(call, helperKind, call.Instance, summary.ReturnsSuccess, isHelper: true);
+            return null;
+        }
+
+        /// <summary>A release of any lock kind, or a call to a helper of this compilation that releases one.</summary>
+        public LockCall? AsRelease(IInvocationOperation call, CancellationToken cancellationToken, bool includeHelpers = true)
+        {
+            var method = call.TargetMethod;
+            if (IsRedisRelease(call, out var key, out _))
+                return new LockCall(call, LockKind.Redis, key, returnsSuccess: false, isHelper: false);
+            var type = method.ContainingType?.OriginalDefinition;
+            if (type == null)
+                return null;
+            if (SymbolEqualityComparer.Default.Equals(type, Monitor) && method.Name == "Exit" && call.Arguments.Length == 1)
+                return new LockCall(call, LockKind.Monitor, call.Arguments[0].Value, false, false);
+            if (SymbolEqualityComparer.Default.Equals(type, SemaphoreSlim) && method.Name == "Release")
+                return new LockCall(call, LockKind.SemaphoreSlim, call.Instance, false, false);
+            if (method.Name == "ReleaseMutex" && IsMutex(call.Instance?.Type))
+                return new LockCall(call, LockKind.Mutex, call.Instance, false, false);
+            if (SymbolEqualityComparer.Default.Equals(type, ReaderWriterLockSlim) && method.Name.StartsWith("Exit", System.StringComparison.Ordinal))
+                return new LockCall(call, LockKind.ReaderWriterLockSlim, call.Instance, false, false);
+            if (SymbolEqualityComparer.Default.Equals(type, SpinLock) && method.Name == "Exit")
+                return new LockCall(call, LockKind.SpinLock, call.Instance, false, false);
+
+            if (includeHelpers && GetHelperSummary(call, cancellationToken) is { ReleaseKind: { } helperKind })
+                return new LockCall(call, helperKind, call.Instance, false, isHelper: true);
+            return null;
+        }
+
+        private bool IsMutex(ITypeSymbol? type)
+        {
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current, Mutex))
+                    return true;
+            }
+
+            return false;
+        }
+
+        public static bool ReturnsBool(IMethodSymbol method) => ReturnsBoolType(method.ReturnType);
+
+        /// <summary>bool, Task&lt;bool&gt; or ValueTask&lt;bool&gt;.</summary>
+        public static bool ReturnsBoolType(ITypeSymbol type)
+        {
+            if (type.SpecialType == SpecialType.System_Boolean)
+                return true;
+            return type is INamedTypeSymbol { IsGenericType: true, TypeArguments: { Length: 1 } arguments } named
+                && (named.Name == "Task" || named.Name == "ValueTask")
+                && arguments[0].SpecialType == SpecialType.System_Boolean;
+        }
+
+        /// <summary>What a small method of this compilation (declared in the same file) does with locks, found once per method.</summary>
+        internal sealed class HelperSummary
+        {
+            public static readonly HelperSummary None = new HelperSummary(null, null, false);
+
+            public HelperSummary(LockKind? acquireKind, LockKind? releaseKind, bool returnsSuccess)
+            {
+                AcquireKind = acquireKind;
+                ReleaseKind = releaseKind;
+                ReturnsSuccess = returnsSuccess;
+            }
+
+            public LockKind? AcquireKind { get; }
+            public LockKind? ReleaseKind { get; }
+            public bool ReturnsSuccess { get; }
+        }
+
+        public HelperSummary GetHelperSummary(IInvocationOperation call, CancellationToken cancellationToken)
+        {
+            var method = call.TargetMethod.OriginalDefinition;
+            if (method.DeclaringSyntaxReferences.Length != 1 || call.SemanticModel == null || method.MethodKind != MethodKind.Ordinary)
+                return HelperSummary.None;
+            if (_helpers.TryGetValue(method, out var cached))
+                return cached;
+            var summary = ComputeHelperSummary(method, call.SemanticModel, cancellationToken);
+            return _helpers.GetOrAdd(method, summary);
+        }
+
+        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SemanticModel semanticModel, CancellationToken cancellationToken)
+        {
+            var reference = method.DeclaringSyntaxReferences[0];
+            if (reference.SyntaxTree != semanticModel.SyntaxTree)
+                return HelperSummary.None; // only helpers whose operations this file's model can give
+            var syntax = reference.GetSyntax(cancellationToken);
+            SyntaxNode? body = syntax switch
+            {
+                MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
+                LocalFunctionStatementSyntax l => (SyntaxNode?)l.Body ?? l.ExpressionBody,
+                _ => null,
+            };
+            if (body == null)
+                return HelperSummary.None;
+            var operation = semanticModel.GetOperation(body, cancellationToken);
+            if (operation == null)
+                return HelperSummary.None;
+
+            LockKind? acquire = null;
+            LockKind? release = null;
+            foreach (var call in operation.Descendants().OfType<IInvocationOperation>())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                acquire = acquire ?? AsAcquire(call, cancellationToken, includeHelpers: false)?.Kind;
+                release = release ?? AsRelease(call, cancellationToken, includeHelpers: false)?.Kind;
+            }
+
+            // A helper that both takes and releases (a "with lock" wrapper) is neither an acquire nor a release to its callers.
+            if (acquire != null && release != null)
+                return HelperSummary.None;
+            return new HelperSummary(acquire, release, acquire != null && ReturnsBool(method));
+        }
+
+        /// <summary>Thread.Sleep or Task.Delay.</summary>
+        public bool IsSleep(IInvocationOperation call) =>
+            (call.TargetMethod.Name == "Sleep" && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, Thread))
+            || (call.TargetMethod.Name == "Delay" && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, Task));
+
+        public static bool IsConstantString(IOperation? operation, string text) =>
+            Unwrap(operation)?.ConstantValue is { HasValue: true, Value: string value } && string.Equals(value, text, System.StringComparison.OrdinalIgnoreCase);
+
+        public static IOperation? Argument(IInvocationOperation call, string parameterName) =>
+            ArgumentOperation(call, parameterName)?.Value;
+
+        public static IArgumentOperation? ArgumentOperation(IInvocationOperation call, string parameterName)
+        {
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.Parameter?.Name == parameterName)
+                    return argument;
+            }
+
+            return null;
+        }
+
+        /// <summary>Skips conversions (string to RedisValue, boxing, casts) and parentheses.</summary>
+        public static IOperation? Unwrap(IOperation? operation)
+        {
+            while (true)
+            {
+                switch (operation)
+                {
+                    case IConversionOperation conversion:
+                        operation = conversion.Operand;
+                        continue;
+                    case IParenthesizedOperation parenthesized:
+                        operation = parenthesized.Operand;
+                        continue;
+                    default:
+                        return operation;
+                }
+            }
+        }
+
+        /// <summary>The whole method, accessor, lambda host or top-level program the operation belongs to.</summary>
+        public static IOperation GetRoot(IOperation operation)
+        {
+            while (operation.Parent != null)
+                operation = operation.Parent;
+            return operation;
+        }
+
+        /// <summary>The operations under <paramref name="root"/>, not descending into lambdas and local functions.</summary>
+        public static System.Collections.Generic.IEnumerable<IOperation> DescendantsInSameFunction(IOperation root)
+        {
+            var stack = new System.Collections.Generic.Stack<IOperation>();
+            stack.Push(root);
+            while (stack.Count > 0)
+            {
+                var current = stack.Pop();
+                foreach (var child in current.ChildOperations)
+                {
+                    if (child is IAnonymousFunctionOperation || child is ILocalFunctionOperation)
+                        continue;
+                    yield return child;
+                    stack.Push(child);
+                }
+            }
+        }
+
+        /// <summary>The innermost lambda, local function or member body around the operation.</summary>
+        public static IOperation GetFunction(IOperation operation)
+        {
+            var current = operation;
+            while (current.Parent != null)
+            {
+                if (current.Parent is IAnonymousFunctionOperation || current.Parent is ILocalFunctionOperation)
+                    return current.Parent;
+                current = current.Parent;
+            }
+
+            return current;
+        }
+
+        /// <summary>True when the operation sits in the finally block of a try.</summary>
+        public static bool IsInFinally(IOperation operation, out ITryOperation? tryOperation)
+        {
+            for (var current = operation; current.Parent != null; current = current.Parent)
+            {
+                if (current.Parent is IAnonymousFunctionOperation || current.Parent is ILocalFunctionOperation)
+                    break;
+                if (current.Parent is ITryOperation @try && @try.Finally == current)
+                {
+                    tryOperation = @try;
+                    return true;
+                }
+            }
+
+            tryOperation = null;
+            return false;
+        }
+
+        public bool IsCancellationType(ITypeSymbol? type) =>
+            type != null && (SymbolEqualityComparer.Default.Equals(type, CancellationToken) || SymbolEqualityComparer.Default.Equals(type, CancellationTokenSource));
+    }
+}

@@ -1,0 +1,175 @@
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Steadfast.Analyzers.Locks
+{
+    /// <summary>
+    /// SF1004: the result of a try-acquire (LockTake, SET NX, Monitor.TryEnter, SemaphoreSlim.Wait(timeout),
+    /// Mutex.WaitOne(timeout), SpinLock.TryEnter, an acquire helper) is thrown away, or kept but never consulted, so
+    /// the critical section runs whether or not the lock was taken; or a finally releases it unconditionally, which
+    /// for a failed acquire frees a lock another caller holds.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class SF1004LockAcquisitionResultIgnoredAnalyzer : DiagnosticAnalyzer
+    {
+        public const string ShapeProperty = "Shape";
+        public const string DiscardedShape = "Discarded";
+        public const string UnreadLocalShape = "UnreadLocal";
+        public const string FinallyShape = "Finally";
+
+        internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
+            RuleIdentifiers.LockAcquisitionResultIgnored,
+            title: "Lock acquisition result ignored",
+            messageFormat: "{0}",
+            description: "A try-acquire returns false when the lock is held by someone else or the wait timed out. Ignoring that result runs the critical section without the lock; releasing in a finally regardless of it frees a lock another caller holds (or throws SynchronizationLockException, or over-releases a semaphore). Check the result and leave when it is false, and release only what was acquired.");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var model = LockModel.Create(start.Compilation);
+                if (model == null)
+                    return;
+                start.RegisterOperationAction(c => Analyze(c, model), OperationKind.Invocation);
+            });
+        }
+
+        private static void Analyze(OperationAnalysisContext context, LockModel model)
+        {
+            var call = (IInvocationOperation)context.Operation;
+            var token = context.CancellationToken;
+            var acquire = model.AsAcquire(call, token);
+            if (acquire == null)
+                return;
+            var name = SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(call);
+
+            if (acquire.ReturnsSuccess)
+            {
+                var result = call.Parent is IAwaitOperation awaited ? (IOperation)awaited : call;
+                var parent = result.Parent;
+                while (parent is IConversionOperation)
+                {
+                    result = parent;
+                    parent = parent.Parent;
+                }
+
+                if (parent is IExpressionStatementOperation || (parent is ISimpleAssignmentOperation { Target: IDiscardOperation }))
+                {
+                    Report(context, call, DiscardedShape, $"The result of '{name}' is discarded, so the code after it runs whether or not the lock was taken; check it and leave when it is false");
+                    return;
+                }
+
+                if (StoredLocal(result) is { } local && !IsRead(local, call, token))
+                {
+                    Report(context, call, UnreadLocalShape, $"'{local.Name}' holds whether '{name}' took the lock but is never checked, so the code after it runs either way; leave when it is false");
+                    return;
+                }
+            }
+            else if (IsRefFlagIgnored(call, token, out var flag))
+            {
+                Report(context, call, UnreadLocalShape, $"'{flag!.Name}' says whether '{name}' took the lock but is never checked, so the code after it runs either way; leave when it is false");
+                return;
+            }
+
+            if ((acquire.ReturnsSuccess || IsTryWithRef(call)) && UngatedFinallyRelease(acquire, model, token) is { } release)
+            {
+                Report(context, call, FinallyShape, $"The finally block releases with '{SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(release)}' even when '{name}' failed, freeing a lock another caller holds; release only if it was acquired");
+            }
+        }
+
+        private static void Report(OperationAnalysisContext context, IInvocationOperation call, string shape, string message) =>
+            context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape), message));
+
+        private static ILocalSymbol? StoredLocal(IOperation result) => result.Parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when assignment.Value == result => target.Local,
+            _ => null,
+        };
+
+        private static bool IsRead(ILocalSymbol local, IOperation at, CancellationToken cancellationToken)
+        {
+            foreach (var reference in LockModel.GetRoot(at).Descendants().OfType<ILocalReferenceOperation>())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!SymbolEqualityComparer.Default.Equals(reference.Local, local) || reference.IsDeclaration)
+                    continue;
+                if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
+                    continue;
+                if (reference.Parent is IArgumentOperation { Parameter: { RefKind: RefKind.Out } })
+                    continue;
+                if (reference.Parent is IArgumentOperation { Parameter: { RefKind: RefKind.Ref } } argument && argument.Parent == at)
+                    continue;
+                return true;
+            }
+
+            return false;
+        }
+
+        private static bool IsTryWithRef(IInvocationOperation call) =>
+            call.TargetMethod.Name == "TryEnter" && call.TargetMethod.Parameters.Any(p => p.RefKind == RefKind.Ref);
+
+        /// <summary>Monitor.TryEnter(o, ref taken) / SpinLock.TryEnter(ref taken) with <c>taken</c> never read afterwards.</summary>
+        private static bool IsRefFlagIgnored(IInvocationOperation call, CancellationToken cancellationToken, out ILocalSymbol? flag)
+        {
+            flag = null;
+            if (!IsTryWithRef(call))
+                return false;
+            var argument = call.Arguments.FirstOrDefault(a => a.Parameter?.RefKind == RefKind.Ref);
+            if (!(argument?.Value is ILocalReferenceOperation local))
+                return false;
+            flag = local.Local;
+            return !IsRead(local.Local, call, cancellationToken);
+        }
+
+        /// <summary>
+        /// A release of the same lock in a finally after the acquire that does not sit under a condition. Redis releases
+        /// that compare the value (LockRelease, compare-and-delete) cannot free another holder's lock and are not counted.
+        /// </summary>
+        private static IInvocationOperation? UngatedFinallyRelease(LockCall acquire, LockModel model, CancellationToken cancellationToken)
+        {
+            var function = LockModel.GetFunction(acquire.Call);
+            var identity = model.ValueFlow.Identity(acquire.Target, cancellationToken);
+            foreach (var candidate in LockModel.DescendantsInSameFunction(function).OfType<IInvocationOperation>())
+            {
+                if (candidate.Syntax.SpanStart <= acquire.Call.Syntax.SpanStart || !LockModel.IsInFinally(candidate, out var @try))
+                    continue;
+                // The acquire is inside that try: the finally runs when it failed too.
+                if (!@try!.Body.Syntax.Span.Contains(acquire.Call.Syntax.Span))
+                    continue;
+                var release = model.AsRelease(candidate, cancellationToken);
+                if (release == null || release.Kind != acquire.Kind)
+                    continue;
+                if (release.Kind == LockKind.Redis && !release.IsHelper && !model.IsKeyDelete(candidate))
+                    continue;
+                var releaseIdentity = model.ValueFlow.Identity(release.Target, cancellationToken);
+                if (identity != null && releaseIdentity != null && identity != releaseIdentity)
+                    continue;
+                if (IsGated(candidate, @try))
+                    continue;
+                return candidate;
+            }
+
+            return null;
+        }
+
+        private static bool IsGated(IOperation release, ITryOperation @try)
+        {
+            for (var current = release.Parent; current != null && current != @try; current = current.Parent)
+            {
+                if (current is IConditionalOperation || current is IConditionalAccessOperation)
+                    return true;
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Steadfast.Analyzers.Locks
+{
+    /// <summary>
+    /// SF1005: a loop that tries to take a lock, sleeps (Thread.Sleep / Task.Delay) and tries again, with no
+    /// CancellationToken and no bound on attempts or on (monotonic) time. A bound measured with DateTime.Now is no
+    /// bound: the wall clock moves back as well as forward (SF4002).
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class SF1005LockAcquiredByPollingAnalyzer : DiagnosticAnalyzer
+    {
+        internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
+            RuleIdentifiers.LockAcquiredByPolling,
+            title: "Lock acquired by polling",
+            messageFormat: "'{0}' is retried in a sleep-and-poll loop with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)",
+            description: "A loop that tries a lock, sleeps and tries again holds a thread (or a timer) for as long as the lock is busy, adds up to one sleep interval of latency to every hand-over, hammers the lock server from every waiter, and when nothing can cancel it and nothing bounds it, never gives up: a stuck holder or a lost key hangs the caller and the shutdown of the host. Wait with a bounded, cancellable acquire that is woken when the lock is released.");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var model = LockModel.Create(start.Compilation);
+                if (model == null)
+                    return;
+                start.RegisterOperationAction(c => Analyze(c, model), OperationKind.Loop);
+            });
+        }
+
+        private static void Analyze(OperationAnalysisContext context, LockModel model)
+        {
+            var loop = (ILoopOperation)context.Operation;
+            var token = context.CancellationToken;
+            var inLoop = LockModel.DescendantsInSameFunction(loop).Where(o => NearestLoop(o) == loop).ToList();
+            IInvocationOperation? acquire = null;
+            var sleeps = false;
+            foreach (var call in inLoop.OfType<IInvocationOperation>())
+            {
+                if (model.IsSleep(call))
+                    sleeps = true;
+                else if (acquire == null && model.AsAcquire(call, token) is { } candidate && (candidate.ReturnsSuccess || candidate.Call.TargetMethod.Name == "TryEnter"))
+                    acquire = call;
+            }
+
+            if (acquire == null || !sleeps || IsCancellable(loop, model) || IsBounded(loop, model))
+                return;
+            context.ReportDiagnostic(Diagnostic.Create(
+                Rule,
+                acquire.Syntax.GetLocation(),
+                SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(acquire)));
+        }
+
+        internal static ILoopOperation? NearestLoop(IOperation operation)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is ILoopOperation loop)
+                    return loop;
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                    return null;
+            }
+
+            return null;
+        }
+
+        /// <summary>Anything in the loop reads a CancellationToken or CancellationTokenSource (not the implicit default argument).</summary>
+        private static bool IsCancellable(ILoopOperation loop, LockModel model)
+        {
+            foreach (var operation in LockModel.DescendantsInSameFunction(loop))
+            {
+                switch (operation)
+                {
+                    case IParameterReferenceOperation _:
+                    case ILocalReferenceOperation _:
+                    case IFieldReferenceOperation _:
+                    case IPropertyReferenceOperation { Property: { Name: not "None" } }:
+                        if (model.IsCancellationType(operation.Type))
+                            return true;
+                        break;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A counter incremented in the loop and compared in it, or a comparison against a monotonic clock
+        /// (Stopwatch, TimeProvider, Environment.TickCount).
+        /// </summary>
+        private static bool IsBounded(ILoopOperation loop, LockModel model)
+        {
+            var all = LockModel.DescendantsInSameFunction(loop).ToList();
+            var counters = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var operation in all)
+            {
+                var target = operation switch
+                {
+                    IIncrementOrDecrementOperation increment => increment.Target,
+                    ICompoundAssignmentOperation compound => compound.Target,
+                    _ => null,
+                };
+                var symbol = target switch
+                {
+                    ILocalReferenceOperation l => (ISymbol)l.Local,
+                    IFieldReferenceOperation f => f.Field,
+                    IParameterReferenceOperation p => p.Parameter,
+                    _ => null,
+                };
+                if (symbol != null)
+                    counters.Add(symbol);
+            }
+
+            foreach (var comparison in all.OfType<IBinaryOperation>().Where(b => IsOrdering(b.OperatorKind)))
+            {
+                foreach (var part in comparison.DescendantsAndSelf())
+                {
+                    var symbol = part switch
+                    {
+                        ILocalReferenceOperation l => (ISymbol)l.Local,
+                        IFieldReferenceOperation f => f.Field,
+                        IParameterReferenceOperation p => p.Parameter,
+                        _ => null,
+                    };
+                    if (symbol != null && counters.Contains(symbol))
+                        return true;
+                    if (IsMonotonicClock(part, model))
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsMonotonicClock(IOperation operation, LockModel model)
+        {
+            ISymbol? member = operation switch
+            {
+                IPropertyReferenceOperation p => p.Property,
+                IInvocationOperation i => i.TargetMethod,
+                _ => null,
+            };
+            if (member == null)
+                return false;
+            var type = member.ContainingType;
+            if (SymbolEqualityComparer.Default.Equals(type, model.Stopwatch) || SymbolEqualityComparer.Default.Equals(type, model.TimeProvider))
+                return true;
+            return SymbolEqualityComparer.Default.Equals(type, model.Environment) && member.Name.StartsWith("TickCount", System.StringComparison.Ordinal);
+        }
+
+        private static bool IsOrdering(BinaryOperatorKind kind) =>
+            kind == BinaryOperatorKind.LessThan || kind == BinaryOperatorKind.LessThanOrEqual
+            || kind == BinaryOperatorKind.GreaterThan || kind == BinaryOperatorKind.GreaterThanOrEqual;
+    }
+}

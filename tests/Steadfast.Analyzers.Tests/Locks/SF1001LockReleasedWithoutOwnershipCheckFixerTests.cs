@@ -1,0 +1,141 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Steadfast.Analyzers.Locks;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Steadfast.Analyzers.Locks.SF1001LockReleasedWithoutOwnershipCheckAnalyzer,
+    Steadfast.Analyzers.Locks.SF1001LockReleasedWithoutOwnershipCheckFixer>;
+
+namespace Steadfast.Analyzers.Tests.Locks;
+
+public sealed class SF1001LockReleasedWithoutOwnershipCheckFixerTests
+{
+    private static DiagnosticResult Origin(int at, int origin) =>
+        new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(at).WithLocation(origin);
+
+    [Fact]
+    public Task MachineName_BecomesOneTokenForTheAcquireAndItsRelease() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db)
+            {
+                // one job at a time
+                if (await db.LockTakeAsync("jobs", [|Environment.MachineName|], TimeSpan.FromSeconds(30)))
+                {
+                    try { } finally { await db.LockReleaseAsync("jobs", [|Environment.MachineName|]); }
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db)
+            {
+                // one job at a time
+                var lockToken = Guid.NewGuid().ToString("N");
+                if (await db.LockTakeAsync("jobs", lockToken, TimeSpan.FromSeconds(30)))
+                {
+                    try { } finally { await db.LockReleaseAsync("jobs", lockToken); }
+                }
+            }
+        }
+        """, equivalenceKey: SF1001LockReleasedWithoutOwnershipCheckFixer.EquivalenceKey);
+
+    [Fact]
+    public Task SeedLock_EmptyFieldInitializer_BecomesAFreshToken() => Verify.VerifyFixAsync(["""
+        using System;
+        using StackExchange.Redis;
+        public sealed class RedisLock
+        {
+            private readonly IDatabase _redis;
+            private readonly string _lockKey;
+            private readonly string _lockValue = {|#1:""|}; // the owner
+            public RedisLock(IDatabase redis, string lockKey) { _redis = redis; _lockKey = lockKey; }
+            public bool Acquire() => _redis.StringSet(_lockKey, {|#0:_lockValue|}, TimeSpan.FromSeconds(10), When.NotExists);
+            public void Release()
+            {
+                const string script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+                _redis.ScriptEvaluate(script, [(RedisKey)_lockKey], [{|#2:_lockValue|}]);
+            }
+        }
+        """], ["""
+        using System;
+        using StackExchange.Redis;
+        public sealed class RedisLock
+        {
+            private readonly IDatabase _redis;
+            private readonly string _lockKey;
+            private readonly string _lockValue = Guid.NewGuid().ToString("N"); // the owner
+            public RedisLock(IDatabase redis, string lockKey) { _redis = redis; _lockKey = lockKey; }
+            public bool Acquire() => _redis.StringSet(_lockKey, _lockValue, TimeSpan.FromSeconds(10), When.NotExists);
+            public void Release()
+            {
+                const string script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+                _redis.ScriptEvaluate(script, [(RedisKey)_lockKey], [_lockValue]);
+            }
+        }
+        """], withSteadfast: false, expected: [Origin(0, 1), Origin(2, 1)]);
+
+    [Fact]
+    public Task FixAll_KeyDeletesBecomeLockRelease_WithTheTypesToken() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Orders
+        {
+            private readonly IDatabase _db;
+            private readonly string _token = Guid.NewGuid().ToString("N");
+            public Orders(IDatabase db) => _db = db;
+            public bool AcquireLock(string key) => _db.StringSet($"lock:{key}", _token, TimeSpan.FromSeconds(30), When.NotExists);
+            public void ReleaseLock(string key) => [|_db.KeyDelete($"lock:{key}")|];
+            public Task<bool> ReleaseLockAsync(string key) => [|_db.KeyDeleteAsync($"lock:{key}", CommandFlags.DemandMaster)|];
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Orders
+        {
+            private readonly IDatabase _db;
+            private readonly string _token = Guid.NewGuid().ToString("N");
+            public Orders(IDatabase db) => _db = db;
+            public bool AcquireLock(string key) => _db.StringSet($"lock:{key}", _token, TimeSpan.FromSeconds(30), When.NotExists);
+            public void ReleaseLock(string key) => _db.LockRelease($"lock:{key}", _token);
+            public Task<bool> ReleaseLockAsync(string key) => _db.LockReleaseAsync($"lock:{key}", _token, CommandFlags.DemandMaster);
+        }
+        """);
+
+    [Fact]
+    public Task TopLevelStatements_LiteralOwner() => Verify.VerifyFixAsync(["""
+        using System;
+        using StackExchange.Redis;
+        IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+        if (db.LockTake("jobs", [|"worker"|], TimeSpan.FromSeconds(30)))
+            db.LockRelease("jobs", [|"worker"|]);
+        """], ["""
+        using System;
+        using StackExchange.Redis;
+        IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+
+        var lockToken = Guid.NewGuid().ToString("N");
+
+        if (db.LockTake("jobs", lockToken, TimeSpan.FromSeconds(30)))
+            db.LockRelease("jobs", lockToken);
+        """], outputKind: OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task ValueFromACallersParameter_HasNoAutomaticFix() => Verify.VerifyNoFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        static class LockHelper
+        {
+            public static bool Take(IDatabase db, string owner) => db.LockTake("k", {|#0:owner|}, TimeSpan.FromSeconds(30));
+            public static bool Run(IDatabase db) => Take(db, {|#1:Environment.MachineName|});
+        }
+        """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1));
+}

@@ -1,0 +1,170 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<
+    Steadfast.Analyzers.Locks.SF1002LockAcquiredWithoutExpiryAnalyzer>;
+
+namespace Steadfast.Analyzers.Tests.Locks;
+
+public sealed class SF1002LockAcquiredWithoutExpiryAnalyzerTests
+{
+    [Fact]
+    public Task StringSetNx_ExpiryOmitted_NamedWhen() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            bool Take(IDatabase db, string token) => {|#0:db.StringSet("jobs", token, when: When.NotExists)|};
+        }
+        """, new DiagnosticResult("SF1002", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'StringSet' takes a lock that never expires (no expiry argument); a holder that crashes blocks every other client forever, so give the lock a lease"));
+
+    [Fact]
+    public Task StringSetAsyncNx_NullExpiry_OnIDatabaseAsync() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task<bool> Take(IDatabaseAsync db, string token) => await [|db.StringSetAsync("jobs", token, null, When.NotExists)|];
+        }
+        """);
+
+    [Fact]
+    public Task LockTake_ZeroAndInfinite_InLocalsAndFields() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            bool A(IDatabase db, string t) => [|db.LockTake("a", t, TimeSpan.Zero)|];
+            bool B(IDatabase db, string t) => [|db.LockTake("b", t, Timeout.InfiniteTimeSpan)|];
+            bool C(IDatabase db, string t) { var lease = TimeSpan.FromSeconds(0); return [|db.LockTake("c", t, lease)|]; }
+            bool D(IDatabase db, string t) => [|db.LockTake("d", t, TimeSpan.MaxValue)|];
+            bool E(IDatabase db, string t) => [|db.LockTake("e", t, default)|];
+        }
+        """);
+
+    [Fact]
+    public Task LockTakeAsync_Zero_InAsyncLambda() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            Func<IDatabaseAsync, Task<bool>> Take = async db => await [|db.LockTakeAsync("jobs", Guid.NewGuid().ToString(), TimeSpan.Zero)|];
+        }
+        """);
+
+    [Fact]
+    public Task ExecuteSetNx_WithoutExOrPx() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            RedisResult Take(IDatabase db) => [|db.Execute("SET", "jobs", Guid.NewGuid().ToString(), "NX")|];
+            System.Threading.Tasks.Task<RedisResult> TakeAsync(IDatabaseAsync db) => [|db.ExecuteAsync("set", "jobs", Guid.NewGuid().ToString(), "nx")|];
+        }
+        """);
+
+    [Fact]
+    public Task ValueConditionOverload_WithoutExpiry() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            bool Take(IDatabase db) => [|db.StringSet("jobs", Guid.NewGuid().ToString(), when: ValueCondition.NotExists)|];
+        }
+        """);
+
+    [Fact]
+    public Task LocalFunction_InTopLevelStatements() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+        bool Take(string token) => [|db.StringSet("jobs", token, null, When.NotExists)|];
+        Console.WriteLine(Take(Guid.NewGuid().ToString()));
+        """, withSteadfast: false, OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task FieldReceiver_StatementForm() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private readonly IDatabase _db;
+            public Jobs(IDatabase db) { _db = db; }
+            public void Take() { if ([|_db.StringSet("jobs", Guid.NewGuid().ToString(), null, When.NotExists)|]) { } }
+        }
+        """);
+
+    // ---- clean shapes ----
+
+    [Fact]
+    public Task LeasedLocks_AreClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
+            bool A(IDatabase db, string t) => db.StringSet("a", t, LockLease, When.NotExists);
+            bool B(IDatabase db, string t) => db.LockTake("b", t, TimeSpan.FromSeconds(30));
+            Task<bool> C(IDatabaseAsync db, string t) => db.StringSetAsync("c", t, TimeSpan.FromMilliseconds(500), When.NotExists);
+            RedisResult D(IDatabase db, string t) => db.Execute("SET", "d", t, "NX", "PX", 30000);
+            bool E(IDatabase db, string t) => db.StringSet("e", t, TimeSpan.FromSeconds(30), when: ValueCondition.NotExists);
+        }
+        """);
+
+    [Fact]
+    public Task NonLockSets_AreClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Cache
+        {
+            void Run(IDatabase db)
+            {
+                db.StringSet("a", 1);
+                db.StringSet("b", 1, null, When.Always);
+                db.StringSet("c", 1, when: When.Exists);
+                db.Execute("SET", "d", 1);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ExpiryFromElsewhere_IsNotJudged() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        public class Jobs
+        {
+            public bool Take(IDatabase db, string t, TimeSpan lease) => db.LockTake("a", t, lease);
+            public bool Take2(IDatabase db, string t, TimeSpan? lease) => db.StringSet("a", t, lease, When.NotExists);
+        }
+        """);
+
+    [Fact]
+    public Task ThreadingLocks_AreNotThisRule() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            void Run() { Monitor.Enter(_gate); Monitor.Exit(_gate); }
+        }
+        """);
+
+    [Fact]
+    public Task NoRedisInTheCompilation_Nothing() => Verify.VerifyAsync("""
+        class Jobs { bool StringSet(string k, string v, object e, int when) => true; bool Run() => StringSet("a", "b", null, 1); }
+        """);
+
+    [Fact]
+    public Task SteadfastLock_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            void Run(IDistributedLockProvider locks)
+            {
+                using var handle = locks.Acquire("jobs", new LockOptions { Lease = TimeSpan.FromSeconds(30) });
+            }
+        }
+        """, withSteadfast: true);
+}

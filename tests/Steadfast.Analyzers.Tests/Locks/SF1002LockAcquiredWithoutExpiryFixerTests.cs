@@ -1,0 +1,99 @@
+using Microsoft.CodeAnalysis;
+using Steadfast.Analyzers.Locks;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Steadfast.Analyzers.Locks.SF1002LockAcquiredWithoutExpiryAnalyzer,
+    Steadfast.Analyzers.Locks.SF1002LockAcquiredWithoutExpiryFixer>;
+
+namespace Steadfast.Analyzers.Tests.Locks;
+
+public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
+{
+    [Fact]
+    public Task NullExpiry_BecomesANamedLeaseField() => Verify.VerifyFixAsync("""
+        using StackExchange.Redis;
+        class Jobs
+        {
+            // takes the jobs lock
+            bool Take(IDatabase db, string token) => [|db.StringSet("jobs", token, null /* forever */, When.NotExists)|];
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            // How long a lock outlives a holder that crashed; renew it (LockExtend) for longer work.
+            private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
+
+            // takes the jobs lock
+            bool Take(IDatabase db, string token) => db.StringSet("jobs", token, LockLease /* forever */, When.NotExists);
+        }
+        """, equivalenceKey: SF1002LockAcquiredWithoutExpiryFixer.EquivalenceKey);
+
+    [Fact]
+    public Task OmittedExpiry_IsAddedAsNamedArgument_Async() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            Task<bool> Take(IDatabaseAsync db, string token) => [|db.StringSetAsync("jobs", token, when: When.NotExists)|];
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            // How long a lock outlives a holder that crashed; renew it (LockExtend) for longer work.
+            private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
+
+            Task<bool> Take(IDatabaseAsync db, string token) => db.StringSetAsync("jobs", token, expiry: LockLease, when: When.NotExists);
+        }
+        """);
+
+    [Fact]
+    public Task FixAll_SharesOneLeaseField_AndReusesAnExistingOne() => Verify.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class A
+        {
+            bool X(IDatabase db, string t) => [|db.LockTake("x", t, TimeSpan.Zero)|];
+            bool Y(IDatabase db, string t) => [|db.LockTake("y", t, default)|];
+            RedisResult Z(IDatabase db, string t) => [|db.Execute("SET", "z", t, "NX")|];
+        }
+        class B
+        {
+            private static readonly TimeSpan LockLease = TimeSpan.FromMinutes(1);
+            bool X(IDatabase db, string t) => [|db.StringSet("x", t, null, When.NotExists)|];
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        class A
+        {
+            // How long a lock outlives a holder that crashed; renew it (LockExtend) for longer work.
+            private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
+
+            bool X(IDatabase db, string t) => db.LockTake("x", t, LockLease);
+            bool Y(IDatabase db, string t) => db.LockTake("y", t, LockLease);
+            RedisResult Z(IDatabase db, string t) => db.Execute("SET", "z", t, "NX", "PX", (long)LockLease.TotalMilliseconds);
+        }
+        class B
+        {
+            private static readonly TimeSpan LockLease = TimeSpan.FromMinutes(1);
+            bool X(IDatabase db, string t) => db.StringSet("x", t, LockLease, When.NotExists);
+        }
+        """);
+
+    [Fact]
+    public Task TopLevelStatements_GetTheLeaseInPlace() => Verify.VerifyFixAsync(["""
+        using StackExchange.Redis;
+        IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+        System.Console.WriteLine([|db.LockTake("jobs", "t", default)|]);
+        """], ["""
+        using System;
+        using StackExchange.Redis;
+        IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+        System.Console.WriteLine(db.LockTake("jobs", "t", TimeSpan.FromSeconds(30)));
+        """], outputKind: OutputKind.ConsoleApplication);
+}

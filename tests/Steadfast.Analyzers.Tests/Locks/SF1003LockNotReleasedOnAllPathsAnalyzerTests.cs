@@ -1,0 +1,223 @@
+using Microsoft.CodeAnalysis;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<
+    Steadfast.Analyzers.Locks.SF1003LockNotReleasedOnAllPathsAnalyzer>;
+
+namespace Steadfast.Analyzers.Tests.Locks;
+
+public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
+{
+    [Fact]
+    public Task MonitorExit_AfterTheCriticalSection() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Counter
+        {
+            private readonly object _gate = new();
+            private int _n;
+            void Add() { Monitor.Enter(_gate); _n++; [|Monitor.Exit(_gate)|]; }
+        }
+        """);
+
+    [Fact]
+    public Task SemaphoreSlim_WaitAsync_ThenRelease_InAsyncMethod() => Verify.VerifyAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            async Task Run() { await _gate.WaitAsync(); await Task.Yield(); [|_gate.Release()|]; }
+        }
+        """);
+
+    [Fact]
+    public Task Mutex_ReaderWriterLockSlim_SpinLock() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Jobs
+        {
+            private readonly Mutex _mutex = new();
+            private readonly ReaderWriterLockSlim _rw = new();
+            private SpinLock _spin = new();
+            void A() { _mutex.WaitOne(); Work(); [|_mutex.ReleaseMutex()|]; }
+            void B() { _rw.EnterWriteLock(); Work(); [|_rw.ExitWriteLock()|]; }
+            void C() { var taken = false; _spin.Enter(ref taken); Work(); if (taken) [|_spin.Exit()|]; }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task RedisLockRelease_AfterWork_SyncAndAsync() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            void A(IDatabase db)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (db.LockTake("jobs", token, TimeSpan.FromSeconds(30)))
+                {
+                    Work();
+                    [|db.LockRelease("jobs", token)|];
+                }
+            }
+            async Task B(IDatabaseAsync db)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (!await db.LockTakeAsync("jobs", token, TimeSpan.FromSeconds(30))) return;
+                Work();
+                await [|db.LockReleaseAsync("jobs", token)|];
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task SeedCallSite_ThroughAcquireAndReleaseHelpers() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        sealed class RedisLock
+        {
+            private readonly IDatabase _db;
+            private readonly string _token = Guid.NewGuid().ToString();
+            public RedisLock(IDatabase db) { _db = db; }
+            public bool Acquire() => _db.StringSet("my_lock", _token, TimeSpan.FromSeconds(10), When.NotExists);
+            public void Release() => _db.LockRelease("my_lock", _token);
+        }
+        class Worker
+        {
+            void Run(IDatabase db)
+            {
+                var @lock = new RedisLock(db);
+                if (@lock.Acquire())
+                {
+                    Console.WriteLine("Lock acquired.");
+                    [|@lock.Release()|];
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task InLambda_AndLocalFunction() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            Action Make() => () => { Monitor.Enter(_gate); Console.WriteLine(); [|Monitor.Exit(_gate)|]; };
+            void Run()
+            {
+                Local();
+                void Local() { Monitor.Enter(_gate); Console.WriteLine(); [|Monitor.Exit(_gate)|]; }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TopLevelStatements() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        var gate = new SemaphoreSlim(1);
+        gate.Wait();
+        Console.WriteLine("work");
+        [|gate.Release()|];
+        """, withSteadfast: false, OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task KeyDeleteAfterWork() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            void Run(IDatabase db)
+            {
+                if (!db.StringSet("jobs", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(5), When.NotExists)) return;
+                Console.WriteLine("work");
+                [|db.KeyDelete("jobs")|];
+            }
+        }
+        """);
+
+    // ---- clean shapes ----
+
+    [Fact]
+    public Task ReleaseInFinally_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            void A() { Monitor.Enter(_gate); try { Work(); } finally { Monitor.Exit(_gate); } }
+            async Task B() { await _sem.WaitAsync(); try { Work(); } finally { _sem.Release(); } }
+            void C() { var taken = false; try { Monitor.Enter(_gate, ref taken); Work(); } finally { if (taken) Monitor.Exit(_gate); } }
+            async Task D(IDatabaseAsync db)
+            {
+                var token = Guid.NewGuid().ToString("N");
+                if (!await db.LockTakeAsync("jobs", token, TimeSpan.FromSeconds(30))) return;
+                try { Work(); } finally { await db.LockReleaseAsync("jobs", token); }
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task LockStatement_IsClean() => Verify.VerifyAsync("""
+        class Jobs { private readonly object _gate = new(); private int _n; void Add() { lock (_gate) { _n++; } } }
+        """);
+
+    [Fact]
+    public Task ReleaseHelperAlone_AndDispose_AreClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        sealed class Handle : IDisposable
+        {
+            private readonly SemaphoreSlim _sem;
+            public Handle(SemaphoreSlim sem) { _sem = sem; }
+            public void Dispose() => _sem.Release();
+        }
+        sealed class Lock
+        {
+            public void Release(IDatabase db, string token) => db.LockRelease("jobs", token);
+        }
+        """);
+
+    [Fact]
+    public Task DifferentLocks_AreNotPaired() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _a = new(1, 1);
+            private readonly SemaphoreSlim _b = new(1, 1);
+            void Run() { _a.Wait(); try { } finally { _a.Release(); } _b.Release(); }
+        }
+        """);
+
+    [Fact]
+    public Task UsingHandle_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDistributedLockProvider locks)
+            {
+                await using var handle = await locks.AcquireAsync("jobs", new LockOptions { Lease = TimeSpan.FromSeconds(30) });
+                Console.WriteLine("work");
+            }
+        }
+        """, withSteadfast: true);
+
+    [Fact]
+    public Task ReleaseBeforeAnyAcquire_IsNotThisRule() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _sem = new(0, 1);
+            void Signal() => _sem.Release();
+            void Run() { _sem.Release(); _sem.Wait(); }
+        }
+        """);
+}

@@ -1,0 +1,179 @@
+using Steadfast.Analyzers.Locks;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Steadfast.Analyzers.Locks.SF1003LockNotReleasedOnAllPathsAnalyzer,
+    Steadfast.Analyzers.Locks.SF1003LockNotReleasedOnAllPathsFixer>;
+
+namespace Steadfast.Analyzers.Tests.Locks;
+
+public sealed class SF1003LockNotReleasedOnAllPathsFixerTests
+{
+    [Fact]
+    public Task Monitor_CriticalSectionMovesIntoTry_KeepingComments() => Verify.VerifyFixAsync("""
+        using System.Threading;
+        class Counter
+        {
+            private readonly object _gate = new();
+            private int _n;
+            void Add()
+            {
+                Monitor.Enter(_gate);
+                // the critical section
+                _n++;
+                [|Monitor.Exit(_gate)|]; // done
+                _n.ToString();
+            }
+        }
+        """, """
+        using System.Threading;
+        class Counter
+        {
+            private readonly object _gate = new();
+            private int _n;
+            void Add()
+            {
+                Monitor.Enter(_gate);
+                // the critical section
+                try
+                {
+                    _n++;
+                }
+                finally
+                {
+                    Monitor.Exit(_gate); // done
+                }
+
+                _n.ToString();
+            }
+        }
+        """, equivalenceKey: SF1003LockNotReleasedOnAllPathsFixer.EquivalenceKey);
+
+    [Fact]
+    public Task RedisRelease_InsideIfAcquired_Async() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (await db.LockTakeAsync("jobs", token, TimeSpan.FromSeconds(30)))
+                {
+                    await Work();
+                    await [|db.LockReleaseAsync("jobs", token)|];
+                }
+            }
+            Task Work() => Task.CompletedTask;
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (await db.LockTakeAsync("jobs", token, TimeSpan.FromSeconds(30)))
+                {
+                    try
+                    {
+                        await Work();
+                    }
+                    finally
+                    {
+                        await db.LockReleaseAsync("jobs", token);
+                    }
+                }
+            }
+            Task Work() => Task.CompletedTask;
+        }
+        """);
+
+    [Fact]
+    public Task FixAll_SemaphoreAndHelperRelease() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        sealed class RedisLock
+        {
+            private readonly IDatabase _db;
+            private readonly string _token = Guid.NewGuid().ToString();
+            public RedisLock(IDatabase db) { _db = db; }
+            public bool Acquire() => _db.StringSet("my_lock", _token, TimeSpan.FromSeconds(10), When.NotExists);
+            public void Release() => _db.LockRelease("my_lock", _token);
+        }
+        class Worker
+        {
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            void A()
+            {
+                _sem.Wait();
+                Console.WriteLine("a");
+                [|_sem.Release()|];
+            }
+            void B(RedisLock @lock)
+            {
+                if (!@lock.Acquire()) return;
+                Console.WriteLine("b");
+                [|@lock.Release()|];
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        sealed class RedisLock
+        {
+            private readonly IDatabase _db;
+            private readonly string _token = Guid.NewGuid().ToString();
+            public RedisLock(IDatabase db) { _db = db; }
+            public bool Acquire() => _db.StringSet("my_lock", _token, TimeSpan.FromSeconds(10), When.NotExists);
+            public void Release() => _db.LockRelease("my_lock", _token);
+        }
+        class Worker
+        {
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            void A()
+            {
+                _sem.Wait();
+                try
+                {
+                    Console.WriteLine("a");
+                }
+                finally
+                {
+                    _sem.Release();
+                }
+            }
+            void B(RedisLock @lock)
+            {
+                if (!@lock.Acquire()) return;
+                try
+                {
+                    Console.WriteLine("b");
+                }
+                finally
+                {
+                    @lock.Release();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LocalUsedAfterTheRelease_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            int Run()
+            {
+                Monitor.Enter(_gate);
+                var n = 42;
+                [|Monitor.Exit(_gate)|];
+                return n;
+            }
+        }
+        """);
+}

@@ -1,0 +1,221 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<
+    Steadfast.Analyzers.Locks.SF1004LockAcquisitionResultIgnoredAnalyzer>;
+
+namespace Steadfast.Analyzers.Tests.Locks;
+
+public sealed class SF1004LockAcquisitionResultIgnoredAnalyzerTests
+{
+    [Fact]
+    public Task LockTake_Discarded() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            void Run(IDatabase db, string token)
+            {
+                {|#0:db.LockTake("jobs", token, TimeSpan.FromSeconds(30))|};
+                Console.WriteLine("work");
+            }
+        }
+        """, new DiagnosticResult("SF1004", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("The result of 'db.LockTake' is discarded, so the code after it runs whether or not the lock was taken; check it and leave when it is false"));
+
+    [Fact]
+    public Task StringSetAsyncNx_AwaitedAndDiscarded_OnIDatabaseAsync() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db, string token)
+            {
+                await [|db.StringSetAsync("jobs", token, TimeSpan.FromSeconds(30), When.NotExists)|];
+                _ = await [|db.LockTakeAsync("jobs2", token, TimeSpan.FromSeconds(30))|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StoredButNeverChecked() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            void Run()
+            {
+                var acquired = [|Monitor.TryEnter(_gate, TimeSpan.FromSeconds(1))|];
+                try { Console.WriteLine("work"); } finally { Monitor.Exit(_gate); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SemaphoreWaitWithTimeout_MutexWaitOne_SpinLockTryEnter() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            private readonly Mutex _mutex = new();
+            private SpinLock _spin = new();
+            void A() { [|_sem.Wait(1000)|]; }
+            async Task B() { await [|_sem.WaitAsync(TimeSpan.FromSeconds(1))|]; }
+            void C() { [|_mutex.WaitOne(1000)|]; }
+            void D() { var taken = false; [|_spin.TryEnter(10, ref taken)|]; }
+        }
+        """);
+
+    [Fact]
+    public Task FinallyReleasesEvenWhenTheTryAcquireFailed() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            void A()
+            {
+                try
+                {
+                    if ([|Monitor.TryEnter(_gate, 100)|]) Console.WriteLine("work");
+                }
+                finally { Monitor.Exit(_gate); }
+            }
+            void B(IDatabase db)
+            {
+                try
+                {
+                    if (![|db.StringSet("jobs", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(5), When.NotExists)|]) return;
+                    Console.WriteLine("work");
+                }
+                finally { db.KeyDelete("jobs"); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AcquireHelper_Discarded_InExpressionBodiedMember() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        sealed class RedisLock
+        {
+            private readonly IDatabase _db;
+            public RedisLock(IDatabase db) { _db = db; }
+            public bool Acquire() => _db.StringSet("my_lock", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(10), When.NotExists);
+            public void Run() { [|Acquire()|]; Console.WriteLine("work"); }
+        }
+        """);
+
+    [Fact]
+    public Task InLambda_AndLocalFunction() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            Action Make() => () => { [|_sem.Wait(10)|]; Console.WriteLine(); };
+            void Run()
+            {
+                Local();
+                void Local() { var ok = [|_sem.Wait(10)|]; Console.WriteLine(); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TopLevelStatements() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+        [|db.LockTake("jobs", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30))|];
+        Console.WriteLine("work");
+        """, withSteadfast: false, OutputKind.ConsoleApplication);
+
+    // ---- clean shapes ----
+
+    [Fact]
+    public Task CheckedResults_AreClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            void A(IDatabase db, string t) { if (!db.LockTake("jobs", t, TimeSpan.FromSeconds(30))) return; Console.WriteLine(); }
+            async Task B(IDatabaseAsync db, string t) { var ok = await db.StringSetAsync("jobs", t, TimeSpan.FromSeconds(5), When.NotExists); if (!ok) return; }
+            void C() { if (Monitor.TryEnter(_gate, 100)) { try { } finally { Monitor.Exit(_gate); } } }
+            async Task<bool> D() { if (!await _sem.WaitAsync(100)) return false; try { return true; } finally { _sem.Release(); } }
+            bool E(IDatabase db, string t) => db.LockTake("jobs", t, TimeSpan.FromSeconds(30));
+        }
+        """);
+
+    [Fact]
+    public Task LockTakenFlagPattern_IsClean() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            private SpinLock _spin = new();
+            void A() { var taken = false; try { Monitor.TryEnter(_gate, 100, ref taken); } finally { if (taken) Monitor.Exit(_gate); } }
+            void B() { var taken = false; try { _spin.TryEnter(ref taken); } finally { if (taken) _spin.Exit(); } }
+        }
+        """);
+
+    [Fact]
+    public Task UnconditionalWaits_AreNotTryAcquires() => Verify.VerifyAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            private readonly Mutex _mutex = new();
+            async Task A() { await _sem.WaitAsync(); try { } finally { _sem.Release(); } }
+            void B() { _sem.Wait(); _mutex.WaitOne(); }
+        }
+        """);
+
+    [Fact]
+    public Task OwnerCheckedReleaseInFinally_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            void Run(IDatabase db)
+            {
+                var token = Guid.NewGuid().ToString();
+                try
+                {
+                    if (!db.LockTake("jobs", token, TimeSpan.FromSeconds(5))) return;
+                }
+                finally { db.LockRelease("jobs", token); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NonLockSets_AreClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Cache { void Run(IDatabase db) { db.StringSet("a", 1); db.StringSet("b", 1, when: When.Exists); } }
+        """);
+
+    [Fact]
+    public Task SteadfastTryAcquire_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDistributedLockProvider locks)
+            {
+                await using var handle = await locks.TryAcquireAsync("jobs");
+                if (handle is null) return;
+            }
+        }
+        """, withSteadfast: true);
+}

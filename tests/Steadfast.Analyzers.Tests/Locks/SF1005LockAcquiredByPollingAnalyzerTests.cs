@@ -1,0 +1,247 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<
+    Steadfast.Analyzers.Locks.SF1005LockAcquiredByPollingAnalyzer>;
+
+namespace Steadfast.Analyzers.Tests.Locks;
+
+public sealed class SF1005LockAcquiredByPollingAnalyzerTests
+{
+    [Fact]
+    public Task SeedLoop_WallClockBoundIsNoBound() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        sealed class RedisLock
+        {
+            private readonly IDatabase _redis;
+            public RedisLock(IDatabase redis) { _redis = redis; }
+            public bool Acquire(int timeoutSeconds = 10)
+            {
+                var startTime = DateTime.Now;
+                while (true)
+                {
+                    if ({|#0:_redis.StringSet("my_lock", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(timeoutSeconds), When.NotExists)|})
+                        return true;
+                    Thread.Sleep(100);
+                    if ((DateTime.Now - startTime).TotalSeconds > timeoutSeconds)
+                        return false;
+                }
+            }
+        }
+        """, new DiagnosticResult("SF1005", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'_redis.StringSet' is retried in a sleep-and-poll loop with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
+
+    [Fact]
+    public Task WhileNotLockTakeAsync_TaskDelay_OnIDatabaseAsync() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db, string token)
+            {
+                while (!await [|db.LockTakeAsync("jobs", token, TimeSpan.FromSeconds(30))|])
+                    await Task.Delay(100);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DoWhile_MonitorTryEnter() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            void Run()
+            {
+                bool taken;
+                do
+                {
+                    taken = [|Monitor.TryEnter(_gate)|];
+                    if (!taken) Thread.Sleep(50);
+                } while (!taken);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ForEver_SemaphoreWait_And_MutexWaitOne() => Verify.VerifyAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            private readonly Mutex _mutex = new();
+            async Task A() { for (;;) { if (await [|_sem.WaitAsync(0)|]) break; await Task.Delay(10); } }
+            void B() { while (![|_mutex.WaitOne(0)|]) Thread.Sleep(10); }
+        }
+        """);
+
+    [Fact]
+    public Task HelperCalledInALoop_ExpressionBodiedHelper() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        sealed class Locker
+        {
+            private readonly IDatabase _db;
+            public Locker(IDatabase db) { _db = db; }
+            bool TryTake(string token) => _db.LockTake("jobs", token, TimeSpan.FromSeconds(30));
+            void Run() { var token = Guid.NewGuid().ToString(); while (![|TryTake(token)|]) Thread.Sleep(100); }
+        }
+        """);
+
+    [Fact]
+    public Task InLambda_AndLocalFunction() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            Func<IDatabaseAsync, Task> Make() => async db => { while (!await [|db.StringSetAsync("a", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(5), When.NotExists)|]) await Task.Delay(100); };
+            void Run(IDatabase db)
+            {
+                Local();
+                void Local() { while (![|db.LockTake("b", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(5))|]) Thread.Sleep(100); }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TopLevelStatements() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+        var token = Guid.NewGuid().ToString();
+        while (![|db.LockTake("jobs", token, TimeSpan.FromSeconds(30))|]) Thread.Sleep(100);
+        """, withSteadfast: false, OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task FieldDatabase_ExecuteSetNx() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private readonly IDatabase _db;
+            public Jobs(IDatabase db) { _db = db; }
+            void Run() { while ([|_db.Execute("SET", "jobs", Guid.NewGuid().ToString(), "NX", "EX", 30)|].IsNull) Thread.Sleep(100); }
+        }
+        """);
+
+    // ---- clean shapes ----
+
+    [Fact]
+    public Task Cancellable_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task A(IDatabaseAsync db, string t, CancellationToken ct)
+            {
+                while (!await db.LockTakeAsync("jobs", t, TimeSpan.FromSeconds(30)))
+                    await Task.Delay(100, ct);
+            }
+            void B(IDatabase db, string t, CancellationToken ct)
+            {
+                while (!db.LockTake("jobs", t, TimeSpan.FromSeconds(30)))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    Thread.Sleep(100);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BoundedAttempts_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            bool A(IDatabase db, string t)
+            {
+                for (var attempt = 0; attempt < 5; attempt++)
+                {
+                    if (db.LockTake("jobs", t, TimeSpan.FromSeconds(30))) return true;
+                    Thread.Sleep(100);
+                }
+                return false;
+            }
+            bool B(IDatabase db, string t)
+            {
+                var attempts = 0;
+                while (!db.LockTake("jobs", t, TimeSpan.FromSeconds(30)))
+                {
+                    if (++attempts > 5) return false;
+                    Thread.Sleep(100);
+                }
+                return true;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task MonotonicDeadline_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Diagnostics;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            bool Run(IDatabase db, string t)
+            {
+                var start = Stopwatch.GetTimestamp();
+                while (!db.LockTake("jobs", t, TimeSpan.FromSeconds(30)))
+                {
+                    if (Stopwatch.GetElapsedTime(start) > TimeSpan.FromSeconds(5)) return false;
+                    Thread.Sleep(100);
+                }
+                return true;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LoopWithoutSleep_OrSleepWithoutAcquire_IsNotThisRule() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            void A(IDatabase db, string[] keys) { foreach (var k in keys) db.LockTake(k, Guid.NewGuid().ToString(), TimeSpan.FromSeconds(5)); }
+            void B() { while (true) { Thread.Sleep(100); Console.WriteLine(); } }
+        }
+        """);
+
+    [Fact]
+    public Task BlockingWaitInLoop_IsNotPolling() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _sem = new(1, 1);
+            void Run() { while (true) { _sem.Wait(); try { Thread.Sleep(10); } finally { _sem.Release(); } } }
+        }
+        """);
+
+    [Fact]
+    public Task SteadfastAcquireWithWaitTimeout_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDistributedLockProvider locks, CancellationToken ct)
+            {
+                await using var handle = await locks.AcquireAsync("jobs", new LockOptions { WaitTimeout = TimeSpan.FromSeconds(10) }, ct);
+            }
+        }
+        """, withSteadfast: true);
+}

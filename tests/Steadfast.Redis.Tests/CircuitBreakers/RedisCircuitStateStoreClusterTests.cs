@@ -1,0 +1,27 @@
+using Steadfast.CircuitBreakers;
+using Steadfast.Redis.CircuitBreakers;
+using Steadfast.Testing.Redis;
+
+namespace Steadfast.Redis.Tests.CircuitBreakers;
+
+public sealed class RedisCircuitStateStoreClusterTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
+{
+    [Fact]
+    public async Task Publish_read_and_notify_work_on_a_cluster()
+    {
+        var store = new RedisCircuitStateStore(cluster.Connection);
+        var heard = new TaskCompletionSource<SharedCircuitState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var subscription = await store.SubscribeAsync("cluster-circuit", s => heard.TrySetResult(s), CancellationToken.None);
+
+        await store.PublishAsync("cluster-circuit", new SharedCircuitState(CircuitState.Open, TimeSpan.FromSeconds(30), "node-a"), CancellationToken.None);
+
+        var stored = await store.ReadAsync("cluster-circuit", CancellationToken.None);
+        Assert.Equal(CircuitState.Open, stored?.State);
+        Assert.InRange(stored!.Value.RemainingBreak, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30));
+        Assert.Equal("node-a", stored.Value.Source);
+        Assert.Equal(new SharedCircuitState(CircuitState.Open, TimeSpan.FromSeconds(30), "node-a"), await heard.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        await store.PublishAsync("cluster-circuit", new SharedCircuitState(CircuitState.Closed, TimeSpan.Zero, "node-a"), CancellationToken.None);
+        Assert.Null(await store.ReadAsync("cluster-circuit", CancellationToken.None));
+    }
+}
