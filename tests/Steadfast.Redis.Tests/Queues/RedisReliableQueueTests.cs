@@ -9,7 +9,18 @@ using Steadfast.Testing.Redis;
 
 namespace Steadfast.Redis.Tests.Queues;
 
+/// <summary>
+/// The heavy queue tests (20,000 messages, restarts) saturate a small machine's CPU; they run alone so the timing
+/// assertions of other test classes (lease renewals, wake-up latencies) are not starved.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HeavyRedisQueueTests
+{
+    public const string Name = "Heavy Redis queue tests";
+}
+
 /// <summary>Redis specifics: consumer crashes, restarts with AOF, outages, trimming, wake-up, serialization.</summary>
+[Collection(HeavyRedisQueueTests.Name)]
 public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
 {
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(10);
