@@ -1,5 +1,4 @@
 using Steadfast.Locks;
-using Steadfast.Redis.Locks;
 using Steadfast.Testing.Locks;
 using Steadfast.Testing.Redis;
 
