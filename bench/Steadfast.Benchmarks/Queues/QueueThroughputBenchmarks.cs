@@ -2,7 +2,6 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using StackExchange.Redis;
 using Steadfast.Queues;
-using Steadfast.Redis.Queues;
 
 namespace Steadfast.Benchmarks.Queues;
 

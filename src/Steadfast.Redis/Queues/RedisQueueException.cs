@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Steadfast.Redis.Queues;
+namespace Steadfast.Queues;
 
 /// <summary>
 /// A queue operation could not reach Redis or Redis refused it. The inner exception is StackExchange.Redis's own (for

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Steadfast.Queues;
 
-namespace Steadfast.Redis.Queues;
+namespace Steadfast.Queues;
 
 /// <summary>Options for <see cref="RedisReliableQueue{T}"/>, on top of the shared <see cref="QueueOptions"/>.</summary>
 public sealed class RedisQueueOptions : QueueOptions

@@ -1,6 +1,6 @@
-using Steadfast.Redis.Locks;
+using Steadfast.Redis;
 
-namespace Steadfast.Redis.Queues;
+namespace Steadfast.Queues;
 
 /// <summary>The queue's Lua scripts: KEYS and ARGV only, both keys under one hash tag, run by SHA.</summary>
 internal static class RedisQueueScripts

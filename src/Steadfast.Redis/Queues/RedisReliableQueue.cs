@@ -2,10 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
-using Steadfast.Queues;
 using Steadfast.Queues.Internal;
 
-namespace Steadfast.Redis.Queues;
+namespace Steadfast.Queues;
 
 /// <summary>
 /// A reliable queue on a Redis Stream with a consumer group: XADD to enqueue (batches pipelined), XREADGROUP to read,

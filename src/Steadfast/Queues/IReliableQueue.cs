@@ -8,7 +8,7 @@ namespace Steadfast.Queues;
 /// </summary>
 /// <remarks>
 /// Implementations: <see cref="InMemoryReliableQueue{T}"/> (one process) and
-/// <c>Steadfast.Redis.Queues.RedisReliableQueue&lt;T&gt;</c> (Redis Streams, many processes). Both validate arguments
+/// <c>RedisReliableQueue&lt;T&gt;</c> (package Steadfast.Redis; Redis Streams, many processes). Both validate arguments
 /// the same way: a <see langword="null"/> message throws <see cref="ArgumentNullException"/> (ParamName
 /// <c>"message"</c>), a <see langword="null"/> batch or one holding a <see langword="null"/> one
 /// <see cref="ArgumentNullException"/> / <see cref="ArgumentException"/> (ParamName <c>"messages"</c>), a negative wait

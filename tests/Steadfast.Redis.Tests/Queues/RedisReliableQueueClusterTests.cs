@@ -1,4 +1,4 @@
-using Steadfast.Redis.Queues;
+using Steadfast.Queues;
 using Steadfast.Testing.Queues;
 using Steadfast.Testing.Redis;
 

@@ -1,5 +1,4 @@
 using Steadfast.Queues;
-using Steadfast.Redis.Queues;
 using Steadfast.Testing.Queues;
 using Steadfast.Testing.Redis;
 

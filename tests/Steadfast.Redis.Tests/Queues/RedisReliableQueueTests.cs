@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text;
 using StackExchange.Redis;
 using Steadfast.Queues;
-using Steadfast.Redis.Queues;
 using Steadfast.Testing.Queues;
 using Steadfast.Testing.Redis;
 
