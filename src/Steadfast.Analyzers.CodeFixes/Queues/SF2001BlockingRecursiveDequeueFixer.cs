@@ -39,13 +39,17 @@ namespace Steadfast.Analyzers.Queues
 
         private sealed class Plan
         {
-            public Plan(BlockSyntax body, bool isAsync, List<StatementSyntax> recursiveStatements, List<(ExpressionStatementSyntax Statement, IInvocationOperation Sleep)> sleeps)
+            public Plan(BlockSyntax body, bool isAsync, List<StatementSyntax> recursiveStatements, List<(ExpressionStatementSyntax Statement, IInvocationOperation Sleep)> sleeps, IInvocationOperation? reliableDequeue)
             {
                 Body = body;
                 IsAsync = isAsync;
                 RecursiveStatements = recursiveStatements;
                 Sleeps = sleeps;
+                ReliableDequeue = reliableDequeue;
             }
+
+            /// <summary>A Steadfast <c>DequeueAsync(wait, ct)</c> the function polls with: it can do the waiting itself.</summary>
+            public IInvocationOperation? ReliableDequeue { get; }
 
             public BlockSyntax Body { get; }
             public bool IsAsync { get; }
@@ -69,6 +73,22 @@ namespace Steadfast.Analyzers.Queues
 
                 foreach (var statement in plan.RecursiveStatements)
                     editor.ReplaceNode(statement, ContinueStatement().WithTriviaFrom(statement));
+
+                if (plan.ReliableDequeue != null)
+                {
+                    // A Steadfast queue wakes its waiters on enqueue: wait in DequeueAsync as long as the old sleep, sleep no more.
+                    foreach (var (statement, _) in plan.Sleeps)
+                        editor.RemoveNode(statement, SyntaxRemoveOptions.KeepNoTrivia);
+                    var waitArgument = plan.ReliableDequeue.Arguments[0].Value.Syntax;
+                    editor.ReplaceNode(waitArgument, DelayAsTimeSpan(plan.Sleeps[0].Sleep).WithTriviaFrom(waitArgument));
+                    editor.ReplaceNode(plan.Body, (current, _) =>
+                    {
+                        var body = (BlockSyntax)current;
+                        return body.WithStatements(SingletonList<StatementSyntax>(
+                            WhileStatement(LiteralExpression(SyntaxKind.TrueLiteralExpression), Block(body.Statements)))).WithAdditionalAnnotations(Formatter.Annotation);
+                    });
+                    continue;
+                }
 
                 foreach (var (statement, sleep) in plan.Sleeps)
                 {
@@ -152,7 +172,11 @@ namespace Steadfast.Analyzers.Queues
                     sleeps.Add((sleepStatement, recursion.Sleep));
             }
 
-            return recursiveStatements.Count == 0 ? null : new Plan(body, match.Function.IsAsync, recursiveStatements, sleeps);
+            if (recursiveStatements.Count == 0)
+                return null;
+            var reliableDequeue = RecursiveDequeue.OwnDescendants(semanticModel.GetOperation(body, cancellationToken)!).OfType<IInvocationOperation>()
+                .FirstOrDefault(c => RecursiveDequeue.IsReliableDequeue(c, symbols) && c.Arguments.Length > 0 && c.Arguments[0].ArgumentKind == ArgumentKind.Explicit);
+            return new Plan(body, match.Function.IsAsync, recursiveStatements, sleeps, reliableDequeue);
         }
 
         /// <summary>
