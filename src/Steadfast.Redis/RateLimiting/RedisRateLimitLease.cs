@@ -22,6 +22,8 @@ internal sealed class RedisRateLimitLease : RateLimitLease
 
     public static readonly RedisRateLimitLease UnavailableRejected = new(false, null, "Redis unavailable: rejected (WhenUnavailable = Reject).");
 
+    public static readonly RedisRateLimitLease Deferred = new(false, null, "AttemptAcquire is deferred (DeferAttemptAcquire): call AcquireAsync.");
+
     private readonly TimeSpan? _retryAfter;
     private readonly string? _reason;
 

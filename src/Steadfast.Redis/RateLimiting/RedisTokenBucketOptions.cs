@@ -39,6 +39,17 @@ public sealed class RedisTokenBucketOptions
     /// </summary>
     public RedisUnavailableBehavior WhenUnavailable { get; init; } = RedisUnavailableBehavior.Reject;
 
+    /// <summary>
+    /// When true, the synchronous <c>AttemptAcquire</c> never blocks a thread on Redis: it answers at once with a lease
+    /// that is not acquired (no <c>RetryAfter</c>; its <c>ReasonPhrase</c> says to call <c>AcquireAsync</c>) and is
+    /// not counted in the statistics. Set it under ASP.NET Core's rate-limiting middleware, which calls
+    /// <c>AttemptAcquire</c> first and <c>AcquireAsync</c> when that is not acquired: each request then makes one
+    /// asynchronous round trip instead of blocking a thread-pool thread for one (which starves the pool under load).
+    /// Default false: <c>AttemptAcquire</c> makes a synchronous round trip, bounded by the multiplexer's
+    /// <c>SyncTimeout</c>.
+    /// </summary>
+    public bool DeferAttemptAcquire { get; init; }
+
     internal static readonly TimeSpan MinReplenishmentPeriod = TimeSpan.FromMilliseconds(1);
 
     internal static readonly TimeSpan MaxReplenishmentPeriod = TimeSpan.FromDays(365);

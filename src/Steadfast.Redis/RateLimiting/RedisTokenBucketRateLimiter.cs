@@ -41,6 +41,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
     private readonly int _tokenLimit;
     private readonly int _queueLimit;
     private readonly RedisUnavailableBehavior _whenUnavailable;
+    private readonly bool _deferAttempts;
     private readonly CancellationTokenSource _disposing = new();
     private long _available;
     private long _queuedPermits;
@@ -78,6 +79,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
         _tokenLimit = options.TokenLimit;
         _queueLimit = options.QueueLimit;
         _whenUnavailable = options.WhenUnavailable;
+        _deferAttempts = options.DeferAttemptAcquire;
         TokensPerPeriod = options.TokensPerPeriod;
         ReplenishmentPeriod = options.ReplenishmentPeriod;
 
@@ -128,11 +130,19 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
         };
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// One synchronous round trip (blocking the calling thread up to the multiplexer's <c>SyncTimeout</c>); with
+    /// <see cref="RedisTokenBucketOptions.DeferAttemptAcquire"/>, none: a lease that is not acquired, at once.
+    /// </summary>
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         ThrowIfDisposed();
         CheckPermitCount(permitCount);
+        if (_deferAttempts)
+        {
+            return RedisRateLimitLease.Deferred;
+        }
+
         Touch();
         RedisRateLimitLease lease;
         if (!_database.IsConnected(_redisKey, WriteFlags))
