@@ -164,60 +164,115 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
         return Complete(lease);
     }
 
-    /// <inheritdoc/>
-    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    /// <summary>
+    /// One asynchronous round trip; when refused and the queue has room, sleeps for the lease's retry-after and asks
+    /// again, until granted, cancelled (<see cref="OperationCanceledException"/>) or the limiter is disposed (a failed
+    /// lease).
+    /// </summary>
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         CheckPermitCount(permitCount);
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<RateLimitLease>(cancellationToken);
+        }
+
         Touch();
-        RedisRateLimitLease lease = await TryOnceAsync(permitCount).ConfigureAwait(false);
-        if (lease.IsAcquired || lease.RetryAfter is null || permitCount == 0 || _queueLimit == 0)
-        {
-            return Complete(lease);
-        }
+        return AcquireCoreAsync(permitCount, cancellationToken);
+    }
 
-        if (Interlocked.Add(ref _queuedPermits, permitCount) > _queueLimit)
-        {
-            Interlocked.Add(ref _queuedPermits, -permitCount);
-            return Complete(lease);
-        }
-
-        long start = Stopwatch.GetTimestamp();
+    // One async method for the first attempt and the queued retries: a single state machine per call.
+    private async ValueTask<RateLimitLease> AcquireCoreAsync(int permitCount, CancellationToken cancellationToken)
+    {
+        bool queued = false;
+        long start = 0;
+        CancellationTokenSource? wait = null;
         try
         {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
             while (true)
             {
-                TimeSpan delay = lease.RetryAfter.Value < MinQueueDelay ? MinQueueDelay : lease.RetryAfter.Value;
+                RedisRateLimitLease lease;
+                if (!_database.IsConnected(_redisKey, WriteFlags))
+                {
+                    lease = Unavailable();
+                }
+                else
+                {
+                    try
+                    {
+                        RedisValue[] arguments = Arguments(permitCount);
+                        RedisResult result;
+                        try
+                        {
+                            result = await _database.ScriptEvaluateAsync(RedisTokenBucketScript.Script.Hash, _keys, arguments, WriteFlags).ConfigureAwait(false);
+                        }
+                        catch (RedisServerException ex) when (RedisTokenBucketScript.IsNoScript(ex))
+                        {
+                            result = await _database.ScriptEvaluateAsync(RedisTokenBucketScript.Script.Text, _keys, arguments, WriteFlags).ConfigureAwait(false);
+                        }
+
+                        lease = Decide(result);
+                    }
+                    catch (Exception ex) when (IsRedisFailure(ex))
+                    {
+                        lease = Unavailable();
+                    }
+                }
+
+                if (lease.IsAcquired || lease.RetryAfter is not { } retryAfter)
+                {
+                    if (queued)
+                    {
+                        RateLimitingMetrics.RecordQueued(lease.IsAcquired ? "acquired" : "rejected", Stopwatch.GetElapsedTime(start));
+                    }
+
+                    return Complete(lease);
+                }
+
+                if (!queued)
+                {
+                    if (permitCount == 0 || _queueLimit == 0)
+                    {
+                        return Complete(lease);
+                    }
+
+                    if (Interlocked.Add(ref _queuedPermits, permitCount) > _queueLimit)
+                    {
+                        Interlocked.Add(ref _queuedPermits, -permitCount);
+                        return Complete(lease);
+                    }
+
+                    queued = true;
+                    start = Stopwatch.GetTimestamp();
+                    wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+                }
+
                 try
                 {
-                    await Task.Delay(delay, wait.Token).ConfigureAwait(false);
+                    await Task.Delay(retryAfter < MinQueueDelay ? MinQueueDelay : retryAfter, wait!.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        RateLimitingMetrics.RecordQueued("canceled", Stopwatch.GetElapsedTime(start));
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+
                     RateLimitingMetrics.RecordQueued("rejected", Stopwatch.GetElapsedTime(start));
                     return Complete(RedisRateLimitLease.Refused); // disposed while queued
                 }
-
-                lease = await TryOnceAsync(permitCount).ConfigureAwait(false);
-                if (lease.IsAcquired || lease.RetryAfter is null)
-                {
-                    RateLimitingMetrics.RecordQueued(lease.IsAcquired ? "acquired" : "rejected", Stopwatch.GetElapsedTime(start));
-                    return Complete(lease);
-                }
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            RateLimitingMetrics.RecordQueued("canceled", Stopwatch.GetElapsedTime(start));
-            throw;
         }
         finally
         {
-            Interlocked.Add(ref _queuedPermits, -permitCount);
-            Touch();
+            if (queued)
+            {
+                Interlocked.Add(ref _queuedPermits, -permitCount);
+                wait!.Dispose();
+                Touch();
+            }
         }
     }
 
@@ -241,25 +296,6 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
         {
             // Not disposed itself: waiters may still be linking to its token; it has no timer to free.
             _disposing.Cancel();
-        }
-    }
-
-    private async ValueTask<RedisRateLimitLease> TryOnceAsync(int permitCount)
-    {
-        if (!_database.IsConnected(_redisKey, WriteFlags))
-        {
-            return Unavailable();
-        }
-
-        try
-        {
-            RedisResult result = await RedisTokenBucketScript.Script
-                .EvaluateAsync(_database, _keys, Arguments(permitCount), WriteFlags).ConfigureAwait(false);
-            return Decide(result);
-        }
-        catch (Exception ex) when (IsRedisFailure(ex))
-        {
-            return Unavailable();
         }
     }
 
