@@ -27,6 +27,10 @@ namespace Steadfast.Redis.RateLimiting;
 /// sleeps for its retry-after and asks again, until it is granted, cancelled or the limiter is disposed. The queue
 /// is this instance's own; requests from other processes are not ordered with it.
 /// </para>
+/// <para>
+/// <c>AttemptAcquire</c> makes a synchronous round trip, blocking the calling thread; under ASP.NET Core's
+/// middleware (which calls it before <c>AcquireAsync</c>) set <see cref="RedisTokenBucketOptions.DeferAttemptAcquire"/>.
+/// </para>
 /// </remarks>
 public sealed class RedisTokenBucketRateLimiter : RateLimiter
 {
