@@ -1,5 +1,4 @@
 using StackExchange.Redis;
-using Steadfast.Redis.Locks;
 
 namespace Steadfast.Redis.RateLimiting;
 
