@@ -85,9 +85,10 @@ namespace Steadfast.Analyzers.Locks
                 return;
             var valueSyntax = LockModel.Unwrap(value)!.Syntax;
             IEnumerable<Location>? additional = null;
-            if (origin.Origin != null && !origin.Origin.Span.Equals(valueSyntax.Span) && origin.Origin.SyntaxTree == valueSyntax.SyntaxTree)
+            // The origin may sit in another file of the compilation (the helper's caller, the field's declaration).
+            if (origin.Origin != null && !(origin.Origin.Span.Equals(valueSyntax.Span) && origin.Origin.SyntaxTree == valueSyntax.SyntaxTree))
                 additional = new[] { origin.Origin.GetLocation() };
-            var message = origin.Origin != null && !origin.Origin.Span.Equals(valueSyntax.Span)
+            var message = additional != null
                 ? $"'{context.Operation.Syntax.ToString().Split('(')[0]}' {verb} '{valueSyntax}', which comes from '{origin.Origin}': {origin.Reason}. Any client can release it; use a token unique to this acquisition."
                 : $"'{context.Operation.Syntax.ToString().Split('(')[0]}' {verb} '{valueSyntax}': {origin.Reason}. Any client can release it; use a token unique to this acquisition.";
             context.ReportDiagnostic(Diagnostic.Create(
