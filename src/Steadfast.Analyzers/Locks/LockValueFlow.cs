@@ -429,10 +429,32 @@ namespace Steadfast.Analyzers.Locks
                 }
             }
 
-            // Written from another type (a public settable member): we cannot see every value.
-            if (member.DeclaredAccessibility != Accessibility.Private && !(member is IFieldSymbol { IsReadOnly: true }) && !(member is IPropertySymbol { SetMethod: null }) && !(member is IPropertySymbol { SetMethod: { IsInitOnly: false, DeclaredAccessibility: Accessibility.Private } }))
-                return null;
-            return writes;
+            return WrittenElsewhere(member) ? null : writes;
+        }
+
+        // Written from another type (a public settable member): we cannot see every value.
+        private static bool WrittenElsewhere(ISymbol member) =>
+            member.DeclaredAccessibility != Accessibility.Private && !(member is IFieldSymbol { IsReadOnly: true }) && !(member is IPropertySymbol { SetMethod: null }) && !(member is IPropertySymbol { SetMethod: { IsInitOnly: false, DeclaredAccessibility: Accessibility.Private } });
+
+        /// <summary>
+        /// Seeds the per-compilation caches with what a type's own operations showed (the SF1001 symbol-end pass collects
+        /// them from the operations the driver already built), so deciding needs no second binding of the type.
+        /// <paramref name="writes"/> holds every field/property of the type that is given a value, <paramref name="spoiled"/>
+        /// those written in a way the flow does not follow.
+        /// </summary>
+        public void Prime(INamedTypeSymbol type, Dictionary<ISymbol, List<IOperation>> writes, HashSet<ISymbol> spoiled, HashSet<string> acquiredKeys, CancellationToken cancellationToken)
+        {
+            _acquiredKeys.TryAdd(type, acquiredKeys);
+            foreach (var member in type.GetMembers())
+            {
+                if (!(member is IFieldSymbol || member is IPropertySymbol) || member.IsImplicitlyDeclared)
+                    continue;
+                List<IOperation>? value = spoiled.Contains(member) || WrittenElsewhere(member)
+                    || (member is IPropertySymbol property && property.SetMethod == null && property.GetMethod != null && !IsAutoProperty(property, cancellationToken))
+                    ? null
+                    : writes.TryGetValue(member, out var list) ? list.OrderBy(o => o.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal).ThenBy(o => o.Syntax.SpanStart).ToList() : new List<IOperation>();
+                _memberWrites.TryAdd(member.OriginalDefinition, value);
+            }
         }
 
         private static bool IsAutoProperty(IPropertySymbol property, CancellationToken cancellationToken) =>
