@@ -242,6 +242,7 @@ public sealed class HotHot<TReplica>
         int next = 1;
         int hedges = 0;
         Task? delay = null;
+        bool timerArmed = false;
         TimeSpan delayLength = default;
         TaskCompletionSource? cancelled = null;
         CancellationTokenRegistration registration = default;
@@ -260,6 +261,7 @@ public sealed class HotHot<TReplica>
                         if (delayLength > TimeSpan.Zero)
                         {
                             delay = Task.Delay(delayLength, _time, call.Token);
+                            timerArmed = true;
                             break;
                         }
 
@@ -340,9 +342,9 @@ public sealed class HotHot<TReplica>
         {
             registration.Dispose();
             link.Dispose();
-            if (running.Count > 0 || delay is not null)
+            if (running.Count > 0 || timerArmed)
             {
-                call.Cancel(); // the losers stop
+                call.Cancel(); // the losers stop, and no hedge timer outlives the read
             }
 
             call.Dispose(); // only the synchronous fast path reuses its source
