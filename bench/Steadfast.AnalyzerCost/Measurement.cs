@@ -21,10 +21,14 @@ internal sealed partial class Measurement(string root, string output, int files,
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>The commit the analyzers were built from, read before the build.</summary>
+    private string _commit = "unknown";
+
     public async Task<int> RunAsync(string reportPath)
     {
         Directory.CreateDirectory(output);
         var analyzersArtifacts = Path.Combine(output, "artifacts");
+        _commit = GitCommit();
         Console.WriteLine($"[1/5] building src/Steadfast.Analyzers (Release) into {analyzersArtifacts}");
         await Exec("dotnet", ["build", Path.Combine(root, "src", "Steadfast.Analyzers", "Steadfast.Analyzers.csproj"), "-c", "Release",
             "--artifacts-path", analyzersArtifacts, "-nologo", "-v:q"], root, check: true);
@@ -201,7 +205,7 @@ internal sealed partial class Measurement(string root, string output, int files,
         md.AppendLine($"- OS: {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})");
         md.AppendLine($"- CPU: {CpuModel()} — {Environment.ProcessorCount} logical cores; load average before the run: {LoadAverage()}");
         md.AppendLine($"- memory: {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):F0} GiB");
-        md.AppendLine($"- .NET SDK: {sdk}; analyzers built from commit {GitCommit()}");
+        md.AppendLine($"- .NET SDK: {sdk}; analyzers built from commit {_commit}");
         md.AppendLine();
         md.AppendLine("## Tree");
         md.AppendLine();
@@ -238,6 +242,8 @@ internal sealed partial class Measurement(string root, string output, int files,
         var overheadC = (wall["c"] - wall["a"]) / wall["a"];
         var cscOverheadB = (csc["b"] - csc["a"]) / csc["a"];
         md.AppendLine($"- Steadfast's wall-clock overhead, (b) − (a) over (a): **{P(overheadB)}** (Csc task: {P(cscOverheadB)}); target < 3 %");
+        if (overheadB < 0 || cscOverheadB < 0)
+            md.AppendLine($"  - negative: the load on this machine (load average {LoadAverage()} at the end of the run) varied more between builds than Steadfast costs, so this figure says nothing beyond that; the ReportAnalyzer view below does not depend on the load of other builds in the same way. Re-run on a quiet machine with more `--runs`.");
         md.AppendLine($"- Steadfast + NetAnalyzers All, (c) − (a) over (a): {P(overheadC)}");
         md.AppendLine();
 
