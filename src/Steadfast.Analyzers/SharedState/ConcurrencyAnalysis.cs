@@ -262,7 +262,11 @@ namespace Steadfast.Analyzers.SharedState
         {
             var frontier = new List<IOperation>(context.LexicalRoots);
             foreach (var method in context.Methods)
-                frontier.AddRange(_bodies[method]);
+            {
+                // Local functions are in LexicalRoots already; only members have bodies here.
+                if (_bodies.TryGetValue(method, out var bodies))
+                    frontier.AddRange(bodies);
+            }
 
             for (var depth = 0; depth < MaxCallDepth && frontier.Count > 0; depth++)
             {

@@ -52,6 +52,7 @@ public sealed class AnalyzerRobustnessTests
         "class C { void M() { while (true) { try { M(); } catch (System.Exception e) when ( { } } } }",
         "class C { async System.Threading.Tasks.Task M() { do { try { await M(); } catch { continue; } } while (; } }",
         "class C { void M() { for (;;) try { M(); } catch { } } }",
+        "using System.Threading.Tasks; var n = 0; async Task Work() { n++; await Task.Yield(); } await Task.WhenAll(Task.Run(Work), Task.Run(Work));",
     ];
 
     [Theory]
