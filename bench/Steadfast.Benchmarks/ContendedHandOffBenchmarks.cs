@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using Medallion.Threading.Redis;
 using StackExchange.Redis;
 using Steadfast.Locks;
-using Steadfast.Redis.Locks;
 
 namespace Steadfast.Benchmarks;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Medallion.Threading.Redis;
 using Steadfast.Locks;
-using Steadfast.Redis.Locks;
 
 namespace Steadfast.Benchmarks;
 

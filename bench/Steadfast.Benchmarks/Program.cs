@@ -2,12 +2,15 @@ using BenchmarkDotNet.Running;
 using Steadfast.Benchmarks;
 using Steadfast.Testing.Redis;
 
-// Usage: dotnet run -c Release --project bench/Steadfast.Benchmarks -- [--redis host:port] [--handoff [rounds]] [BenchmarkDotNet args]
-// Without --filter every benchmark group runs; `--filter *Uncontended*` runs one group. Without --redis a private
-// redis-server is started on a free 127.0.0.1 port and stopped at the end.
+// Usage: dotnet run -c Release --project bench/Steadfast.Benchmarks -- [--redis host:port] [--report] [--handoff [rounds]] [BenchmarkDotNet args]
+// Without --filter every benchmark group runs; `--filter *CircuitBreaker*` runs one group (the Redis floors always run
+// too, so ratios come from the same run). Without --redis a private redis-server is started on a free 127.0.0.1 port
+// and stopped at the end. --report rewrites bench/README.md from this run's figures.
 var rest = new List<string>(args);
 string? endPoint = TakeOption(rest, "--redis");
 bool handOff = rest.Remove("--handoff");
+bool report = rest.Remove("--report");
+string command = "dotnet run -c Release --project bench/Steadfast.Benchmarks -- " + string.Join(' ', args);
 int rounds = 200;
 if (handOff && rest.Count > 0 && int.TryParse(rest[0], out int parsed))
 {
@@ -32,12 +35,21 @@ try
     }
     else
     {
-        if (!rest.Any(a => a is "--filter" or "-f" or "--list"))
+        int filter = rest.FindIndex(a => a is "--filter" or "-f");
+        if (filter < 0 && !rest.Contains("--list"))
         {
             rest.AddRange(["--filter", "*"]);
         }
+        else if (filter >= 0)
+        {
+            rest.Insert(filter + 1, "*" + nameof(RedisFloorBenchmarks) + "*");
+        }
 
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest]);
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest]).ToList();
+        if (report)
+        {
+            Console.WriteLine($"Wrote {BenchReport.Write(summaries, command.Trim())}");
+        }
     }
 }
 finally

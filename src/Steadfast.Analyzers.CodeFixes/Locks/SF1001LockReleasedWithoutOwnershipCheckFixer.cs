@@ -70,7 +70,7 @@ namespace Steadfast.Analyzers.Locks
                 diagnostic.Properties.TryGetValue(SF1001LockReleasedWithoutOwnershipCheckAnalyzer.ShapeProperty, out var shape);
                 if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.DeleteShape)
                     changed |= FixDelete(editor, model, node, cancellationToken);
-                else if (diagnostic.AdditionalLocations.Count == 1)
+                else if (diagnostic.AdditionalLocations.Count == 1 && diagnostic.AdditionalLocations[0].SourceTree == root.SyntaxTree)
                     changed |= FixFieldOrigin(editor, root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true), done, cancellationToken);
                 else if (diagnostic.AdditionalLocations.Count == 0 && node is ExpressionSyntax value)
                     changed |= FixInlineValue(editor, model, value, done, cancellationToken);

@@ -39,13 +39,17 @@ namespace Steadfast.Analyzers.Queues
 
         private sealed class Plan
         {
-            public Plan(BlockSyntax body, bool isAsync, List<StatementSyntax> recursiveStatements, List<(ExpressionStatementSyntax Statement, IInvocationOperation Sleep)> sleeps)
+            public Plan(BlockSyntax body, bool isAsync, List<StatementSyntax> recursiveStatements, List<(ExpressionStatementSyntax Statement, IInvocationOperation Sleep)> sleeps, IInvocationOperation? reliableDequeue)
             {
                 Body = body;
                 IsAsync = isAsync;
                 RecursiveStatements = recursiveStatements;
                 Sleeps = sleeps;
+                ReliableDequeue = reliableDequeue;
             }
+
+            /// <summary>A Steadfast <c>DequeueAsync(wait, ct)</c> the function polls with: it can do the waiting itself.</summary>
+            public IInvocationOperation? ReliableDequeue { get; }
 
             public BlockSyntax Body { get; }
             public bool IsAsync { get; }
@@ -64,11 +68,27 @@ namespace Steadfast.Analyzers.Queues
                     continue; // several recursive calls of one function: one rewrite covers them all
 
                 var semanticModel = editor.SemanticModel;
-                var idleDelay = FreeName(semanticModel, plan.Body.SpanStart, "idleDelay");
-                var maxIdleDelay = FreeName(semanticModel, plan.Body.SpanStart, "maxIdleDelay");
+                var idleDelay = FixSyntax.FreeName(semanticModel, plan.Body.SpanStart, "idleDelay");
+                var maxIdleDelay = FixSyntax.FreeName(semanticModel, plan.Body.SpanStart, "maxIdleDelay");
 
                 foreach (var statement in plan.RecursiveStatements)
                     editor.ReplaceNode(statement, ContinueStatement().WithTriviaFrom(statement));
+
+                if (plan.ReliableDequeue != null)
+                {
+                    // A Steadfast queue wakes its waiters on enqueue: wait in DequeueAsync as long as the old sleep, sleep no more.
+                    foreach (var (statement, _) in plan.Sleeps)
+                        editor.RemoveNode(statement, SyntaxRemoveOptions.KeepNoTrivia);
+                    var waitArgument = plan.ReliableDequeue.Arguments[0].Value.Syntax;
+                    editor.ReplaceNode(waitArgument, DelayAsTimeSpan(plan.Sleeps[0].Sleep).WithTriviaFrom(waitArgument));
+                    editor.ReplaceNode(plan.Body, (current, _) =>
+                    {
+                        var body = (BlockSyntax)current;
+                        return body.WithStatements(SingletonList<StatementSyntax>(
+                            WhileStatement(LiteralExpression(SyntaxKind.TrueLiteralExpression), Block(body.Statements)))).WithAdditionalAnnotations(Formatter.Annotation);
+                    });
+                    continue;
+                }
 
                 foreach (var (statement, sleep) in plan.Sleeps)
                 {
@@ -76,11 +96,11 @@ namespace Steadfast.Analyzers.Queues
                         ? sleep.Arguments[1].Value.Syntax.WithoutTrivia()
                         : plan.IsAsync ? TokenName(semanticModel, statement, cancellationToken) : null;
                     ExpressionSyntax wait = plan.IsAsync
-                        ? AwaitExpression(Call("System.Threading.Tasks.Task", "Delay", token == null ? new[] { IdentifierName(idleDelay) } : new[] { IdentifierName(idleDelay), (ExpressionSyntax)token }))
-                        : Call("System.Threading.Thread", "Sleep", IdentifierName(idleDelay));
+                        ? AwaitExpression(FixSyntax.StaticCall("System.Threading.Tasks.Task", "Delay", token == null ? new[] { IdentifierName(idleDelay) } : new[] { IdentifierName(idleDelay), (ExpressionSyntax)token }))
+                        : FixSyntax.StaticCall("System.Threading.Thread", "Sleep", IdentifierName(idleDelay));
                     // idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, maxIdleDelay.Ticks));
                     var grow = ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(idleDelay),
-                        Call("System.TimeSpan", "FromTicks", Call("System.Math", "Min",
+                        FixSyntax.StaticCall("System.TimeSpan", "FromTicks", FixSyntax.StaticCall("System.Math", "Min",
                             BinaryExpression(SyntaxKind.MultiplyExpression, Ticks(idleDelay), LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(2))),
                             Ticks(maxIdleDelay)))));
                     // Insert first: replacing the statement first would lose track of it.
@@ -97,7 +117,7 @@ namespace Steadfast.Analyzers.Queues
                     {
                         Local(maxIdleDelay, cap),
                         // Start at a sixteenth of the old fixed sleep, double while idle, never above it.
-                        Local(idleDelay, Call("System.TimeSpan", "FromTicks", BinaryExpression(SyntaxKind.DivideExpression, Ticks(maxIdleDelay), LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(16))))),
+                        Local(idleDelay, FixSyntax.StaticCall("System.TimeSpan", "FromTicks", BinaryExpression(SyntaxKind.DivideExpression, Ticks(maxIdleDelay), LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(16))))),
                         loop,
                     })).WithAdditionalAnnotations(Formatter.Annotation);
                 });
@@ -152,7 +172,11 @@ namespace Steadfast.Analyzers.Queues
                     sleeps.Add((sleepStatement, recursion.Sleep));
             }
 
-            return recursiveStatements.Count == 0 ? null : new Plan(body, match.Function.IsAsync, recursiveStatements, sleeps);
+            if (recursiveStatements.Count == 0)
+                return null;
+            var reliableDequeue = RecursiveDequeue.OwnDescendants(semanticModel.GetOperation(body, cancellationToken)!).OfType<IInvocationOperation>()
+                .FirstOrDefault(c => RecursiveDequeue.IsReliableDequeue(c, symbols) && c.Arguments.Length > 0 && c.Arguments[0].ArgumentKind == ArgumentKind.Explicit);
+            return new Plan(body, match.Function.IsAsync, recursiveStatements, sleeps, reliableDequeue);
         }
 
         /// <summary>
@@ -201,7 +225,7 @@ namespace Steadfast.Analyzers.Queues
         {
             var argument = sleep.Arguments[0].Value;
             var syntax = (ExpressionSyntax)argument.Syntax.WithoutTrivia();
-            return argument.Type?.Name == "TimeSpan" ? syntax : Call("System.TimeSpan", "FromMilliseconds", syntax);
+            return argument.Type?.Name == "TimeSpan" ? syntax : FixSyntax.StaticCall("System.TimeSpan", "FromMilliseconds", syntax);
         }
 
         private static IdentifierNameSyntax? TokenName(SemanticModel semanticModel, SyntaxNode node, CancellationToken cancellationToken)
@@ -213,23 +237,9 @@ namespace Steadfast.Analyzers.Queues
         private static ExpressionSyntax Ticks(string local) =>
             MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(local), IdentifierName("Ticks"));
 
-        private static InvocationExpressionSyntax Call(string type, string method, params ExpressionSyntax[] arguments) =>
-            InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                    ParseTypeName(type).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                    IdentifierName(method)),
-                ArgumentList(SeparatedList(arguments.Select(Argument))));
 
         private static LocalDeclarationStatementSyntax Local(string name, ExpressionSyntax value) =>
             LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"),
                 SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(value)))));
-
-        private static string FreeName(SemanticModel semanticModel, int position, string baseName)
-        {
-            var name = baseName;
-            for (var i = 2; semanticModel.LookupSymbols(position, name: name).Any(); i++)
-                name = baseName + i;
-            return name;
-        }
     }
 }

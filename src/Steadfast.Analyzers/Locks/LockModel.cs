@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -71,6 +73,24 @@ namespace Steadfast.Analyzers.Locks
     /// </summary>
     internal sealed class LockModel
     {
+        // One model per compilation, shared by the five lock analyzers (and the fixers): the symbol look-ups, the
+        // helper summaries and the value-flow caches are computed once per compilation, not once per rule.
+        private static readonly ConditionalWeakTable<Compilation, StrongBox<LockModel?>> Models = new ConditionalWeakTable<Compilation, StrongBox<LockModel?>>();
+
+        // Names of every call the model recognises as an acquire or release: a string test before any symbol comparison.
+        private static readonly HashSet<string> AcquireNames = new HashSet<string>(System.StringComparer.Ordinal)
+        {
+            "LockTake", "LockTakeAsync", "StringSet", "StringSetAsync", "Execute", "ExecuteAsync",
+            "Enter", "TryEnter", "Wait", "WaitAsync", "WaitOne",
+            "EnterReadLock", "EnterWriteLock", "EnterUpgradeableReadLock", "TryEnterReadLock", "TryEnterWriteLock", "TryEnterUpgradeableReadLock",
+        };
+
+        private static readonly HashSet<string> ReleaseNames = new HashSet<string>(System.StringComparer.Ordinal)
+        {
+            "LockRelease", "LockReleaseAsync", "KeyDelete", "KeyDeleteAsync", "ScriptEvaluate", "ScriptEvaluateAsync",
+            "Exit", "Release", "ReleaseMutex", "ExitReadLock", "ExitWriteLock", "ExitUpgradeableReadLock",
+        };
+
         private readonly ConcurrentDictionary<IMethodSymbol, HelperSummary> _helpers = new ConcurrentDictionary<IMethodSymbol, HelperSummary>(SymbolEqualityComparer.Default);
 
         private LockModel(Compilation compilation)
@@ -134,12 +154,33 @@ namespace Steadfast.Analyzers.Locks
 
         public bool HasThreadingLocks => Monitor != null || SemaphoreSlim != null || Mutex != null || ReaderWriterLockSlim != null || SpinLock != null;
 
-        /// <summary>Null when the compilation has no lock type the rules know.</summary>
-        public static LockModel? Create(Compilation compilation)
+        /// <summary>The compilation's model, created once and shared; null when it has no lock type the rules know.</summary>
+        public static LockModel? Create(Compilation compilation) =>
+            Models.GetValue(compilation, c =>
+            {
+                var model = new LockModel(c);
+                return new StrongBox<LockModel?>(model.HasRedis || model.HasThreadingLocks ? model : null);
+            }).Value;
+
+        /// <summary>
+        /// The semantic model of another file of this compilation, for following a value into a helper, caller or field
+        /// declared there. Within the analyzer driver this is the driver's cached model (Roslyn serves
+        /// Compilation.GetSemanticModel from its SemanticModelProvider), and only the few nodes found by name are bound.
+        /// </summary>
+        public SemanticModel? SemanticModelFor(SyntaxTree tree, SemanticModel? near)
         {
-            var model = new LockModel(compilation);
-            return model.HasRedis || model.HasThreadingLocks ? model : null;
+            if (near != null && near.SyntaxTree == tree)
+                return near;
+            if (!Compilation.ContainsSyntaxTree(tree))
+                return null;
+#pragma warning disable RS1030 // cross-file value flow needs the other file's model; see the summary
+            return Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
         }
+
+        /// <summary>A method of this compilation with one declaration: what a helper can be.</summary>
+        private static bool IsHelperCandidate(IMethodSymbol method) =>
+            method.MethodKind == MethodKind.Ordinary && method.Locations.Length == 1 && method.Locations[0].IsInSource;
 
         public bool IsRedisDatabaseMethod(IMethodSymbol method) =>
             method.ContainingType != null
@@ -149,9 +190,16 @@ namespace Steadfast.Analyzers.Locks
         /// <summary>SET NX (StringSet with When.NotExists / ValueCondition.NotExists, Execute("SET", … "NX")) or LockTake.</summary>
         public RedisAcquire? AsRedisAcquire(IOperation? operation)
         {
-            if (!(operation is IInvocationOperation call) || !HasRedis || !IsRedisDatabaseMethod(call.TargetMethod))
+            if (!(operation is IInvocationOperation call) || !HasRedis)
                 return null;
-            switch (call.TargetMethod.Name)
+            var methodName = call.TargetMethod.Name;
+            if (!(methodName.StartsWith("LockTake", System.StringComparison.Ordinal) || methodName.StartsWith("StringSet", System.StringComparison.Ordinal) || methodName.StartsWith("Execute", System.StringComparison.Ordinal))
+                || !IsRedisDatabaseMethod(call.TargetMethod))
+            {
+                return null;
+            }
+
+            switch (methodName)
             {
                 case "LockTake":
                 case "LockTakeAsync":
@@ -228,7 +276,7 @@ namespace Steadfast.Analyzers.Locks
         {
             key = null;
             value = null;
-            if (!HasRedis || !IsRedisDatabaseMethod(call.TargetMethod))
+            if (!HasRedis || !ReleaseNames.Contains(call.TargetMethod.Name) || !IsRedisDatabaseMethod(call.TargetMethod))
                 return false;
             switch (call.TargetMethod.Name)
             {
@@ -280,6 +328,14 @@ namespace Steadfast.Analyzers.Locks
         public LockCall? AsAcquire(IInvocationOperation call, CancellationToken cancellationToken, bool includeHelpers = true)
         {
             var method = call.TargetMethod;
+            if (!AcquireNames.Contains(method.Name))
+            {
+                // Not a lock call by name: only a helper of this compilation can still be one.
+                return includeHelpers && IsHelperCandidate(method) && GetHelperSummary(call, cancellationToken) is { AcquireKind: { } kind } helper
+                    ? new LockCall(call, kind, call.Instance, helper.ReturnsSuccess, isHelper: true)
+                    : null;
+            }
+
             var redis = AsRedisAcquire(call);
             if (redis != null)
                 return new LockCall(call, LockKind.Redis, redis.Key, returnsSuccess: true, isHelper: false);
@@ -307,6 +363,13 @@ namespace Steadfast.Analyzers.Locks
         public LockCall? AsRelease(IInvocationOperation call, CancellationToken cancellationToken, bool includeHelpers = true)
         {
             var method = call.TargetMethod;
+            if (!ReleaseNames.Contains(method.Name))
+            {
+                return includeHelpers && IsHelperCandidate(method) && GetHelperSummary(call, cancellationToken) is { ReleaseKind: { } kind }
+                    ? new LockCall(call, kind, call.Instance, false, isHelper: true)
+                    : null;
+            }
+
             if (IsRedisRelease(call, out var key, out _))
                 return new LockCall(call, LockKind.Redis, key, returnsSuccess: false, isHelper: false);
             var type = method.ContainingType?.OriginalDefinition;
@@ -351,7 +414,7 @@ namespace Steadfast.Analyzers.Locks
                 && arguments[0].SpecialType == SpecialType.System_Boolean;
         }
 
-        /// <summary>What a small method of this compilation (declared in the same file) does with locks, found once per method.</summary>
+        /// <summary>What a small method of this compilation (declared in any of its files) does with locks, found once per method.</summary>
         internal sealed class HelperSummary
         {
             public static readonly HelperSummary None = new HelperSummary(null, null, false);
@@ -371,7 +434,7 @@ namespace Steadfast.Analyzers.Locks
         public HelperSummary GetHelperSummary(IInvocationOperation call, CancellationToken cancellationToken)
         {
             var method = call.TargetMethod.OriginalDefinition;
-            if (method.DeclaringSyntaxReferences.Length != 1 || call.SemanticModel == null || method.MethodKind != MethodKind.Ordinary)
+            if (!IsHelperCandidate(method) || method.DeclaringSyntaxReferences.Length != 1)
                 return HelperSummary.None;
             if (_helpers.TryGetValue(method, out var cached))
                 return cached;
@@ -379,11 +442,12 @@ namespace Steadfast.Analyzers.Locks
             return _helpers.GetOrAdd(method, summary);
         }
 
-        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SemanticModel semanticModel, CancellationToken cancellationToken)
+        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SemanticModel? near, CancellationToken cancellationToken)
         {
             var reference = method.DeclaringSyntaxReferences[0];
-            if (reference.SyntaxTree != semanticModel.SyntaxTree)
-                return HelperSummary.None; // only helpers whose operations this file's model can give
+            var semanticModel = SemanticModelFor(reference.SyntaxTree, near);
+            if (semanticModel == null)
+                return HelperSummary.None;
             var syntax = reference.GetSyntax(cancellationToken);
             SyntaxNode? body = syntax switch
             {

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -42,15 +44,28 @@ namespace Steadfast.Analyzers.Locks
 
     /// <summary>
     /// Follows lock values and keys through locals, fields, properties, parameters (to the call sites and
-    /// constructors in the same file) and small helper methods, within the operations one semantic model can give.
+    /// constructors anywhere in the compilation) and small helper methods in any file of the compilation.
+    /// Everything that needs more than the operation at hand is computed once per compilation and cached by symbol:
+    /// the call sites of each method (one syntactic index of call sites by name, each candidate bound once), the values
+    /// each field or property is given, what each helper returns, and the keys each type locks.
     /// </summary>
     internal sealed class LockValueFlow
     {
         private const int MaxDepth = 6;
+        private const string ImplicitCreation = "new()";
         private readonly LockModel _model;
         private readonly ConcurrentDictionary<INamedTypeSymbol, HashSet<string>> _acquiredKeys = new ConcurrentDictionary<INamedTypeSymbol, HashSet<string>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, List<IOperation>?> _memberWrites = new ConcurrentDictionary<ISymbol, List<IOperation>?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, List<IOperation>> _returns = new ConcurrentDictionary<IMethodSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<string, Lazy<Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>>> _callsByName =
+            new ConcurrentDictionary<string, Lazy<Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>>>(StringComparer.Ordinal);
+        private readonly Lazy<Dictionary<string, List<SyntaxNode>>> _callSites;
 
-        public LockValueFlow(LockModel model) => _model = model;
+        public LockValueFlow(LockModel model)
+        {
+            _model = model;
+            _callSites = new Lazy<Dictionary<string, List<SyntaxNode>>>(BuildCallSiteIndex, LazyThreadSafetyMode.PublicationOnly);
+        }
 
         public ValueOrigin Classify(IOperation value, CancellationToken cancellationToken) =>
             Classify(value, 0, new HashSet<ISymbol>(SymbolEqualityComparer.Default), cancellationToken);
@@ -131,8 +146,8 @@ namespace Steadfast.Analyzers.Locks
                 return Combine(parts.Select(p => Classify(p, depth + 1, visited, cancellationToken)), call.Syntax);
             }
 
-            // A small helper of this file: what it returns.
-            if (visited.Add(method) && call.SemanticModel != null)
+            // A small helper of this compilation: what it returns.
+            if (visited.Add(method))
             {
                 var returns = ReturnedValues(method, call.SemanticModel, cancellationToken);
                 if (returns.Count > 0)
@@ -191,12 +206,12 @@ namespace Steadfast.Analyzers.Locks
             return ValueOrigin.Unknown;
         }
 
-        /// <summary>A parameter: what the call sites in this file pass. NonUnique when any passes a non-unique value.</summary>
+        /// <summary>A parameter: what the call sites in the compilation pass. NonUnique when any passes a non-unique value.</summary>
         private ValueOrigin ClassifyParameter(IParameterSymbol parameter, SemanticModel? semanticModel, int depth, HashSet<ISymbol> visited, CancellationToken cancellationToken)
         {
-            if (semanticModel == null || !(parameter.ContainingSymbol is IMethodSymbol method))
+            if (!(parameter.ContainingSymbol is IMethodSymbol method))
                 return ValueOrigin.Unknown;
-            var arguments = ArgumentsPassedTo(parameter, method, semanticModel, cancellationToken);
+            var arguments = ArgumentsPassedTo(parameter, method, cancellationToken);
             ValueOrigin? unique = null;
             foreach (var argument in arguments)
             {
@@ -210,41 +225,15 @@ namespace Steadfast.Analyzers.Locks
             return unique ?? ValueOrigin.Unknown;
         }
 
-        /// <summary>The arguments the calls and object creations of this file pass for the parameter.</summary>
-        public static List<IOperation> ArgumentsPassedTo(IParameterSymbol parameter, IMethodSymbol method, SemanticModel semanticModel, CancellationToken cancellationToken)
+        /// <summary>The arguments the calls and object creations of the compilation pass explicitly for the parameter.</summary>
+        public List<IOperation> ArgumentsPassedTo(IParameterSymbol parameter, IMethodSymbol method, CancellationToken cancellationToken)
         {
             var result = new List<IOperation>();
             if (method.MethodKind == MethodKind.AnonymousFunction || method.DeclaringSyntaxReferences.Length == 0)
                 return result;
-            var root = semanticModel.SyntaxTree.GetRoot(cancellationToken);
-            var name = method.MethodKind == MethodKind.Constructor ? method.ContainingType.Name : method.Name;
-            foreach (var node in root.DescendantNodes())
+            var definition = method.OriginalDefinition;
+            foreach (var arguments in CallsTo(definition, cancellationToken))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                IOperation? operation;
-                switch (node)
-                {
-                    case InvocationExpressionSyntax invocation when InvokedName(invocation.Expression) == name:
-                        operation = semanticModel.GetOperation(invocation, cancellationToken);
-                        break;
-                    case ObjectCreationExpressionSyntax creation when method.MethodKind == MethodKind.Constructor && TypeName(creation.Type) == name:
-                        operation = semanticModel.GetOperation(creation, cancellationToken);
-                        break;
-                    case ImplicitObjectCreationExpressionSyntax implicitCreation when method.MethodKind == MethodKind.Constructor:
-                        operation = semanticModel.GetOperation(implicitCreation, cancellationToken);
-                        break;
-                    default:
-                        continue;
-                }
-
-                var (target, arguments) = operation switch
-                {
-                    IInvocationOperation call => (call.TargetMethod.OriginalDefinition, call.Arguments),
-                    IObjectCreationOperation creation => (creation.Constructor?.OriginalDefinition, creation.Arguments),
-                    _ => (null, default),
-                };
-                if (target == null || !SymbolEqualityComparer.Default.Equals(target, method.OriginalDefinition))
-                    continue;
                 foreach (var argument in arguments)
                 {
                     if (SymbolEqualityComparer.Default.Equals(argument.Parameter?.OriginalDefinition, parameter.OriginalDefinition) && argument.ArgumentKind == ArgumentKind.Explicit)
@@ -253,6 +242,84 @@ namespace Steadfast.Analyzers.Locks
             }
 
             return result;
+        }
+
+        /// <summary>The argument lists of every call or creation of the method in the compilation.</summary>
+        private IEnumerable<ImmutableArray<IArgumentOperation>> CallsTo(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            var isConstructor = method.MethodKind == MethodKind.Constructor;
+            var names = isConstructor ? new[] { method.ContainingType.Name, ImplicitCreation } : new[] { method.Name };
+            foreach (var name in names)
+            {
+                var byTarget = _callsByName.GetOrAdd(name, n => new Lazy<Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>>(
+                    () => BindCalls(n, CancellationToken.None), LazyThreadSafetyMode.PublicationOnly)).Value; // shared: no caller's token
+                if (byTarget.TryGetValue(method, out var calls))
+                {
+                    foreach (var call in calls)
+                        yield return call;
+                }
+            }
+        }
+
+        /// <summary>Binds every call site written with this name once, grouped by the method it calls.</summary>
+        private Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>> BindCalls(string name, CancellationToken cancellationToken)
+        {
+            var result = new Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>(SymbolEqualityComparer.Default);
+            if (!_callSites.Value.TryGetValue(name, out var nodes))
+                return result;
+            foreach (var node in nodes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var semanticModel = _model.SemanticModelFor(node.SyntaxTree, null);
+                var (target, arguments) = semanticModel?.GetOperation(node, cancellationToken) switch
+                {
+                    IInvocationOperation call => (call.TargetMethod.OriginalDefinition, call.Arguments),
+                    IObjectCreationOperation creation => (creation.Constructor?.OriginalDefinition, creation.Arguments),
+                    _ => (null, default),
+                };
+                if (target == null || target.DeclaringSyntaxReferences.Length == 0)
+                    continue;
+                if (!result.TryGetValue(target, out var list))
+                    result[target] = list = new List<ImmutableArray<IArgumentOperation>>();
+                list.Add(arguments);
+            }
+
+            return result;
+        }
+
+        /// <summary>One syntactic pass over the compilation: invocations by invoked name, creations by type name.</summary>
+        private Dictionary<string, List<SyntaxNode>> BuildCallSiteIndex()
+        {
+            var index = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+            void Add(string? name, SyntaxNode node)
+            {
+                if (name == null)
+                    return;
+                if (!index.TryGetValue(name, out var list))
+                    index[name] = list = new List<SyntaxNode>();
+                list.Add(node);
+            }
+
+            foreach (var tree in _model.Compilation.SyntaxTrees)
+            {
+                foreach (var node in tree.GetRoot().DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case InvocationExpressionSyntax invocation:
+                            Add(InvokedName(invocation.Expression), invocation);
+                            break;
+                        case ObjectCreationExpressionSyntax creation:
+                            Add(TypeName(creation.Type), creation);
+                            break;
+                        case ImplicitObjectCreationExpressionSyntax implicitCreation:
+                            Add(ImplicitCreation, implicitCreation);
+                            break;
+                    }
+                }
+            }
+
+            return index;
         }
 
         private static string? InvokedName(ExpressionSyntax expression) => expression switch
@@ -311,19 +378,29 @@ namespace Steadfast.Analyzers.Locks
         }
 
         /// <summary>
-        /// The values a field or auto-property of a type declared in this file is given: its initializer and the
-        /// plain assignments in the type. Null when some part of the type lives elsewhere or it is written otherwise.
+        /// The values a field or auto-property of a type of this compilation is given: its initializer and the plain
+        /// assignments in the type (all its parts, in any file). Null when it is written otherwise. Once per member.
         /// </summary>
-        public static List<IOperation>? MemberWrites(ISymbol member, SemanticModel? semanticModel, CancellationToken cancellationToken)
+        public List<IOperation>? MemberWrites(ISymbol member, SemanticModel? near, CancellationToken cancellationToken)
         {
-            if (semanticModel == null || member.ContainingType == null)
+            member = member.OriginalDefinition;
+            if (_memberWrites.TryGetValue(member, out var cached))
+                return cached;
+            var writes = ComputeMemberWrites(member, near, cancellationToken);
+            return _memberWrites.GetOrAdd(member, writes);
+        }
+
+        private List<IOperation>? ComputeMemberWrites(ISymbol member, SemanticModel? near, CancellationToken cancellationToken)
+        {
+            if (member.ContainingType == null)
                 return null;
             if (member is IPropertySymbol property && (property.SetMethod == null && property.GetMethod != null && !IsAutoProperty(property, cancellationToken)))
                 return null;
             var writes = new List<IOperation>();
             foreach (var typeReference in member.ContainingType.DeclaringSyntaxReferences)
             {
-                if (typeReference.SyntaxTree != semanticModel.SyntaxTree)
+                var semanticModel = _model.SemanticModelFor(typeReference.SyntaxTree, near);
+                if (semanticModel == null)
                     return null;
                 var typeSyntax = typeReference.GetSyntax(cancellationToken);
                 foreach (var node in typeSyntax.DescendantNodes())
@@ -352,10 +429,32 @@ namespace Steadfast.Analyzers.Locks
                 }
             }
 
-            // Written from another type (a public settable member): we cannot see every value.
-            if (member.DeclaredAccessibility != Accessibility.Private && !(member is IFieldSymbol { IsReadOnly: true }) && !(member is IPropertySymbol { SetMethod: null }) && !(member is IPropertySymbol { SetMethod: { IsInitOnly: false, DeclaredAccessibility: Accessibility.Private } }))
-                return null;
-            return writes;
+            return WrittenElsewhere(member) ? null : writes;
+        }
+
+        // Written from another type (a public settable member): we cannot see every value.
+        private static bool WrittenElsewhere(ISymbol member) =>
+            member.DeclaredAccessibility != Accessibility.Private && !(member is IFieldSymbol { IsReadOnly: true }) && !(member is IPropertySymbol { SetMethod: null }) && !(member is IPropertySymbol { SetMethod: { IsInitOnly: false, DeclaredAccessibility: Accessibility.Private } });
+
+        /// <summary>
+        /// Seeds the per-compilation caches with what a type's own operations showed (the SF1001 symbol-end pass collects
+        /// them from the operations the driver already built), so deciding needs no second binding of the type.
+        /// <paramref name="writes"/> holds every field/property of the type that is given a value, <paramref name="spoiled"/>
+        /// those written in a way the flow does not follow.
+        /// </summary>
+        public void Prime(INamedTypeSymbol type, Dictionary<ISymbol, List<IOperation>> writes, HashSet<ISymbol> spoiled, HashSet<string> acquiredKeys, CancellationToken cancellationToken)
+        {
+            _acquiredKeys.TryAdd(type, acquiredKeys);
+            foreach (var member in type.GetMembers())
+            {
+                if (!(member is IFieldSymbol || member is IPropertySymbol) || member.IsImplicitlyDeclared)
+                    continue;
+                List<IOperation>? value = spoiled.Contains(member) || WrittenElsewhere(member)
+                    || (member is IPropertySymbol property && property.SetMethod == null && property.GetMethod != null && !IsAutoProperty(property, cancellationToken))
+                    ? null
+                    : writes.TryGetValue(member, out var list) ? list.OrderBy(o => o.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal).ThenBy(o => o.Syntax.SpanStart).ToList() : new List<IOperation>();
+                _memberWrites.TryAdd(member.OriginalDefinition, value);
+            }
         }
 
         private static bool IsAutoProperty(IPropertySymbol property, CancellationToken cancellationToken) =>
@@ -376,11 +475,22 @@ namespace Steadfast.Analyzers.Locks
             _ => null,
         };
 
-        /// <summary>The expressions a method of this file returns (expression body or return statements).</summary>
-        public static List<IOperation> ReturnedValues(IMethodSymbol method, SemanticModel semanticModel, CancellationToken cancellationToken)
+        /// <summary>The expressions a method of this compilation returns (expression body or return statements), once per method.</summary>
+        public List<IOperation> ReturnedValues(IMethodSymbol method, SemanticModel? near, CancellationToken cancellationToken)
+        {
+            method = method.OriginalDefinition;
+            if (_returns.TryGetValue(method, out var cached))
+                return cached;
+            return _returns.GetOrAdd(method, ComputeReturnedValues(method, near, cancellationToken));
+        }
+
+        private List<IOperation> ComputeReturnedValues(IMethodSymbol method, SemanticModel? near, CancellationToken cancellationToken)
         {
             var result = new List<IOperation>();
-            if (method.DeclaringSyntaxReferences.Length != 1 || method.DeclaringSyntaxReferences[0].SyntaxTree != semanticModel.SyntaxTree)
+            if (method.DeclaringSyntaxReferences.Length != 1)
+                return result;
+            var semanticModel = _model.SemanticModelFor(method.DeclaringSyntaxReferences[0].SyntaxTree, near);
+            if (semanticModel == null)
                 return result;
             var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
             SyntaxNode? body = syntax switch
@@ -451,15 +561,16 @@ namespace Steadfast.Analyzers.Locks
         private string InstanceIdentity(IOperation? instance, CancellationToken cancellationToken, int depth) =>
             instance == null || instance is IInstanceReferenceOperation ? string.Empty : "@" + (Identity(instance, cancellationToken, depth + 1) ?? "?");
 
-        /// <summary>The identities of the keys locked with NX/LockTake anywhere in the type (the parts declared in this file).</summary>
-        public HashSet<string> AcquiredKeys(INamedTypeSymbol type, SemanticModel semanticModel, CancellationToken cancellationToken)
+        /// <summary>The identities of the keys locked with NX/LockTake anywhere in the type (all its parts), once per type.</summary>
+        public HashSet<string> AcquiredKeys(INamedTypeSymbol type, SemanticModel? near, CancellationToken cancellationToken)
         {
             if (_acquiredKeys.TryGetValue(type, out var cached))
                 return cached;
             var keys = new HashSet<string>();
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
-                if (reference.SyntaxTree != semanticModel.SyntaxTree)
+                var semanticModel = _model.SemanticModelFor(reference.SyntaxTree, near);
+                if (semanticModel == null)
                     continue;
                 foreach (var invocation in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
@@ -485,7 +596,7 @@ namespace Steadfast.Analyzers.Locks
             acquiredAt = null;
             var semanticModel = at.SemanticModel;
             var type = ContainingType(at);
-            if (semanticModel == null || type == null)
+            if (type == null)
                 return false;
             var identity = Identity(key, cancellationToken);
             if (identity != null && AcquiredKeys(type, semanticModel, cancellationToken).Contains(identity))
@@ -507,11 +618,11 @@ namespace Steadfast.Analyzers.Locks
             {
                 if (!(LockModel.Unwrap(write) is IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter }))
                     continue;
-                foreach (var argument in ArgumentsPassedTo(parameter, constructor, semanticModel, cancellationToken))
+                foreach (var argument in ArgumentsPassedTo(parameter, constructor, cancellationToken))
                 {
                     var creatorType = ContainingType(argument);
                     var argumentIdentity = Identity(argument, cancellationToken);
-                    if (creatorType != null && argumentIdentity != null && AcquiredKeys(creatorType, semanticModel, cancellationToken).Contains(argumentIdentity))
+                    if (creatorType != null && argumentIdentity != null && AcquiredKeys(creatorType, argument.SemanticModel, cancellationToken).Contains(argumentIdentity))
                     {
                         acquiredAt = argument.Syntax;
                         return true;

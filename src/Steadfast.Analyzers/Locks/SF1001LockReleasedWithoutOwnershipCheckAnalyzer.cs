@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -38,30 +39,68 @@ namespace Steadfast.Analyzers.Locks
                 var model = LockModel.Create(start.Compilation);
                 if (model == null || !model.HasRedis)
                     return;
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, model), OperationKind.Invocation);
+
+                // Per type: collect the facts from the operations the driver builds anyway (lock calls, what each field
+                // and property is given), and decide at the end of the type, so nothing of the type is bound twice.
+                start.RegisterSymbolStartAction(symbolStart =>
+                {
+                    var type = (INamedTypeSymbol)symbolStart.Symbol;
+                    if (type.IsImplicitlyDeclared)
+                        return;
+                    var facts = new TypeFacts(type);
+                    symbolStart.RegisterOperationAction(
+                        c => facts.Collect(c.Operation, c.ContainingSymbol, model),
+                        OperationKind.Invocation, OperationKind.FieldInitializer, OperationKind.PropertyInitializer,
+                        OperationKind.SimpleAssignment, OperationKind.CompoundAssignment, OperationKind.CoalesceAssignment);
+                    symbolStart.RegisterSymbolEndAction(c => facts.Decide(model, c.ReportDiagnostic, c.CancellationToken));
+                }, SymbolKind.NamedType);
+
+                // Top-level statements (their type is implicit and has no symbol-start pass): decide at the call.
+                start.RegisterOperationAction(c =>
+                {
+                    if (c.ContainingSymbol.ContainingType is { IsImplicitlyDeclared: false })
+                        return;
+                    var call = (IInvocationOperation)c.Operation;
+                    if (Classify(call, model) is { } kind)
+                        Decide(call, kind, model, c.ReportDiagnostic, c.CancellationToken);
+                }, OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(OperationAnalysisContext context, LockModel model)
+        private enum CallKind
         {
-            var call = (IInvocationOperation)context.Operation;
-            var token = context.CancellationToken;
-            var acquire = model.AsRedisAcquire(call);
-            if (acquire != null)
-            {
-                ReportValue(context, model, acquire.Value, "takes the lock with");
-                return;
-            }
+            AcquireValue,
+            ReleaseValue,
+            Delete,
+        }
 
+        /// <summary>What SF1001 looks at in a call: a lock value taken or compared, or a plain KeyDelete. Names first.</summary>
+        private static CallKind? Classify(IInvocationOperation call, LockModel model)
+        {
+            if (model.AsRedisAcquire(call) != null)
+                return CallKind.AcquireValue;
             if (!model.IsRedisRelease(call, out var key, out var value) || key == null)
-                return;
+                return null;
             if (value != null)
+                return CallKind.ReleaseValue;
+            return model.IsKeyDelete(call) ? CallKind.Delete : (CallKind?)null;
+        }
+
+        private static void Decide(IInvocationOperation call, CallKind kind, LockModel model, System.Action<Diagnostic> report, CancellationToken token)
+        {
+            switch (kind)
             {
-                ReportValue(context, model, value, "releases the lock by comparing with");
-                return;
+                case CallKind.AcquireValue:
+                    ReportValue(call, model, model.AsRedisAcquire(call)!.Value, "takes the lock with", report, token);
+                    return;
+                case CallKind.ReleaseValue:
+                    model.IsRedisRelease(call, out _, out var value);
+                    ReportValue(call, model, value!, "releases the lock by comparing with", report, token);
+                    return;
             }
 
-            if (!model.IsKeyDelete(call) || IsConditionedTransaction(call, model))
+            model.IsRedisRelease(call, out var key, out _);
+            if (key == null || IsConditionedTransaction(call, model))
                 return;
             if (!model.ValueFlow.IsLockKey(key, call, token, out var acquiredAt))
                 return;
@@ -70,7 +109,7 @@ namespace Steadfast.Analyzers.Locks
             var message = checkedFirst
                 ? $"'{call.Syntax}' deletes the lock key after reading and comparing its value in a separate command; the lock can change hands in between. Release with LockRelease(key, token) or one compare-and-delete script."
                 : $"'{call.Syntax}' deletes the lock key without checking that this caller still owns the lock; release with LockRelease(key, token).";
-            context.ReportDiagnostic(Diagnostic.Create(
+            report(Diagnostic.Create(
                 Rule,
                 call.Syntax.GetLocation(),
                 acquiredAt == null ? null : new[] { acquiredAt.GetLocation() },
@@ -78,19 +117,121 @@ namespace Steadfast.Analyzers.Locks
                 message));
         }
 
-        private static void ReportValue(OperationAnalysisContext context, LockModel model, IOperation value, string verb)
+        /// <summary>What one type's operations show: its lock calls, the keys it takes, the values its members are given.</summary>
+        private sealed class TypeFacts
         {
-            var origin = model.ValueFlow.Classify(value, context.CancellationToken);
+            private readonly INamedTypeSymbol _type;
+            private readonly object _gate = new object();
+            private readonly List<(IInvocationOperation Call, CallKind Kind)> _calls = new List<(IInvocationOperation, CallKind)>();
+            private readonly List<IOperation> _acquiredKeys = new List<IOperation>();
+            private readonly Dictionary<ISymbol, List<IOperation>> _writes = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            private readonly HashSet<ISymbol> _spoiled = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+
+            public TypeFacts(INamedTypeSymbol type) => _type = type;
+
+            public void Collect(IOperation operation, ISymbol containingSymbol, LockModel model)
+            {
+                // Nested types have their own pass.
+                if (!SymbolEqualityComparer.Default.Equals(containingSymbol.ContainingType, _type))
+                    return;
+                switch (operation)
+                {
+                    case IInvocationOperation call:
+                        var kind = Classify(call, model);
+                        var acquire = kind == CallKind.AcquireValue ? model.AsRedisAcquire(call) : null;
+                        lock (_gate)
+                        {
+                            if (kind != null)
+                                _calls.Add((call, kind.Value));
+                            if (acquire != null)
+                                _acquiredKeys.Add(acquire.Key);
+                            foreach (var argument in call.Arguments)
+                            {
+                                if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && Member(argument.Value) is { } refMember)
+                                    _spoiled.Add(refMember);
+                            }
+                        }
+
+                        break;
+                    case IFieldInitializerOperation fieldInitializer:
+                        lock (_gate)
+                        {
+                            foreach (var field in fieldInitializer.InitializedFields)
+                                Write(field, fieldInitializer.Value);
+                        }
+
+                        break;
+                    case IPropertyInitializerOperation propertyInitializer:
+                        lock (_gate)
+                        {
+                            foreach (var property in propertyInitializer.InitializedProperties)
+                                Write(property, propertyInitializer.Value);
+                        }
+
+                        break;
+                    case ISimpleAssignmentOperation simple when Member(simple.Target) is { } assigned:
+                        lock (_gate)
+                            Write(assigned, simple.Value);
+                        break;
+                    case IAssignmentOperation other when Member(other.Target) is { } spoiled:
+                        lock (_gate)
+                            _spoiled.Add(spoiled);
+                        break;
+                    case ICoalesceAssignmentOperation coalesce when Member(coalesce.Target) is { } coalesced:
+                        lock (_gate)
+                            _spoiled.Add(coalesced);
+                        break;
+                }
+            }
+
+            private void Write(ISymbol member, IOperation value)
+            {
+                member = member.OriginalDefinition;
+                if (!_writes.TryGetValue(member, out var list))
+                    _writes[member] = list = new List<IOperation>();
+                list.Add(value);
+            }
+
+            private static ISymbol? Member(IOperation target) => target switch
+            {
+                IFieldReferenceOperation field => field.Field.OriginalDefinition,
+                IPropertyReferenceOperation property => property.Property.OriginalDefinition,
+                _ => null,
+            };
+
+            public void Decide(LockModel model, System.Action<Diagnostic> report, CancellationToken token)
+            {
+                if (_calls.Count == 0)
+                    return; // no lock call in the type: nothing to report, nothing worth caching
+                var keys = new HashSet<string>();
+                foreach (var key in _acquiredKeys)
+                {
+                    if (model.ValueFlow.Identity(key, token) is { } identity)
+                        keys.Add(identity);
+                }
+
+                // Nested types' code can write the members and take the keys too: let the lazy path scan those types.
+                if (_type.GetTypeMembers().IsEmpty)
+                    model.ValueFlow.Prime(_type, _writes, _spoiled, keys, token);
+                foreach (var (call, kind) in _calls.OrderBy(c => c.Call.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(c => c.Call.Syntax.SpanStart))
+                    SF1001LockReleasedWithoutOwnershipCheckAnalyzer.Decide(call, kind, model, report, token);
+            }
+        }
+
+        private static void ReportValue(IInvocationOperation call, LockModel model, IOperation value, string verb, System.Action<Diagnostic> report, CancellationToken token)
+        {
+            var origin = model.ValueFlow.Classify(value, token);
             if (origin.Uniqueness != Uniqueness.NonUnique)
                 return;
             var valueSyntax = LockModel.Unwrap(value)!.Syntax;
             IEnumerable<Location>? additional = null;
-            if (origin.Origin != null && !origin.Origin.Span.Equals(valueSyntax.Span) && origin.Origin.SyntaxTree == valueSyntax.SyntaxTree)
+            // The origin may sit in another file of the compilation (the helper's caller, the field's declaration).
+            if (origin.Origin != null && !(origin.Origin.Span.Equals(valueSyntax.Span) && origin.Origin.SyntaxTree == valueSyntax.SyntaxTree))
                 additional = new[] { origin.Origin.GetLocation() };
-            var message = origin.Origin != null && !origin.Origin.Span.Equals(valueSyntax.Span)
-                ? $"'{context.Operation.Syntax.ToString().Split('(')[0]}' {verb} '{valueSyntax}', which comes from '{origin.Origin}': {origin.Reason}. Any client can release it; use a token unique to this acquisition."
-                : $"'{context.Operation.Syntax.ToString().Split('(')[0]}' {verb} '{valueSyntax}': {origin.Reason}. Any client can release it; use a token unique to this acquisition.";
-            context.ReportDiagnostic(Diagnostic.Create(
+            var message = additional != null
+                ? $"'{call.Syntax.ToString().Split('(')[0]}' {verb} '{valueSyntax}', which comes from '{origin.Origin}': {origin.Reason}. Any client can release it; use a token unique to this acquisition."
+                : $"'{call.Syntax.ToString().Split('(')[0]}' {verb} '{valueSyntax}': {origin.Reason}. Any client can release it; use a token unique to this acquisition.";
+            report(Diagnostic.Create(
                 Rule,
                 valueSyntax.GetLocation(),
                 additional,

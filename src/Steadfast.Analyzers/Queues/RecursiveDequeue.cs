@@ -114,7 +114,7 @@ namespace Steadfast.Analyzers.Queues
                 || (fromCalls.Count > 0 && IsEmptinessTestOf(test, fromCalls))));
         }
 
-        private static bool IsReliableDequeue(IInvocationOperation call, QueueSymbols symbols) =>
+        internal static bool IsReliableDequeue(IInvocationOperation call, QueueSymbols symbols) =>
             symbols.ReliableQueue != null && call.TargetMethod.Name == "DequeueAsync"
             && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType.OriginalDefinition, symbols.ReliableQueue);
 

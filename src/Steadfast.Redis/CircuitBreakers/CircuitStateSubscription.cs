@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Steadfast.Redis.CircuitBreakers;
+namespace Steadfast.CircuitBreakers;
 
 /// <summary>Ends one circuit's notification queue when disposed.</summary>
 internal sealed class CircuitStateSubscription(ChannelMessageQueue queue) : IAsyncDisposable

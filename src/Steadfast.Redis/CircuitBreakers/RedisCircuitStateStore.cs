@@ -1,8 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
-using Steadfast.CircuitBreakers;
 
-namespace Steadfast.Redis.CircuitBreakers;
+namespace Steadfast.CircuitBreakers;
 
 /// <summary>
 /// Shares circuit trips through Redis. A trip is stored under <c>{prefix}{name}</c> with a PX expiry equal to the

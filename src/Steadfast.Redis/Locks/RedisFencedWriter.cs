@@ -1,6 +1,7 @@
 using StackExchange.Redis;
+using Steadfast.Redis;
 
-namespace Steadfast.Redis.Locks;
+namespace Steadfast.Locks;
 
 /// <summary>
 /// Fencing at the resource: writes a Redis string only if the caller's fencing token is at least the highest token

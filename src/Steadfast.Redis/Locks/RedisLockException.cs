@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Steadfast.Redis.Locks;
+namespace Steadfast.Locks;
 
 /// <summary>
 /// A lock operation could not reach Redis or Redis refused it. The inner exception is StackExchange.Redis's own

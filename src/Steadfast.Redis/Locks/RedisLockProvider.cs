@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
-using Steadfast.Locks;
 using Steadfast.Locks.Internal;
+using Steadfast.Redis;
 
-namespace Steadfast.Redis.Locks;
+namespace Steadfast.Locks;
 
 /// <summary>
 /// Distributed locks on Redis (single node, replicated or Cluster): SET NX PX with a 128-bit random owner token and an

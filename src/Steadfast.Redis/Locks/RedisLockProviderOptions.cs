@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Steadfast.Redis.Locks;
+namespace Steadfast.Locks;
 
 /// <summary>Options for <see cref="RedisLockProvider"/>.</summary>
 public sealed class RedisLockProviderOptions

@@ -4,7 +4,7 @@ namespace Steadfast.Locks;
 /// Hands out named, leased, mutually exclusive locks with fencing tokens.
 /// </summary>
 /// <remarks>
-/// Implementations: <see cref="InMemoryLockProvider"/> (one process) and <c>Steadfast.Redis.Locks.RedisLockProvider</c>
+/// Implementations: <see cref="InMemoryLockProvider"/> (one process) and <c>Steadfast.Locks.RedisLockProvider (package Steadfast.Redis)</c>
 /// (many processes). Every implementation validates its arguments the same way: a <see langword="null"/> name throws
 /// <see cref="ArgumentNullException"/>, an empty or whitespace name <see cref="ArgumentException"/> (both with
 /// <see cref="ArgumentException.ParamName"/> <c>"name"</c>); a zero or negative <see cref="LockOptions.Lease"/> throws

@@ -32,6 +32,13 @@ public sealed class AnalyzerRobustnessTests
         "class C { System.DateTime F = System.DateTime.Now; System.TimeSpan G => System.DateTime.Now - F; System.TimeSpan H = System.DateTime.Now - System.DateTime.Now; }",
         "using StackExchange.Redis; class C { void M(IDatabase db) { db.StringSet(\"lock\", \"\", null, When.NotExists); db.KeyDelete(\"lock\"); } }",
         "using StackExchange.Redis; class C { async System.Threading.Tasks.Task M(IDatabaseAsync db) { while (!await db.LockTakeAsync(\"k\", System.Environment.MachineName, System.TimeSpan.Zero)) System.Threading.Thread.Sleep(100); } }",
+        "class C { System.Collections.Generic.List<int> _l = new(); void M() { System.Threading.Tasks.Parallel.For(0, 10, i => _l.Add(i) ",
+        "class C { int _n; void M() { System.Threading.Tasks.Task.Run(() => _n++); System.Threading.Tasks.Task.Run(Missing); new System.Threading.Thread(M).Start(); } void N() => M(); }",
+        "class C { object _g = new(); int _x; void A() { lock (_g) _x++; } void B() { lock () { _x = 1; } _x = nameof(_x).Length; } int P => _x; }",
+        "class C { static System.Collections.Generic.Dictionary<string, int> D = new(); static C() { D[\"a\"] = 1; } void M() { lock (typeof(C)) { D.Add(\"b\", 2); } D. } }",
+        "class C { void M(StackExchange.Redis.IDatabase db) { if (!db.KeyExists()) db.StringSet(, \"v\"); var v = db.StringGet(\"k\"); if (v == ) db.KeyDelete(\"k\"); } }",
+        "using StackExchange.Redis; class C { void M(IDatabase db, string k) { bool e; e = db.KeyExists(k); if (!e) db.StringSet(k, 1); if (db.KeyExists(k)) { } else db.StringSet(k, 2); } }",
+        "var list = new System.Collections.Generic.List<int>(); System.Threading.Tasks.Parallel.For(0, 3, i => list.Add(i)); System.Console.WriteLine(list.Count);",
         "using StackExchange.Redis; class C { IDatabase _db; string _v; C(string v) : this(v, 1) { } C(string v, int n) { _v = v; } bool M() => _db.LockTake(_k, _v, default); }",
         "using StackExchange.Redis; class C { void M(IDatabase db) { db.Execute(\"SET\"); db.Execute(\"SET\", new object[0]); db.ScriptEvaluate((string)null, null, null); db.KeyDelete(new RedisKey[0]); } }",
         "using StackExchange.Redis; class C { static string T => T; bool M(IDatabase db) => db.LockTake(\"k\", T, System.TimeSpan.Zero); string R() => R(); bool N(IDatabase db) => db.LockTake(\"k\", R(), default); }",
@@ -45,6 +52,7 @@ public sealed class AnalyzerRobustnessTests
         "class C { void M() { while (true) { try { M(); } catch (System.Exception e) when ( { } } } }",
         "class C { async System.Threading.Tasks.Task M() { do { try { await M(); } catch { continue; } } while (; } }",
         "class C { void M() { for (;;) try { M(); } catch { } } }",
+        "using System.Threading.Tasks; var n = 0; async Task Work() { n++; await Task.Yield(); } await Task.WhenAll(Task.Run(Work), Task.Run(Work));",
     ];
 
     [Theory]

@@ -208,6 +208,51 @@ public sealed class SF2001BlockingRecursiveDequeueFixerTests
         """);
 
     [Fact]
+    public Task SteadfastQueue_WaitsInDequeueAsyncInsteadOfSleeping() => SF2001.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Steadfast.Queues;
+        class Consumer
+        {
+            private readonly IReliableQueue<string> _queue;
+            public Consumer(IReliableQueue<string> queue) => _queue = queue;
+            public async Task<IDelivery<string>> NextAsync(CancellationToken ct)
+            {
+                var delivery = await _queue.DequeueAsync(TimeSpan.Zero, ct);
+                if (delivery == null)
+                {
+                    await Task.Delay(1000, ct);
+                    return await [|NextAsync(ct)|];
+                }
+                return delivery;
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Steadfast.Queues;
+        class Consumer
+        {
+            private readonly IReliableQueue<string> _queue;
+            public Consumer(IReliableQueue<string> queue) => _queue = queue;
+            public async Task<IDelivery<string>> NextAsync(CancellationToken ct)
+            {
+                while (true)
+                {
+                    var delivery = await _queue.DequeueAsync(TimeSpan.FromMilliseconds(1000), ct);
+                    if (delivery == null)
+                    {
+                        continue;
+                    }
+                    return delivery;
+                }
+            }
+        }
+        """, withSteadfast: true);
+
+    [Fact]
     public Task NoFix_WhenTheRecursiveCallChangesItsArguments() => SF2001.VerifyNoFixAsync("""
         using System.Threading;
         using StackExchange.Redis;

@@ -31,6 +31,16 @@ public static class CSharpAnalyzerVerifier<TAnalyzer>
         return test.RunAsync(CancellationToken.None);
     }
 
+    /// <summary>Several files of one compilation (a helper in one, its caller in another); markup may sit in any of them.</summary>
+    public static Task VerifyAsync(string[] sources, params DiagnosticResult[] expected)
+    {
+        var test = new Test();
+        for (var i = 0; i < sources.Length; i++)
+            test.TestState.Sources.Add(($"File{i}.cs", sources[i]));
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync(CancellationToken.None);
+    }
+
     public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     {
         public Test()

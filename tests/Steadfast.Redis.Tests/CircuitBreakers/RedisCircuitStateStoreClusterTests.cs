@@ -1,5 +1,4 @@
 using Steadfast.CircuitBreakers;
-using Steadfast.Redis.CircuitBreakers;
 using Steadfast.Testing.Redis;
 
 namespace Steadfast.Redis.Tests.CircuitBreakers;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Steadfast.CircuitBreakers;
-using Steadfast.Redis.CircuitBreakers;
 using Steadfast.Testing.Redis;
 
 namespace Steadfast.Redis.Tests.CircuitBreakers;

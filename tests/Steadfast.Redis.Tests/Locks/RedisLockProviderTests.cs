@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
 using Steadfast.Locks;
-using Steadfast.Redis.Locks;
 using Steadfast.Testing.Redis;
 
 namespace Steadfast.Redis.Tests.Locks;

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
-namespace Steadfast.Redis.Locks;
+namespace Steadfast.Redis;
 
 /// <summary>
 /// A Lua script that uses only KEYS and ARGV, run by its SHA1 (EVALSHA). When the server does not know it (NOSCRIPT:

@@ -1,0 +1,423 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Steadfast.Analyzers.SharedState
+{
+    /// <summary>What the path to an act knows about the key it checked.</summary>
+    internal enum CheckFact
+    {
+        /// <summary>The key (or hash field) did not exist / the value was null.</summary>
+        Absent,
+
+        /// <summary>The key (or hash field) existed / the value was not null.</summary>
+        Present,
+
+        /// <summary>The value equalled something.</summary>
+        Equal,
+
+        /// <summary>The value differed from something.</summary>
+        NotEqual,
+    }
+
+    /// <summary>A check (KeyExists/StringGet/HashExists/HashGet) and what the act's path learnt from it.</summary>
+    internal sealed class CheckThenAct
+    {
+        public CheckThenAct(IInvocationOperation check, IInvocationOperation act, CheckFact fact, IOperation? compared, IOperation? condition, bool actInWhenTrue, IConditionalOperation? branch)
+        {
+            Check = check;
+            Act = act;
+            Fact = fact;
+            Compared = compared;
+            Condition = condition;
+            ActInWhenTrue = actInWhenTrue;
+            Branch = branch;
+        }
+
+        public IInvocationOperation Check { get; }
+
+        public IInvocationOperation Act { get; }
+
+        public CheckFact Fact { get; }
+
+        /// <summary>For <see cref="CheckFact.Equal"/>/<see cref="CheckFact.NotEqual"/>: what the value was compared with.</summary>
+        public IOperation? Compared { get; }
+
+        /// <summary>The condition the fact came from.</summary>
+        public IOperation? Condition { get; }
+
+        public bool ActInWhenTrue { get; }
+
+        /// <summary>The <c>if</c> whose branch holds the act (null for an early-exit guard before it).</summary>
+        public IConditionalOperation? Branch { get; }
+
+        public string CheckName => RedisCheckThenActModel.BaseName(Check.TargetMethod);
+
+        public string ActName => RedisCheckThenActModel.BaseName(Act.TargetMethod);
+    }
+
+    /// <summary>
+    /// SF3003's view of StackExchange.Redis: which calls check a key, which write it unconditionally, and
+    /// whether a write sits on the path that depends on an earlier check of the same key.
+    /// </summary>
+    internal sealed class RedisCheckThenActModel
+    {
+        private readonly INamedTypeSymbol _databaseAsync;
+        private readonly INamedTypeSymbol? _transaction;
+        private readonly INamedTypeSymbol? _batch;
+        private readonly INamedTypeSymbol? _redisValue;
+
+        private RedisCheckThenActModel(INamedTypeSymbol databaseAsync, INamedTypeSymbol? transaction, INamedTypeSymbol? batch, INamedTypeSymbol? redisValue)
+        {
+            _databaseAsync = databaseAsync;
+            _transaction = transaction;
+            _batch = batch;
+            _redisValue = redisValue;
+        }
+
+        public static RedisCheckThenActModel? Create(Compilation compilation)
+        {
+            var databaseAsync = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisIDatabaseAsync);
+            return databaseAsync == null
+                ? null
+                : new RedisCheckThenActModel(
+                    databaseAsync,
+                    compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisITransaction),
+                    compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisIBatch),
+                    compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisRedisValue));
+        }
+
+        public static string BaseName(IMethodSymbol method) =>
+            method.Name.EndsWith("Async", System.StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - 5) : method.Name;
+
+        private bool IsDatabaseMethod(IMethodSymbol method) =>
+            method.ContainingType != null
+            && (SymbolEqualityComparer.Default.Equals(method.ContainingType, _databaseAsync) || method.ContainingType.AllInterfaces.Contains(_databaseAsync, SymbolEqualityComparer.Default));
+
+        private bool IsTransactionOrBatch(ITypeSymbol? type) =>
+            type != null
+            && (SymbolEqualityComparer.Default.Equals(type, _transaction) || SymbolEqualityComparer.Default.Equals(type, _batch)
+                || type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, _batch) || SymbolEqualityComparer.Default.Equals(i, _transaction)));
+
+        /// <summary>StringSet / HashSet / KeyDelete of one key with no When condition, outside a transaction or batch.</summary>
+        public bool IsUnconditionalAct(IInvocationOperation call)
+        {
+            var name = BaseName(call.TargetMethod);
+            if ((name != "StringSet" && name != "HashSet" && name != "KeyDelete") || !IsDatabaseMethod(call.TargetMethod) || Key(call) == null)
+                return false;
+            if (call.Instance != null && IsTransactionOrBatch(call.Instance.Type))
+                return false;
+            if (name == "HashSet" && Field(call) == null)
+                return false; // HashSet(key, HashEntry[]) sets many fields: not a check-then-act on one
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.Parameter?.Name != "when" || argument.ArgumentKind == ArgumentKind.DefaultValue)
+                    continue;
+                var value = SharedStateModel.Unwrap(argument.Value);
+                if (value is IDefaultValueOperation)
+                    continue;
+                if (value.ConstantValue.HasValue && value.ConstantValue.Value is int when && when == 0)
+                    continue; // When.Always
+                return false;
+            }
+
+            return true;
+        }
+
+        /// <summary>The single RedisKey argument; null for the array overloads.</summary>
+        public static IOperation? Key(IInvocationOperation call)
+        {
+            var key = call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "key");
+            return key?.Value;
+        }
+
+        /// <summary>The hash field argument of HashExists/HashGet/HashSet.</summary>
+        public static IOperation? Field(IInvocationOperation call)
+        {
+            var field = call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "hashField" && a.Parameter.Type.TypeKind != TypeKind.Array);
+            return field?.Value;
+        }
+
+        private bool IsCheck(IInvocationOperation call)
+        {
+            var name = BaseName(call.TargetMethod);
+            return (name == "KeyExists" || name == "StringGet" || name == "HashExists" || name == "HashGet")
+                && IsDatabaseMethod(call.TargetMethod) && Key(call) != null && (!name.StartsWith("Hash", System.StringComparison.Ordinal) || Field(call) != null)
+                && !(call.Instance != null && IsTransactionOrBatch(call.Instance.Type));
+        }
+
+        /// <summary>Finds the check the act depends on: an enclosing <c>if</c> branch, or an early-exit guard before it.</summary>
+        public CheckThenAct? FindCheck(IInvocationOperation act, CancellationToken cancellationToken)
+        {
+            IOperation child = act;
+            for (var parent = act.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (parent)
+                {
+                    case IConditionalOperation conditional when conditional.WhenTrue == child || conditional.WhenFalse == child:
+                        var inTrue = conditional.WhenTrue == child;
+                        var found = Match(act, conditional.Condition, inTrue, conditional, cancellationToken);
+                        if (found != null)
+                            return found;
+                        break;
+                    case IBlockOperation block:
+                        var index = block.Operations.IndexOf(child);
+                        for (var i = index - 1; i >= 0; i--)
+                        {
+                            if (block.Operations[i] is IConditionalOperation guard && guard.WhenFalse == null && AlwaysExits(guard.WhenTrue))
+                            {
+                                var early = Match(act, guard.Condition, branch: false, null, cancellationToken);
+                                if (early != null)
+                                    return early;
+                            }
+                        }
+
+                        break;
+                    case IAnonymousFunctionOperation _:
+                    case ILocalFunctionOperation _:
+                    case IMethodBodyOperation _:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether a distributed lock (LockTake, an Acquire…/…Lock… handle) is held around the act.</summary>
+        public static bool IsUnderDistributedLock(IOperation act)
+        {
+            IOperation child = act;
+            for (var parent = act.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IConditionalOperation conditional when conditional.WhenTrue == child && CallsLockAcquire(conditional.Condition):
+                        return true;
+                    case IUsingOperation usingOperation when usingOperation.Body == child && CallsLockAcquire(usingOperation.Resources):
+                        return true;
+                    case ITryOperation tryOperation when tryOperation.Body == child && tryOperation.Finally != null
+                        && tryOperation.Finally.Descendants().OfType<IInvocationOperation>().Any(c => c.TargetMethod.Name.StartsWith("LockRelease", System.StringComparison.Ordinal)):
+                        return true;
+                    case IBlockOperation block:
+                        var index = block.Operations.IndexOf(child);
+                        for (var i = index - 1; i >= 0; i--)
+                        {
+                            if (block.Operations[i] is IUsingDeclarationOperation declaration && CallsLockAcquire(declaration.DeclarationGroup))
+                                return true;
+                            if (block.Operations[i] is IConditionalOperation guard && guard.WhenFalse == null && AlwaysExits(guard.WhenTrue) && CallsLockAcquire(guard.Condition))
+                                return true;
+                        }
+
+                        break;
+                    case IAnonymousFunctionOperation _:
+                    case ILocalFunctionOperation _:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool CallsLockAcquire(IOperation? operation) =>
+            operation != null && operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(c =>
+                c.TargetMethod.Name.StartsWith("LockTake", System.StringComparison.Ordinal)
+                || c.TargetMethod.Name.StartsWith("Acquire", System.StringComparison.Ordinal)
+                || c.TargetMethod.Name.StartsWith("TryAcquire", System.StringComparison.Ordinal));
+
+        private static bool AlwaysExits(IOperation? operation)
+        {
+            while (operation is IBlockOperation block && block.Operations.Length > 0)
+                operation = block.Operations[block.Operations.Length - 1];
+            return operation is IReturnOperation || operation is IBranchOperation || operation is IThrowOperation
+                || (operation is IExpressionStatementOperation statement && statement.Operation is IThrowOperation);
+        }
+
+        private CheckThenAct? Match(IInvocationOperation act, IOperation condition, bool branch, IConditionalOperation? conditional, CancellationToken cancellationToken)
+        {
+            foreach (var (check, fact, compared) in Facts(condition, branch, cancellationToken))
+            {
+                if (Pairs(check, act, fact))
+                    return new CheckThenAct(check, act, fact, compared, condition, branch, conditional);
+            }
+
+            return null;
+        }
+
+        private static bool Pairs(IInvocationOperation check, IInvocationOperation act, CheckFact fact)
+        {
+            var checkName = BaseName(check.TargetMethod);
+            var actName = BaseName(act.TargetMethod);
+            if (!SameKey(Key(check)!, Key(act)!))
+                return false;
+            switch (actName)
+            {
+                case "StringSet":
+                    return checkName == "KeyExists" || checkName == "StringGet";
+                case "HashSet":
+                    return (checkName == "HashExists" || checkName == "HashGet") && SameKey(Field(check)!, Field(act)!);
+                case "KeyDelete":
+                    // Deleting after an existence check ends the same either way; deleting after comparing the value does not.
+                    return (checkName == "StringGet" || checkName == "HashGet") && (fact == CheckFact.Equal || fact == CheckFact.NotEqual);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>The same local, parameter, field or constant, or the same side-effect-free expression text.</summary>
+        public static bool SameKey(IOperation left, IOperation right)
+        {
+            left = SharedStateModel.Unwrap(left);
+            right = SharedStateModel.Unwrap(right);
+            if (left.ConstantValue.HasValue || right.ConstantValue.HasValue)
+                return left.ConstantValue.HasValue && right.ConstantValue.HasValue && Equals(left.ConstantValue.Value, right.ConstantValue.Value);
+            var leftSymbol = Referenced(left);
+            var rightSymbol = Referenced(right);
+            if (leftSymbol != null || rightSymbol != null)
+                return leftSymbol != null && SymbolEqualityComparer.Default.Equals(leftSymbol, rightSymbol);
+            if (left.DescendantsAndSelf().Any(o => o is IInvocationOperation || o is IIncrementOrDecrementOperation || o is IAssignmentOperation))
+                return false;
+            return SyntaxFactory.AreEquivalent(left.Syntax, right.Syntax);
+        }
+
+        private static ISymbol? Referenced(IOperation operation) => operation switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            IFieldReferenceOperation field when field.Instance == null || field.Instance is IInstanceReferenceOperation => field.Field,
+            IPropertyReferenceOperation property when property.Arguments.IsEmpty && (property.Instance == null || property.Instance is IInstanceReferenceOperation) => property.Property,
+            _ => null,
+        };
+
+        /// <summary>What taking <paramref name="branch"/> of <paramref name="condition"/> says about the checks in it.</summary>
+        private IEnumerable<(IInvocationOperation Check, CheckFact Fact, IOperation? Compared)> Facts(IOperation condition, bool branch, CancellationToken cancellationToken)
+        {
+            condition = SharedStateModel.Unwrap(condition);
+            switch (condition)
+            {
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                    foreach (var fact in Facts(not.Operand, !branch, cancellationToken))
+                        yield return fact;
+                    yield break;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } both when branch:
+                    foreach (var fact in Facts(both.LeftOperand, true, cancellationToken).Concat(Facts(both.RightOperand, true, cancellationToken)))
+                        yield return fact;
+                    yield break;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either when !branch:
+                    foreach (var fact in Facts(either.LeftOperand, false, cancellationToken).Concat(Facts(either.RightOperand, false, cancellationToken)))
+                        yield return fact;
+                    yield break;
+                case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals:
+                    var equals = (binary.OperatorKind == BinaryOperatorKind.Equals) == branch;
+                    foreach (var (value, other) in new[] { (binary.LeftOperand, binary.RightOperand), (binary.RightOperand, binary.LeftOperand) })
+                    {
+                        var check = ValueCheck(value, cancellationToken);
+                        if (check == null)
+                            continue;
+                        if (IsNull(other))
+                            yield return (check, equals ? CheckFact.Absent : CheckFact.Present, null);
+                        else if (other.ConstantValue.HasValue && other.ConstantValue.Value is bool boolean && BaseName(check.TargetMethod).EndsWith("Exists", System.StringComparison.Ordinal))
+                            yield return (check, boolean == equals ? CheckFact.Present : CheckFact.Absent, null);
+                        else if (!BaseName(check.TargetMethod).EndsWith("Exists", System.StringComparison.Ordinal))
+                            yield return (check, equals ? CheckFact.Equal : CheckFact.NotEqual, other);
+                        yield break;
+                    }
+
+                    yield break;
+                case IPropertyReferenceOperation property when property.Instance != null:
+                    var target = ValueCheck(property.Instance, cancellationToken);
+                    if (target == null)
+                        yield break;
+                    switch (property.Property.Name)
+                    {
+                        case "IsNull":
+                        case "IsNullOrEmpty":
+                            yield return (target, branch ? CheckFact.Absent : CheckFact.Present, null);
+                            break;
+                        case "HasValue":
+                            yield return (target, branch ? CheckFact.Present : CheckFact.Absent, null);
+                            break;
+                    }
+
+                    yield break;
+                case IInvocationOperation call when call.TargetMethod.IsStatic && (call.TargetMethod.Name == "IsNullOrEmpty" || call.TargetMethod.Name == "IsNullOrWhiteSpace") && call.Arguments.Length == 1:
+                    var tested = ValueCheck(call.Arguments[0].Value, cancellationToken);
+                    if (tested != null)
+                        yield return (tested, branch ? CheckFact.Absent : CheckFact.Present, null);
+                    yield break;
+                default:
+                    var exists = ValueCheck(condition, cancellationToken);
+                    if (exists != null && BaseName(exists.TargetMethod).EndsWith("Exists", System.StringComparison.Ordinal))
+                        yield return (exists, branch ? CheckFact.Present : CheckFact.Absent, null);
+                    yield break;
+            }
+        }
+
+        private bool IsNull(IOperation operation)
+        {
+            operation = SharedStateModel.Unwrap(operation);
+            if (operation.ConstantValue.HasValue && operation.ConstantValue.Value == null)
+                return true;
+            if (operation is IDefaultValueOperation)
+                return true;
+            return operation is IFieldReferenceOperation { Field: { Name: "Null", IsStatic: true } field }
+                && SymbolEqualityComparer.Default.Equals(field.ContainingType, _redisValue)
+                || operation is IPropertyReferenceOperation { Property: { Name: "Null", IsStatic: true } property }
+                && SymbolEqualityComparer.Default.Equals(property.ContainingType, _redisValue);
+        }
+
+        /// <summary>A check call (maybe awaited, converted, or <c>.ToString()</c>-ed), directly or through a local initialised with it and never reassigned.</summary>
+        private IInvocationOperation? ValueCheck(IOperation operation, CancellationToken cancellationToken)
+        {
+            operation = UnwrapValue(operation);
+            if (operation is IInvocationOperation call && IsCheck(call))
+                return call;
+            if (!(operation is ILocalReferenceOperation local) || local.Local.DeclaringSyntaxReferences.Length != 1)
+                return null;
+
+            var declarator = local.Local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            if (!(local.SemanticModel?.GetOperation(declarator, cancellationToken) is IVariableDeclaratorOperation declaration))
+                return null;
+            var initializer = declaration.Initializer?.Value ?? (declaration.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
+            if (initializer == null)
+                return null;
+            var root = declaration;
+            IOperation top = root;
+            while (top.Parent != null)
+                top = top.Parent;
+            if (top.Descendants().Any(o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local.Local) && SharedStateModel.IsWrite(reference)))
+                return null;
+            return UnwrapValue(initializer) is IInvocationOperation initial && IsCheck(initial) ? initial : null;
+        }
+
+        private static IOperation UnwrapValue(IOperation operation)
+        {
+            while (true)
+            {
+                operation = SharedStateModel.Unwrap(operation);
+                if (operation is IAwaitOperation awaited)
+                {
+                    operation = awaited.Operation;
+                    continue;
+                }
+
+                if (operation is IInvocationOperation { TargetMethod: { Name: "ConfigureAwait" } } configure && configure.Instance != null)
+                {
+                    operation = configure.Instance;
+                    continue;
+                }
+
+                if (operation is IInvocationOperation { TargetMethod: { Name: "ToString" }, Arguments: { Length: 0 } } toString && toString.Instance != null)
+                {
+                    operation = toString.Instance;
+                    continue;
+                }
+
+                return operation;
+            }
+        }
+    }
+}

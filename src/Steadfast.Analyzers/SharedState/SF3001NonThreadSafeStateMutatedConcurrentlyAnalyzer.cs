@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Steadfast.Analyzers.SharedState
+{
+    /// <summary>
+    /// SF3001: a Dictionary, List, HashSet, Queue, Stack … (or a number changed with ++/--/+=) mutated
+    /// without a lock from code that runs concurrently with other use of it: delegates handed to
+    /// Task.Run, Parallel.*, threads, the thread pool and timers (and the type's methods they call), and,
+    /// by framework contract, static state changed by controllers, hubs, gRPC services, middleware,
+    /// hosted services and minimal-API handlers.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property: the <see cref="StateKind"/> of the state, for the fix.</summary>
+        public const string KindProperty = "Kind";
+
+        internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
+            RuleIdentifiers.NonThreadSafeStateMutatedConcurrently,
+            title: "Non-thread-safe state mutated concurrently",
+            messageFormat: "'{0}' ({1}) is not thread-safe but is changed here by {2} while other code can use it at the same time; use a concurrent type, Interlocked or a lock",
+            description: "Dictionary, List, HashSet, Queue, Stack and the other System.Collections.Generic collections, and read-modify-write operations such as ++ and += on numbers, are not safe to use from several threads at once. Changed concurrently they lose updates, throw, return wrong results or loop forever. Use a Concurrent* collection, Interlocked, or take a lock around every access.");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var model = SharedStateModel.Create(start.Compilation);
+                if (model == null)
+                    return;
+
+                start.RegisterSymbolStartAction(symbolStart =>
+                {
+                    var type = (INamedTypeSymbol)symbolStart.Symbol;
+                    if (type.TypeKind != TypeKind.Class && type.TypeKind != TypeKind.Struct)
+                        return;
+                    var blocks = new ConcurrentBag<MemberBlock>();
+                    symbolStart.RegisterOperationBlockAction(block =>
+                    {
+                        if (!SymbolEqualityComparer.Default.Equals(block.OwningSymbol.ContainingType, type))
+                            return;
+                        foreach (var root in block.OperationBlocks)
+                            blocks.Add(new MemberBlock(block.OwningSymbol, root));
+                    });
+                    symbolStart.RegisterSymbolEndAction(end => AnalyzeType(end, model, type, blocks.ToImmutableArray()));
+                }, SymbolKind.NamedType);
+            });
+        }
+
+        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, ImmutableArray<MemberBlock> blocks)
+        {
+            if (blocks.IsEmpty)
+                return;
+            var serving = type.IsStatic ? null : model.GetServingDescription(type);
+            var analysis = ConcurrencyAnalysis.Create(model, type, blocks, withContexts: true, context.CancellationToken);
+            if (analysis.Contexts.Count == 0 && serving == null)
+                return;
+
+            var reported = new HashSet<IOperation>();
+            foreach (var byState in analysis.Accesses.GroupBy(a => a.State, SymbolEqualityComparer.Default))
+            {
+                var state = byState.Key!;
+                if (model.IsThreadStatic(state))
+                    continue;
+                var accesses = byState.ToList();
+
+                // Fields guarded by a lock statement somewhere are SF3002's: it names the lock to take.
+                if (IsOwnField(state, type) && accesses.Any(a => a.Guard.Lock != null))
+                    continue;
+
+                foreach (var access in accesses)
+                {
+                    if (access.Mutation == null || access.Guard.IsGuarded || reported.Contains(access.Mutation))
+                        continue;
+                    var why = Why(access, accesses, serving, type);
+                    if (why == null)
+                        continue;
+                    reported.Add(access.Mutation);
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Rule,
+                        access.Mutation.Syntax.GetLocation(),
+                        ImmutableDictionary<string, string?>.Empty.Add(KindProperty, access.Kind.ToString()),
+                        state.Name,
+                        SharedStateModel.TypeOf(state)!.ToMinimalDisplayString(access.Reference.SemanticModel!, access.Reference.Syntax.SpanStart),
+                        why));
+                }
+            }
+        }
+
+        private static bool IsOwnField(ISymbol state, INamedTypeSymbol type) =>
+            state is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.ContainingType, type);
+
+        /// <summary>The concurrent code that makes this mutation a race, or null when there is none.</summary>
+        private static string? Why(StateAccess mutation, List<StateAccess> accesses, string? serving, INamedTypeSymbol type)
+        {
+            foreach (var context in mutation.Contexts)
+            {
+                if (context.SelfConcurrent)
+                    return context.Description;
+                foreach (var other in mutation.Contexts)
+                {
+                    if (!ReferenceEquals(other, context) && context.ConcurrentWith(other))
+                        return context.Description;
+                }
+            }
+
+            foreach (var other in accesses)
+            {
+                if (ReferenceEquals(other, mutation) || !Conflicts(mutation, other))
+                    continue;
+                foreach (var context in mutation.Contexts)
+                {
+                    if (IsBeforePublication(other, context))
+                        continue;
+                    if (other.Ordinary && !context.Joined && !ConcurrencyAnalysis.IsBeforeStart(other, context))
+                        return context.Description;
+                    foreach (var otherContext in other.Contexts)
+                    {
+                        if (!mutation.Contexts.Contains(otherContext) && context.ConcurrentWith(otherContext))
+                            return context.Description;
+                    }
+                }
+            }
+
+            // By framework contract: request-serving instances run their members concurrently, so static state they change is shared.
+            if (serving != null && IsStaticMember(mutation.State) && !IsTypeInitialization(mutation))
+                return serving;
+
+            return null;
+        }
+
+        private static bool IsStaticMember(ISymbol state) => (state is IFieldSymbol || state is IPropertySymbol) && state.IsStatic;
+
+        /// <summary>Collections race with any other use; numbers only with another write (a stale read of a number is not corruption).</summary>
+        private static bool Conflicts(StateAccess mutation, StateAccess other) =>
+            mutation.Kind != StateKind.Numeric || other.IsWrite || other.Mutation != null;
+
+        private static bool IsTypeInitialization(StateAccess access) =>
+            access.Owner is IFieldSymbol || access.Owner is IPropertySymbol
+            || access.Owner is IMethodSymbol { MethodKind: MethodKind.StaticConstructor };
+
+        /// <summary>
+        /// Initializers, constructors (of an instance the context was not started from) and Dispose run before the
+        /// object is shared or after it is done with.
+        /// </summary>
+        private static bool IsBeforePublication(StateAccess access, ConcurrentContext context)
+        {
+            if (access.State is ILocalSymbol || access.State is IParameterSymbol)
+                return false;
+            if (IsTypeInitialization(access))
+                return true;
+            if (!(access.Owner is IMethodSymbol method))
+                return false;
+            if (method.MethodKind == MethodKind.Constructor)
+                return !access.State.IsStatic && access.Contexts.Count == 0 && !SymbolEqualityComparer.Default.Equals(context.StartOwner, method);
+            return method.Name == "Dispose" || method.Name == "DisposeAsync" || method.MethodKind == MethodKind.Destructor;
+        }
+    }
+}

@@ -1,0 +1,305 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Steadfast.Analyzers.SharedState
+{
+    /// <summary>
+    /// SF3002: lock-set inference per type. A field that one member reads or writes inside <c>lock (x)</c> and
+    /// another member touches with no lock at all: the lock protects nothing unless every access takes it.
+    /// Constructors, initializers, Dispose paths, volatile fields, lock-free (Interlocked/Volatile) accesses
+    /// and fields nobody changes after construction are excepted; private helpers called only with the lock
+    /// held count as guarded.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class SF3002InconsistentlyGuardedFieldAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property: the lock expression to take (<c>_gate</c>, <c>this</c>, <c>typeof(Cache)</c>).</summary>
+        public const string LockProperty = "Lock";
+
+        /// <summary>Diagnostic property: "static" when the lock can be taken from static members too.</summary>
+        public const string LockIsStaticProperty = "LockIsStatic";
+
+        internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
+            RuleIdentifiers.InconsistentlyGuardedField,
+            title: "Inconsistently guarded field",
+            messageFormat: "'{0}' is accessed here without a lock, but '{1}' accesses it inside 'lock ({2})'; take the same lock",
+            description: "A lock protects a field only if every access to it takes the lock. A field read or written under lock (x) in one member and with no lock in another races: the unlocked access sees half-made changes, overwrites updates or corrupts a collection that the locked code is changing.");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var model = SharedStateModel.Create(start.Compilation);
+                if (model == null)
+                    return;
+                var interlocked = start.Compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingInterlocked);
+
+                start.RegisterSymbolStartAction(symbolStart =>
+                {
+                    var type = (INamedTypeSymbol)symbolStart.Symbol;
+                    if (type.TypeKind != TypeKind.Class && type.TypeKind != TypeKind.Struct)
+                        return;
+                    var blocks = new ConcurrentBag<MemberBlock>();
+                    var hasLock = 0;
+                    symbolStart.RegisterOperationBlockAction(block =>
+                    {
+                        if (!SymbolEqualityComparer.Default.Equals(block.OwningSymbol.ContainingType, type))
+                            return;
+                        foreach (var root in block.OperationBlocks)
+                            blocks.Add(new MemberBlock(block.OwningSymbol, root));
+                    });
+                    symbolStart.RegisterOperationAction(_ => Interlocked.Exchange(ref hasLock, 1), OperationKind.Lock);
+                    symbolStart.RegisterSymbolEndAction(end =>
+                    {
+                        if (Volatile.Read(ref hasLock) == 1)
+                            AnalyzeType(end, model, interlocked, type, blocks.ToImmutableArray());
+                    });
+                }, SymbolKind.NamedType);
+            });
+        }
+
+        private sealed class FieldAccess
+        {
+            public FieldAccess(IFieldSymbol field, IOperation reference, ISymbol owner, object unit, Guard guard, bool changes)
+            {
+                Field = field;
+                Reference = reference;
+                Owner = owner;
+                Unit = unit;
+                Guard = guard;
+                Changes = changes;
+            }
+
+            public IFieldSymbol Field { get; }
+
+            public IOperation Reference { get; }
+
+            public ISymbol Owner { get; }
+
+            /// <summary>The member, or the lambda run on another thread, the access belongs to.</summary>
+            public object Unit { get; }
+
+            public Guard Guard { get; set; }
+
+            public bool Changes { get; }
+
+            public bool LockFree { get; set; }
+        }
+
+        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol? interlocked, INamedTypeSymbol type, ImmutableArray<MemberBlock> blocks)
+        {
+            var accesses = new List<FieldAccess>();
+            var lockObjects = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var callSites = new Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>>(SymbolEqualityComparer.Default);
+            var methodGroups = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+
+            foreach (var block in blocks)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                foreach (var operation in block.Root.DescendantsAndSelf())
+                {
+                    switch (operation)
+                    {
+                        case ILockOperation lockOperation:
+                            if (SharedStateModel.Identify(lockOperation.LockedValue).Symbol is IFieldSymbol lockField)
+                                lockObjects.Add(lockField);
+                            break;
+                        case IInvocationOperation call when IsOwn(call.TargetMethod, type) && (call.Instance == null || SharedStateModel.IsThisReceiver(call.Instance)):
+                            var callee = call.TargetMethod.OriginalDefinition;
+                            if (!callSites.TryGetValue(callee, out var sites))
+                                callSites[callee] = sites = new List<(IOperation, ISymbol)>();
+                            sites.Add((call, block.Owner));
+                            break;
+                        case IMethodReferenceOperation reference:
+                            methodGroups.Add(reference.Method.OriginalDefinition);
+                            break;
+                        case IFieldReferenceOperation fieldReference:
+                            var field = fieldReference.Field;
+                            if (field.IsConst || field.IsVolatile || !SymbolEqualityComparer.Default.Equals(field.ContainingType.OriginalDefinition, type.OriginalDefinition)
+                                || !(field.IsStatic || SharedStateModel.IsThisReceiver(fieldReference.Instance)) || IsInNameOf(fieldReference))
+                            {
+                                break;
+                            }
+
+                            var kind = model.Classify(field.Type);
+                            var changes = SharedStateModel.IsWrite(fieldReference) || (kind != StateKind.None && model.GetMutation(fieldReference, kind) != null);
+                            var access = new FieldAccess(field, fieldReference, block.Owner, UnitOf(model, fieldReference, block.Owner), model.GetGuard(fieldReference), changes)
+                            {
+                                LockFree = IsLockFree(fieldReference, interlocked),
+                            };
+                            accesses.Add(access);
+                            break;
+                    }
+                }
+            }
+
+            var guardedMethods = GuardedMethods(model, type, callSites, methodGroups);
+            foreach (var access in accesses)
+            {
+                if (!access.Guard.IsGuarded && access.Owner is IMethodSymbol method && guardedMethods.TryGetValue(method.OriginalDefinition, out var inherited) && access.Unit is ISymbol)
+                    access.Guard = inherited;
+            }
+
+            foreach (var byField in accesses.GroupBy(a => a.Field, SymbolEqualityComparer.Default))
+            {
+                var field = (IFieldSymbol)byField.Key!;
+                if (lockObjects.Contains(field) || IsThreadSafeType(field.Type))
+                    continue;
+                var all = byField.ToList();
+                var locked = all.Where(a => a.Guard.Lock != null).ToList();
+                if (locked.Count == 0 || !all.Any(a => a.Changes && !IsInitialization(a)))
+                    continue;
+
+                var guard = locked.GroupBy(a => a.Guard.Lock!.Display).OrderByDescending(g => g.Count()).First().First();
+                foreach (var access in all)
+                {
+                    if (access.Guard.IsGuarded || access.LockFree || IsInitialization(access) || IsDisposePath(access.Owner))
+                        continue;
+                    if (locked.Any(l => Equals(l.Unit, access.Unit)))
+                        continue; // double-checked locking and the like: this member handles the lock itself
+                    var lockId = guard.Guard.Lock!;
+                    var properties = ImmutableDictionary<string, string?>.Empty;
+                    if (lockId.Symbol != null && !(lockId.Symbol is ILocalSymbol) && !(lockId.Symbol is IParameterSymbol))
+                    {
+                        properties = properties.Add(LockProperty, lockId.IsThis ? "this" : lockId.LockedValue.Syntax.ToString());
+                        if (lockId.Symbol is ITypeSymbol || (lockId.Symbol is IFieldSymbol { IsStatic: true } && !lockId.IsThis))
+                            properties = properties.Add(LockIsStaticProperty, "static");
+                    }
+
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Rule,
+                        access.Reference.Syntax.GetLocation(),
+                        properties,
+                        field.Name,
+                        MemberName(guard.Owner),
+                        lockId.IsThis ? "this" : lockId.LockedValue.Syntax.ToString()));
+                }
+            }
+        }
+
+        private static bool IsOwn(IMethodSymbol method, INamedTypeSymbol type) =>
+            SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, type.OriginalDefinition);
+
+        private static string MemberName(ISymbol owner) =>
+            owner is IMethodSymbol { AssociatedSymbol: { } property } ? property.Name
+            : owner is IMethodSymbol { MethodKind: MethodKind.Constructor } ? owner.ContainingType.Name
+            : owner.Name;
+
+        private static bool IsInNameOf(IOperation operation)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is INameOfOperation)
+                    return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>The member the access is in, or the lambda run on another thread that holds it.</summary>
+        private static object UnitOf(SharedStateModel model, IOperation operation, ISymbol owner)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation function && model.IsConcurrentDelegate(function))
+                    return function;
+            }
+
+            return owner;
+        }
+
+        /// <summary><c>Interlocked.Increment(ref _n)</c>, <c>Volatile.Read(ref _n)</c>: deliberate lock-free access.</summary>
+        private static bool IsLockFree(IOperation reference, INamedTypeSymbol? interlocked) =>
+            reference.Parent is IArgumentOperation { Parent: IInvocationOperation call }
+            && (SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, interlocked)
+                || call.TargetMethod.ContainingType?.ToDisplayString() == "System.Threading.Volatile");
+
+        /// <summary>Types that are safe to use from several threads: concurrent and immutable collections, System.Threading types, tasks.</summary>
+        private static bool IsThreadSafeType(ITypeSymbol type)
+        {
+            var ns = type.ContainingNamespace?.ToDisplayString();
+            return ns == "System.Collections.Concurrent" || ns == "System.Collections.Immutable" || ns == "System.Threading" || ns == "System.Threading.Tasks"
+                || ns == "System.Threading.Channels";
+        }
+
+        private static bool IsInitialization(FieldAccess access)
+        {
+            if (!(access.Unit is ISymbol))
+                return false; // a lambda started on another thread from the constructor is not initialization
+            switch (access.Owner)
+            {
+                case IFieldSymbol _:
+                case IPropertySymbol _:
+                    return true;
+                case IMethodSymbol method:
+                    return access.Field.IsStatic
+                        ? method.MethodKind == MethodKind.StaticConstructor
+                        : method.MethodKind == MethodKind.Constructor;
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsDisposePath(ISymbol owner) =>
+            owner is IMethodSymbol method
+            && (method.Name == "Dispose" || method.Name == "DisposeAsync" || method.Name == "DisposeCore" || method.Name == "DisposeAsyncCore"
+                || method.MethodKind == MethodKind.Destructor);
+
+        /// <summary>
+        /// Private methods every caller calls with a lock held (directly, or from another such method): their
+        /// accesses are guarded by the callers' lock.
+        /// </summary>
+        private static Dictionary<IMethodSymbol, Guard> GuardedMethods(
+            SharedStateModel model,
+            INamedTypeSymbol type,
+            Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites,
+            HashSet<IMethodSymbol> methodGroups)
+        {
+            var guarded = new Dictionary<IMethodSymbol, Guard>(SymbolEqualityComparer.Default);
+            var changed = true;
+            for (var round = 0; changed && round < 5; round++)
+            {
+                changed = false;
+                foreach (var pair in callSites)
+                {
+                    var method = pair.Key;
+                    if (guarded.ContainsKey(method) || method.DeclaredAccessibility != Accessibility.Private || methodGroups.Contains(method) || pair.Value.Count == 0)
+                        continue;
+                    LockId? lockId = null;
+                    var allGuarded = true;
+                    foreach (var (call, owner) in pair.Value)
+                    {
+                        var guard = model.GetGuard(call);
+                        if (!guard.IsGuarded && owner is IMethodSymbol caller && guarded.TryGetValue(caller.OriginalDefinition, out var callerGuard))
+                            guard = callerGuard;
+                        if (!guard.IsGuarded)
+                        {
+                            allGuarded = false;
+                            break;
+                        }
+
+                        lockId = lockId ?? guard.Lock;
+                    }
+
+                    if (allGuarded)
+                    {
+                        guarded[method] = new Guard(true, lockId);
+                        changed = true;
+                    }
+                }
+            }
+
+            return guarded;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging;
+
+namespace Steadfast.Queues;
+
+/// <summary>Options for <see cref="RedisReliableQueue{T}"/>, on top of the shared <see cref="QueueOptions"/>.</summary>
+public sealed class RedisQueueOptions : QueueOptions
+{
+    /// <summary>
+    /// The Redis Streams consumer group. Default <c>steadfast</c>. Queues with the same name and group share the work;
+    /// each group of the same queue gets every message (fan-out). The group is created on first use, from the start of
+    /// the stream, so messages enqueued before any consumer existed are delivered.
+    /// </summary>
+    public string ConsumerGroup { get; init; } = "steadfast";
+
+    /// <summary>
+    /// This instance's consumer name within the group; <see langword="null"/> (default) for a unique one per instance
+    /// (machine, process id and a random suffix). Two live instances must not share a name.
+    /// </summary>
+    public string? ConsumerName { get; init; }
+
+    /// <summary>How messages are turned into bytes; <see cref="JsonQueueSerializer.Default"/> (System.Text.Json) when null.</summary>
+    public IQueueSerializer? Serializer { get; init; }
+
+    /// <summary>
+    /// Prefix of every key and channel. Default <c>steadfast:queue</c>. A queue named <c>orders</c> is the stream
+    /// <c>{steadfast:queue:orders}</c>, its dead letters the stream <c>{steadfast:queue:orders}:dead</c> (same hash tag,
+    /// so the same Redis Cluster slot), and enqueues are announced on channel <c>steadfast:queue:orders:wake</c>.
+    /// </summary>
+    public string KeyPrefix { get; init; } = "steadfast:queue";
+
+    /// <summary>The Redis database number; -1 (default) for the multiplexer's default database.</summary>
+    public int Database { get; init; } = -1;
+
+    /// <summary>
+    /// How many entries one read may take at once (XREADGROUP COUNT). Default 10. Entries read ahead wait in this
+    /// instance until a dequeue call takes them; their visibility timeout runs from the read, and one held back for more
+    /// than half of it is handed back to the group instead. 1 disables read-ahead. Must be positive.
+    /// </summary>
+    public int PrefetchCount { get; init; } = 10;
+
+    /// <summary>
+    /// The bound on how long an idle consumer waits before reading again when no enqueue notification arrived (a lost
+    /// pub/sub message, a reconnect): the fallback re-read. Default 1 s. Must be positive. Consumers are normally woken
+    /// within milliseconds by the notification.
+    /// </summary>
+    public TimeSpan IdleRecheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where to log background failures (trimming, releasing read-ahead entries); none when null.</summary>
+    public ILogger? Logger { get; init; }
+}

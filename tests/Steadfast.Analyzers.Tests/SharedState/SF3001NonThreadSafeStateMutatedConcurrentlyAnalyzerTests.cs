@@ -1,0 +1,429 @@
+using Microsoft.CodeAnalysis;
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Steadfast.Analyzers.SharedState.SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzer>;
+
+namespace Steadfast.Analyzers.Tests.SharedState;
+
+public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
+{
+    // ---- Bad shapes ----
+
+    [Fact]
+    public Task DictionaryFilledFromParallelFor() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Indexer
+        {
+            private readonly Dictionary<int, string> _names = new();
+            public void Build(string[] items)
+            {
+                Parallel.For(0, items.Length, i => { [|_names[i] = items[i]|]; });
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CapturedLocalListInParallelForEach() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Crawler
+        {
+            public List<string> Crawl(IEnumerable<string> urls)
+            {
+                var found = new List<string>();
+                Parallel.ForEach(urls, url => [|found.Add(url)|]);
+                return found;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CounterIncrementedByTasksStartedInALoop() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Load
+        {
+            private int _hits;
+            public async Task RunAsync()
+            {
+                var tasks = new List<Task>();
+                for (var i = 0; i < 10; i++)
+                    tasks.Add(Task.Run(() => [|_hits++|]));
+                await Task.WhenAll(tasks);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BackgroundThreadWritesWhilePublicMethodReads_ThroughAHelper() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        class Registry
+        {
+            private readonly Dictionary<string, int> _ports = new();
+            public Registry() { new Thread(Refresh).Start(); }
+            public int Port(string name) => _ports.TryGetValue(name, out var p) ? p : 0;
+            private void Refresh()
+            {
+                while (true) { Store("a", 1); Thread.Sleep(1000); }
+            }
+            private void Store(string name, int port) => [|_ports[name] = port|];
+        }
+        """);
+
+    [Fact]
+    public Task TimerCallbackClearsCacheThatGetReads() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        class Cache
+        {
+            private readonly Dictionary<string, string> _entries = new();
+            private readonly Timer _timer;
+            public Cache() { _timer = new Timer(_ => [|_entries.Clear()|], null, TimeSpan.Zero, TimeSpan.FromMinutes(1)); }
+            public string? Get(string key) => _entries.TryGetValue(key, out var v) ? v : null;
+        }
+        """);
+
+    [Fact]
+    public Task ThreadPoolWorkItemEnqueuesWhileConsumerDequeues() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        class Pipeline
+        {
+            private readonly Queue<string> _pending = new();
+            public void Submit(string item) => ThreadPool.QueueUserWorkItem(_ => [|_pending.Enqueue(item)|]);
+            public string? Next() => _pending.Count > 0 ? _pending.Dequeue() : null;
+        }
+        """);
+
+    [Fact]
+    public Task SignalRHubKeepsConnectedUsersInAStaticDictionary() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        namespace Microsoft.AspNetCore.SignalR { public abstract class Hub { public virtual Task OnConnectedAsync() => Task.CompletedTask; } }
+        class ChatHub : Microsoft.AspNetCore.SignalR.Hub
+        {
+            private static readonly Dictionary<string, string> Users = new();
+            private static readonly List<string> Connections = new();
+            public void Join(string id, string name) { [|Users[id] = name|]; [|Connections.Add(id)|]; }
+            public void Leave(string id) { [|Users.Remove(id)|]; }
+        }
+        """);
+
+    [Fact]
+    public Task ControllerCountsRequestsInAStaticField() => Verify.VerifyAsync("""
+        namespace Microsoft.AspNetCore.Mvc { public abstract class ControllerBase { } }
+        class OrdersController : Microsoft.AspNetCore.Mvc.ControllerBase
+        {
+            private static long _served;
+            public string Get() { [|_served += 1|]; return "ok"; }
+        }
+        """);
+
+    [Fact]
+    public Task MinimalApiHandlerCapturesAList() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        namespace Microsoft.AspNetCore.Routing { public interface IEndpointRouteBuilder { } }
+        namespace Microsoft.AspNetCore.Builder
+        {
+            public static class EndpointRouteBuilderExtensions
+            {
+                public static object MapPost(this Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints, string pattern, System.Delegate handler) => handler;
+            }
+        }
+        class Startup
+        {
+            public void Configure(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder app)
+            {
+                var names = new List<string>();
+                Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(app, "/names", (string name) => [|names.Add(name)|]);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TwoTasksRunTheSameMethodOverAHashSet() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Dedup
+        {
+            private readonly HashSet<string> _seen = new();
+            public Task RunAsync(string[] a, string[] b) => Task.WhenAll(Task.Run(() => Mark(a)), Task.Run(() => Mark(b)));
+            private void Mark(string[] items) { foreach (var item in items) [|_seen.Add(item)|]; }
+        }
+        """);
+
+    [Fact]
+    public Task FireAndForgetTaskAddsWhileCallerKeepsUsing() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Batch
+        {
+            public async Task<int> RunAsync()
+            {
+                var results = new List<int>();
+                var background = Task.Run(() => [|results.Add(1)|]);
+                results.Add(2);
+                await background;
+                return results.Count;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SystemTimersElapsedResizesArray() => Verify.VerifyAsync("""
+        using System;
+        class Buffer
+        {
+            private int[] _slots = new int[4];
+            private readonly System.Timers.Timer _timer = new(1000);
+            public Buffer() { _timer.Elapsed += (s, e) => [|Array.Resize(ref _slots, _slots.Length * 2)|]; }
+            public int Slot(int i) => _slots[i];
+        }
+        """);
+
+    [Fact]
+    public Task PeriodicTimerLoopUpdatesStateThatASnapshotReads() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Health
+        {
+            private readonly Dictionary<string, bool> _status = new();
+            public async Task MonitorAsync(CancellationToken ct)
+            {
+                using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+                while (await timer.WaitForNextTickAsync(ct))
+                    [|_status["db"] = true|];
+            }
+            public bool IsHealthy(string name) => _status.TryGetValue(name, out var ok) && ok;
+        }
+        """);
+
+    // ---- Clean shapes ----
+
+    [Fact]
+    public Task LockedAccessesAreClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Indexer
+        {
+            private readonly object _gate = new();
+            private readonly Dictionary<int, string> _names = new();
+            public void Build(string[] items) => Parallel.For(0, items.Length, i => { lock (_gate) { _names[i] = items[i]; } });
+        }
+        """);
+
+    [Fact]
+    public Task ConcurrentCollectionsAndInterlockedAreClean() => Verify.VerifyAsync("""
+        using System.Collections.Concurrent;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Stats
+        {
+            private readonly ConcurrentDictionary<string, int> _counts = new();
+            private readonly ConcurrentQueue<string> _log = new();
+            private long _total;
+            public void Record(string[] keys) => Parallel.ForEach(keys, k =>
+            {
+                _counts.AddOrUpdate(k, 1, (_, n) => n + 1);
+                _log.Enqueue(k);
+                Interlocked.Increment(ref _total);
+            });
+        }
+        """);
+
+    [Fact]
+    public Task SingleThreadedOwnerOfADictionaryIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class ShoppingCart
+        {
+            private readonly Dictionary<string, int> _lines = new();
+            private int _version;
+            public void Add(string sku) { _lines[sku] = _lines.TryGetValue(sku, out var n) ? n + 1 : 1; _version++; }
+            public void Remove(string sku) { _lines.Remove(sku); _version++; }
+            public int Count => _lines.Count;
+        }
+        """);
+
+    [Fact]
+    public Task LocalsDeclaredInsideTheConcurrentDelegateAreClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Worker
+        {
+            public void Run(int[][] chunks) => Parallel.ForEach(chunks, chunk =>
+            {
+                var seen = new HashSet<int>();
+                var count = 0;
+                foreach (var x in chunk) { seen.Add(x); count++; }
+            });
+        }
+        """);
+
+    [Fact]
+    public Task ParallelForWithThreadLocalStateIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Summer
+        {
+            public List<int> Collect(int n)
+            {
+                var all = new List<int>();
+                var gate = new object();
+                Parallel.For(0, n, () => new List<int>(), (i, _, local) => { local.Add(i); return local; }, local => { lock (gate) all.AddRange(local); });
+                return all;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AwaitedTaskRunThenReadIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Report
+        {
+            public async Task<int> BuildAsync(int[] data)
+            {
+                var rows = new List<int>();
+                await Task.Run(() => { foreach (var d in data) rows.Add(d * 2); });
+                rows.Add(0);
+                return rows.Count;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BackgroundThreadThatOwnsItsStateIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        class Scheduler
+        {
+            private readonly Queue<int> _work = new();
+            private int _processed;
+            public void Start() { _work.Clear(); new Thread(Loop) { IsBackground = true }.Start(); }
+            private void Loop()
+            {
+                while (true) { _work.Enqueue(1); Step(); }
+            }
+            private void Step() { if (_work.Count > 0) { _work.Dequeue(); _processed++; } }
+        }
+        """);
+
+    [Fact]
+    public Task SemaphoreAndReaderWriterLockSectionsAreClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Store
+        {
+            private readonly SemaphoreSlim _mutex = new(1, 1);
+            private readonly ReaderWriterLockSlim _rw = new();
+            private readonly Dictionary<string, string> _a = new();
+            private readonly List<string> _b = new();
+            public Task FillAsync(string[] keys) => Task.WhenAll(System.Linq.Enumerable.Select(keys, k => Task.Run(async () =>
+            {
+                await _mutex.WaitAsync();
+                try { _a[k] = k; } finally { _mutex.Release(); }
+                _rw.EnterWriteLock();
+                try { _b.Add(k); } finally { _rw.ExitWriteLock(); }
+            })));
+            public int Count() { _mutex.Wait(); try { return _a.Count; } finally { _mutex.Release(); } }
+        }
+        """);
+
+    [Fact]
+    public Task ThreadStaticAndImmutableStateAreClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Collections.Immutable;
+        using System.Threading.Tasks;
+        class Tracer
+        {
+            [ThreadStatic] private static List<string>? _frames;
+            private ImmutableList<string> _names = ImmutableList<string>.Empty;
+            public void Run(string[] items) => Parallel.ForEach(items, i =>
+            {
+                (_frames ??= new List<string>()).Add(i);
+                ImmutableInterlocked.Update(ref _names, l => l.Add(i));
+            });
+        }
+        """);
+
+    [Fact]
+    public Task ControllerLocalsAndInstanceFieldsAreClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        namespace Microsoft.AspNetCore.Mvc { public abstract class ControllerBase { } }
+        class OrdersController : Microsoft.AspNetCore.Mvc.ControllerBase
+        {
+            private static readonly Dictionary<string, int> Defaults = new() { ["a"] = 1 };
+            private readonly List<string> _warnings = new();
+            private int _calls;
+            static OrdersController() { Defaults["b"] = 2; }
+            public IEnumerable<string> Get(string[] ids)
+            {
+                var result = new List<string>();
+                var seen = new HashSet<string>();
+                foreach (var id in ids) if (seen.Add(id)) result.Add(id);
+                _warnings.Add("x");
+                _calls++;
+                return result;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RecordsBuildersAndUiStyleCodeAreClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Text;
+        record Order(string Id, List<string> Lines) { public void AddLine(string l) => Lines.Add(l); }
+        class QueryBuilder
+        {
+            private readonly List<string> _parts = new();
+            private int _count;
+            public QueryBuilder Where(string p) { _parts.Add(p); _count += 1; return this; }
+            public string Build() => string.Join(" AND ", _parts);
+        }
+        class Form
+        {
+            public event EventHandler? Click;
+            private readonly List<string> _items = new();
+            public Form() { Click += (s, e) => _items.Add("clicked"); }
+            public void Refresh() => _items.Clear();
+        }
+        """);
+
+    [Fact]
+    public Task OnlyReadingSharedStateConcurrentlyIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading.Tasks;
+        class Lookup
+        {
+            private readonly Dictionary<int, string> _names;
+            private int _loads;
+            public Lookup(Dictionary<int, string> names) { _names = names; }
+            public string[] Resolve(int[] ids) => ids.AsParallel().Select(i => _names[i]).ToArray();
+            public void Warm(int[] ids) => Parallel.ForEach(ids, i => { _ = _names.ContainsKey(i); _ = _loads; });
+        }
+        """);
+
+    [Fact]
+    public Task StartedAfterTheOwnerFinishedFillingIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Importer
+        {
+            public async Task ImportAsync(string[] rows)
+            {
+                var batch = new List<string>();
+                foreach (var r in rows) batch.Add(r);
+                var count = 0;
+                count++;
+                await Task.Run(() => { batch.Add("end"); count++; });
+            }
+        }
+        """);
+}

@@ -1,0 +1,304 @@
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Steadfast.Analyzers.SharedState.SF3002InconsistentlyGuardedFieldAnalyzer>;
+
+namespace Steadfast.Analyzers.Tests.SharedState;
+
+public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
+{
+    // ---- Bad shapes ----
+
+    [Fact]
+    public Task ListWrittenUnderLock_ReadWithoutIt() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Inbox
+        {
+            private readonly object _gate = new();
+            private readonly List<string> _messages = new();
+            public void Add(string m) { lock (_gate) { _messages.Add(m); } }
+            public int Count => {|#0:_messages|}.Count;
+        }
+        """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_messages", "Add", "_gate"));
+
+    [Fact]
+    public Task CounterIncrementedWithoutTheLockTheResetTakes() => Verify.VerifyAsync("""
+        class Meter
+        {
+            private readonly object _sync = new();
+            private int _count;
+            public void Hit() => [|_count|]++;
+            public int Drain() { lock (_sync) { var c = _count; _count = 0; return c; } }
+        }
+        """);
+
+    [Fact]
+    public Task StateFieldWrittenWithoutLock() => Verify.VerifyAsync("""
+        enum State { Closed, Open }
+        class Breaker
+        {
+            private readonly object _lock = new();
+            private State _state;
+            private int _failures;
+            public void OnFailure() { lock (_lock) { _failures++; if (_failures > 5) _state = State.Open; } }
+            public void Reset() { [|_state|] = State.Closed; [|_failures|] = 0; }
+        }
+        """);
+
+    [Fact]
+    public Task LockOnThis_UnguardedDictionaryLookup() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Sessions
+        {
+            private readonly Dictionary<string, int> _byUser = new();
+            public void Set(string u, int s) { lock (this) { _byUser[u] = s; } }
+            public bool Has(string u) => {|#0:_byUser|}.ContainsKey(u);
+        }
+        """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_byUser", "Set", "this"));
+
+    [Fact]
+    public Task StaticFieldLockedOnTypeof() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        static class Registry
+        {
+            private static readonly Dictionary<string, string> Map = new();
+            public static void Register(string k, string v) { lock (typeof(Registry)) { Map[k] = v; } }
+            public static string? Find(string k) => [|Map|].TryGetValue(k, out var v) ? v : null;
+        }
+        """);
+
+    [Fact]
+    public Task UnguardedAccessInTaskRunLambda_SameMember() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Feed
+        {
+            private readonly object _gate = new();
+            private readonly Queue<int> _items = new();
+            public void Start()
+            {
+                lock (_gate) { _items.Enqueue(0); }
+                Task.Run(() => [|_items|].Enqueue(1));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ForeachOverGuardedListWithoutLock() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Subscribers
+        {
+            private readonly object _gate = new();
+            private readonly List<System.Action> _handlers = new();
+            public void Subscribe(System.Action a) { lock (_gate) _handlers.Add(a); }
+            public void Publish() { foreach (var h in [|_handlers|]) h(); }
+        }
+        """);
+
+    [Fact]
+    public Task GuardedByMonitorElsewhere_AndStaticCounter() => Verify.VerifyAsync("""
+        class Ids
+        {
+            private static readonly object Gate = new();
+            private static long _next;
+            public static long Next() { lock (Gate) { return ++_next; } }
+            public static void Seed(long v) => [|_next|] = v;
+        }
+        """);
+
+    [Fact]
+    public Task PropertySetterWritesWithoutLock() => Verify.VerifyAsync("""
+        using System;
+        class Lease
+        {
+            private readonly object _gate = new();
+            private DateTime _expires;
+            public bool Valid(DateTime now) { lock (_gate) { return now < _expires; } }
+            public DateTime Expires { set => [|_expires|] = value; }
+        }
+        """);
+
+    [Fact]
+    public Task AsyncMethodReadsGuardedField() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Outbox
+        {
+            private readonly object _gate = new();
+            private List<string> _pending = new();
+            public void Add(string m) { lock (_gate) _pending.Add(m); }
+            public async Task FlushAsync()
+            {
+                await Task.Yield();
+                var batch = [|_pending|];
+                [|_pending|] = new List<string>();
+                await Task.WhenAll(batch.ConvertAll(m => Task.CompletedTask));
+            }
+        }
+        """);
+
+    // ---- Clean shapes ----
+
+    [Fact]
+    public Task EveryAccessLocked() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Inbox
+        {
+            private readonly object _gate = new();
+            private readonly List<string> _messages = new();
+            public void Add(string m) { lock (_gate) { _messages.Add(m); } }
+            public int Count { get { lock (_gate) return _messages.Count; } }
+        }
+        """);
+
+    [Fact]
+    public Task ConstructorAndInitializersAreExcepted() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Inbox
+        {
+            private readonly object _gate = new();
+            private readonly List<string> _messages = new() { "hello" };
+            private int _count;
+            public Inbox(IEnumerable<string> seed) { _messages.AddRange(seed); _count = _messages.Count; }
+            public void Add(string m) { lock (_gate) { _messages.Add(m); _count++; } }
+        }
+        """);
+
+    [Fact]
+    public Task PrivateHelperCalledOnlyUnderLock() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Cache
+        {
+            private readonly object _gate = new();
+            private readonly Dictionary<string, string> _map = new();
+            public void Put(string k, string v) { lock (_gate) { PutCore(k, v); } }
+            public void PutMany(string[] ks) { lock (_gate) { foreach (var k in ks) PutCore(k, k); } }
+            private void PutCore(string k, string v) { _map[k] = v; Trim(); }
+            private void Trim() { if (_map.Count > 100) _map.Clear(); }
+        }
+        """);
+
+    [Fact]
+    public Task DoubleCheckedLockingInOneMember() => Verify.VerifyAsync("""
+        class Holder
+        {
+            private readonly object _gate = new();
+            private object? _instance;
+            public object Get()
+            {
+                if (_instance == null)
+                {
+                    lock (_gate) { if (_instance == null) _instance = new object(); }
+                }
+                return _instance;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DisposePathIsExcepted() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        class Pool : IDisposable
+        {
+            private readonly object _gate = new();
+            private readonly Stack<IDisposable> _items = new();
+            public void Return(IDisposable d) { lock (_gate) _items.Push(d); }
+            public void Dispose() { while (_items.Count > 0) _items.Pop().Dispose(); }
+        }
+        """);
+
+    [Fact]
+    public Task ReadonlyImmutableAndNeverChangedFieldsAreExcepted() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Router
+        {
+            private readonly object _gate = new();
+            private readonly string _name;
+            private readonly int _limit;
+            private readonly IReadOnlyList<string> _routes;
+            private readonly List<string> _log = new();
+            public Router(string name, int limit, IReadOnlyList<string> routes) { _name = name; _limit = limit; _routes = routes; }
+            public void Log(string m) { lock (_gate) { if (_log.Count < _limit) _log.Add(_name + m + _routes.Count); } }
+            public string Name => _name;
+            public int Limit => _limit;
+            public string First => _routes[0];
+        }
+        """);
+
+    [Fact]
+    public Task VolatileAndInterlockedAccessesAreExcepted() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Flags
+        {
+            private readonly object _gate = new();
+            private volatile bool _stopped;
+            private long _version;
+            public void Stop() { lock (_gate) { _stopped = true; _version++; } }
+            public bool Stopped => _stopped;
+            public long Version => Interlocked.Read(ref _version);
+            public long Bump() => Interlocked.Increment(ref _version);
+        }
+        """);
+
+    [Fact]
+    public Task LockObjectsAndConcurrentFieldsAreNotGuardedState() => Verify.VerifyAsync("""
+        using System.Collections.Concurrent;
+        using System.Threading;
+        class Work
+        {
+            private object _gate = new();
+            private ConcurrentQueue<int> _queue = new();
+            private CancellationTokenSource _cts = new();
+            public void Restart() { lock (_gate) { _queue = new ConcurrentQueue<int>(); _cts = new CancellationTokenSource(); } }
+            public void Enqueue(int i) => _queue.Enqueue(i);
+            public CancellationToken Token => _cts.Token;
+            public void Swap() => _gate = new object();
+        }
+        """);
+
+    [Fact]
+    public Task FieldsNeverTouchedUnderALockAreNotJudged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Plain
+        {
+            private readonly List<int> _items = new();
+            private int _count;
+            public void Add(int i) { _items.Add(i); _count++; }
+            public int Count => _count;
+        }
+        class LockedOther
+        {
+            private readonly object _gate = new();
+            private readonly List<int> _guarded = new();
+            private readonly List<int> _unguarded = new();
+            public void Add(int i) { lock (_gate) { _guarded.Add(i); } _unguarded.Add(i); }
+            public int Count { get { lock (_gate) return _guarded.Count; } }
+            public int Other => _unguarded.Count;
+        }
+        """);
+
+    [Fact]
+    public Task SemaphoreGuardedAccessIsNotUnguarded() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Mixed
+        {
+            private readonly object _gate = new();
+            private readonly SemaphoreSlim _mutex = new(1, 1);
+            private readonly List<int> _items = new();
+            public void Add(int i) { lock (_gate) _items.Add(i); }
+            public async Task<int> CountAsync() { await _mutex.WaitAsync(); try { return _items.Count; } finally { _mutex.Release(); } }
+            public int Peek() { Monitor.Enter(_gate); try { return _items[0]; } finally { Monitor.Exit(_gate); } }
+        }
+        """);
+
+    [Fact]
+    public Task NameofIsNotAnAccess() => Verify.VerifyAsync("""
+        class Named
+        {
+            private readonly object _gate = new();
+            private int _count;
+            public void Inc() { lock (_gate) _count++; }
+            public string Name => nameof(_count);
+        }
+        """);
+}

@@ -1,0 +1,333 @@
+using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<Steadfast.Analyzers.SharedState.SF3003CheckThenActOnRedisKeyAnalyzer>;
+
+namespace Steadfast.Analyzers.Tests.SharedState;
+
+public sealed class SF3003CheckThenActOnRedisKeyAnalyzerTests
+{
+    // ---- Bad shapes ----
+
+    [Fact]
+    public Task KeyExistsThenStringSet() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Locks
+        {
+            public bool TryLock(IDatabase db, string key)
+            {
+                if (!{|#1:db.KeyExists(key)|})
+                {
+                    {|#0:db.StringSet(key, "1")|};
+                    return true;
+                }
+                return false;
+            }
+        }
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("StringSet", "key", "KeyExists"));
+
+    [Fact]
+    public Task AsyncKeyExistsThenStringSetAsync() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Locks
+        {
+            public async Task<bool> TryLockAsync(IDatabaseAsync db, RedisKey key)
+            {
+                if (await db.KeyExistsAsync(key)) return false;
+                await [|db.StringSetAsync(key, "1", System.TimeSpan.FromSeconds(30))|];
+                return true;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ExistsFlagInALocal() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Seats
+        {
+            public void Reserve(IDatabase db, string seat, string user)
+            {
+                var taken = db.KeyExists("seat:" + seat);
+                if (!taken)
+                    [|db.StringSet("seat:" + seat, user)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StringGetNullThenSet_CacheFill() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Cache
+        {
+            public string Get(IDatabase db, string key)
+            {
+                var cached = db.StringGet(key);
+                if (cached.IsNull)
+                {
+                    var fresh = Load();
+                    [|db.StringSet(key, fresh)|];
+                    return fresh;
+                }
+                return cached!;
+            }
+            string Load() => "v";
+        }
+        """);
+
+    [Fact]
+    public Task StringGetComparedThenSet() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Version
+        {
+            public bool Bump(IDatabase db, string key, string expected, string next)
+            {
+                if (db.StringGet(key) == expected)
+                {
+                    [|db.StringSet(key, next)|];
+                    return true;
+                }
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StringGetComparedThenKeyDelete() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Unlock
+        {
+            public void Release(IDatabase db, string key, string token)
+            {
+                string? current = db.StringGet(key);
+                if (current == token)
+                    [|db.KeyDelete(key)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task HashExistsThenHashSet() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Profiles
+        {
+            public void Init(IDatabase db, string user)
+            {
+                if (!db.HashExists("profiles", user))
+                    [|db.HashSet("profiles", user, "{}")|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task HashGetHasValueElseBranchSets() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Quotas
+        {
+            public async Task EnsureAsync(IDatabaseAsync db, string tenant)
+            {
+                var quota = await db.HashGetAsync("quotas", tenant);
+                if (quota.HasValue)
+                    return;
+                else
+                    await [|db.HashSetAsync("quotas", tenant, 100)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StringIsNullOrEmptyThenSetWithExplicitAlways() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Tokens
+        {
+            private const string Key = "token";
+            public void Ensure(IDatabase db)
+            {
+                if (string.IsNullOrEmpty(db.StringGet(Key)))
+                    [|db.StringSet(Key, "t", null, When.Always)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ConjunctionWithOtherCondition() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Jobs
+        {
+            public void Schedule(IDatabase db, string id, bool enabled)
+            {
+                if (enabled && !db.KeyExists($"job:{id}"))
+                    [|db.StringSet($"job:{id}", "queued")|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task EarlyReturnInsideLoopBody() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Dedup
+        {
+            public int MarkAll(IDatabase db, string[] ids)
+            {
+                var n = 0;
+                foreach (var id in ids)
+                {
+                    if (db.KeyExists(id)) continue;
+                    [|db.StringSet(id, 1)|];
+                    n++;
+                }
+                return n;
+            }
+        }
+        """);
+
+    // ---- Clean shapes ----
+
+    [Fact]
+    public Task ConditionalSetsAreClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Locks
+        {
+            public bool TryLock(IDatabase db, string key)
+            {
+                if (!db.KeyExists(key))
+                    return db.StringSet(key, "1", System.TimeSpan.FromSeconds(5), When.NotExists);
+                if (db.HashExists("h", key)) db.HashSet("h", key, 1, When.NotExists);
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TransactionWithConditionIsClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Swap
+        {
+            public bool Bump(IDatabase db, string key, string expected, string next)
+            {
+                if (db.StringGet(key) != expected) return false;
+                var tran = db.CreateTransaction();
+                tran.AddCondition(Condition.StringEqual(key, expected));
+                _ = tran.StringSetAsync(key, next);
+                return tran.Execute();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DifferentKeysAreClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Audit
+        {
+            public void Touch(IDatabase db, string user)
+            {
+                if (!db.KeyExists("user:" + user))
+                    db.StringSet("audit:" + user, "missing");
+                if (db.HashExists("h", "a"))
+                    db.HashSet("h", "b", 1);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UnconditionalWriteNotOnADependentPathIsClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Config
+        {
+            public string? Swap(IDatabase db, string key, string value)
+            {
+                var old = db.StringGet(key);
+                db.StringSet(key, value);
+                if (old.IsNull) return null;
+                return old;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DeleteAfterExistenceCheckIsClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Cleanup
+        {
+            public void Remove(IDatabase db, string key)
+            {
+                if (db.KeyExists(key))
+                    db.KeyDelete(key);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UnderADistributedLockIsClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Guarded
+        {
+            public void Init(IDatabase db, string key, string token)
+            {
+                if (db.LockTake("lock:" + key, token, System.TimeSpan.FromSeconds(10)))
+                {
+                    try
+                    {
+                        if (!db.KeyExists(key)) db.StringSet(key, "init");
+                    }
+                    finally { db.LockRelease("lock:" + key, token); }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task WritesInsideBatchOrTransactionAreClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Batched
+        {
+            public void Run(IDatabase db, string key)
+            {
+                var batch = db.CreateBatch();
+                if (!db.KeyExists(key)) _ = batch.StringSetAsync(key, "x");
+                batch.Execute();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReassignedLocalBreaksTheDependency() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Refresh
+        {
+            public void Run(IDatabase db, string key, bool force)
+            {
+                var exists = db.KeyExists(key);
+                if (force) exists = false;
+                if (!exists) db.StringSet(key, "v");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ScriptIsClean() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Scripted
+        {
+            public void Init(IDatabase db, string key)
+            {
+                if (!db.KeyExists(key))
+                    db.ScriptEvaluate("if redis.call('exists', KEYS[1]) == 0 then redis.call('set', KEYS[1], ARGV[1]) end", new RedisKey[] { key }, new RedisValue[] { "v" });
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UnknownConditionAndNonRedisLookalikesAreClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using StackExchange.Redis;
+        class Other
+        {
+            public void Run(IDatabase db, string key, Dictionary<string, string> local)
+            {
+                var v = db.StringGet(key);
+                if (v.Length() > 10) db.StringSet(key, "short");
+                if (!local.ContainsKey(key)) db.StringSet(key, "x");
+                if (!db.KeyExists(key) || v.IsNull) db.StringSet(key, "y");
+            }
+        }
+        """);
+}
