@@ -50,7 +50,7 @@ public sealed class MutationRobustnessTests
         }
 
         _output.WriteLine($"{runs} mutated sources analyzed by {analyzers.Length} analyzers");
-        Assert.True(failures.Count == 0, $"{failures.Count} analyzer exceptions, first:\n{failures.FirstOrDefault()}");
+        Assert.True(failures.Count == 0, $"{failures.Count} analyzer exceptions:\n{Headlines(failures)}\nfirst in full:\n{failures.FirstOrDefault()}");
     }
 
     [Fact]
@@ -79,8 +79,11 @@ public sealed class MutationRobustnessTests
 
         _output.WriteLine($"{fixesApplied} fixes applied");
         Assert.True(fixesApplied > 0, "no fix was exercised");
-        Assert.True(failures.Count == 0, $"{failures.Count} failures, first:\n{failures.FirstOrDefault()}");
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:\n{Headlines(failures)}\nfirst in full:\n{failures.FirstOrDefault()}");
     }
+
+    private static string Headlines(List<string> failures) =>
+        string.Join("\n", failures.Select(f => "  " + f.Split('\n')[0]).Distinct().Take(20));
 
     private static async Task<ImmutableArray<MetadataReference>> References() =>
         (await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None)).Add(TestReferences.Steadfast);
