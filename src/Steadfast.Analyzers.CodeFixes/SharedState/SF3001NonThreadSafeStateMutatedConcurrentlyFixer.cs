@@ -331,13 +331,14 @@ namespace Steadfast.Analyzers.SharedState
                     case "ToArray":
                         continue;
                     case "Remove" when member.Parent is InvocationExpressionSyntax removeCall:
+                        var underscoreIsASymbol = Discards.UnderscoreIsASymbol(semanticModel, removeCall.SpanStart);
                         edits.Add(() => editor.ReplaceNode(removeCall, (current, _) =>
                         {
                             var call = (InvocationExpressionSyntax)current;
                             var access = (MemberAccessExpressionSyntax)call.Expression;
                             var args = call.ArgumentList.Arguments;
                             if (args.Count == 1)
-                                args = args.Add(Argument(IdentifierName("_")).WithRefKindKeyword(Token(SyntaxKind.OutKeyword)));
+                                args = args.Add(Discards.OutDiscard(underscoreIsASymbol));
                             return call.WithExpression(access.WithName(IdentifierName("TryRemove").WithTriviaFrom(access.Name))).WithArgumentList(call.ArgumentList.WithArguments(args));
                         }));
                         continue;
@@ -402,7 +403,9 @@ namespace Steadfast.Analyzers.SharedState
                     && lookup.ArgumentList.Arguments.Count == 1 && SyntaxFactory.AreEquivalent(lookup.ArgumentList.Arguments[0].Expression, keyArgument))
                 {
                     var simpleValue = valueArgument is LiteralExpressionSyntax || valueArgument is IdentifierNameSyntax || valueArgument is MemberAccessExpressionSyntax;
-                    var factory = simpleValue ? valueArgument : SimpleLambdaExpression(Parameter(Identifier("_")), valueArgument.WithoutTrivia());
+                    // The factory ignores its key; a parameter called _ would hide a _ the value reads.
+                    var parameterName = Discards.UnderscoreIsASymbol(semanticModel, valueArgument.SpanStart) ? LockWrapping.FreeName(semanticModel, valueArgument.SpanStart, "key") : "_";
+                    var factory = simpleValue ? valueArgument : SimpleLambdaExpression(Parameter(Identifier(parameterName)), valueArgument.WithoutTrivia());
                     var getOrAdd = InvocationExpression(
                         MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, lookup.Expression.WithoutTrivia(), IdentifierName("GetOrAdd")),
                         ArgumentList(SeparatedList(new[] { Argument(keyArgument.WithoutTrivia()), Argument(factory) })));

@@ -79,7 +79,10 @@ namespace Steadfast.Analyzers.SharedState
             // A transaction needs IDatabase.CreateTransaction and a branch it can decide.
             var receiverIsDatabase = act.Instance?.Type is { } receiver
                 && (receiver.Name == "IDatabase" || receiver.AllInterfaces.Any(i => i.Name == "IDatabase" && i.ContainingNamespace.ToDisplayString() == "StackExchange.Redis"));
-            return receiverIsDatabase && FoldableBranch(found) != null ? new Plan(found, useTransaction: true) : null;
+            // The queued write is discarded with `_ = …`; where `_` names a symbol that would be an assignment to it.
+            return receiverIsDatabase && FoldableBranch(found) is { } fold && !Discards.UnderscoreIsASymbol(semanticModel, fold.If.SpanStart)
+                ? new Plan(found, useTransaction: true)
+                : null;
         }
 
         /// <summary>The <c>if</c> whose condition is exactly the check, with the act as its branch's first statement.</summary>
@@ -151,7 +154,7 @@ namespace Steadfast.Analyzers.SharedState
                         EqualsValueClause(InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, database, IdentifierName("CreateTransaction")))))))),
                     ExpressionStatement(InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(name), IdentifierName("AddCondition")),
                         ArgumentList(SingletonSeparatedList(Argument(condition))))),
-                    ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName("_"),
+                    ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, Discards.Underscore(),
                         actSyntax.WithExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(name),
                             IdentifierName(RedisCheckThenActModel.BaseName(found.Act.TargetMethod) + "Async"))).WithoutTrivia())),
                 };

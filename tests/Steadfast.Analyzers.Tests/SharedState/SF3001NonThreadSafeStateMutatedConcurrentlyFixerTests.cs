@@ -285,4 +285,125 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyFixerTests
             public async Task FlushAsync() { foreach (var m in _out) await Task.Delay(1); }
         }
         """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.GuardWithLockKey);
+
+    // Regression: the fixes wrote `out _` and `_ = …` with SyntaxFactory.IdentifierName("_"), which prints
+    // `_` but binds as a name (CS0103). The verifier compiles the produced tree as well as its text.
+
+    [Fact]
+    public Task HubStaticDictionary_RemoveBecomesTryRemoveWithADiscard() => Verify.VerifyFixAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        namespace Microsoft.AspNetCore.SignalR { public abstract class Hub { public virtual Task OnConnectedAsync() => Task.CompletedTask; } }
+        class ChatHub : Microsoft.AspNetCore.SignalR.Hub
+        {
+            private static readonly Dictionary<string, string> Users = new();
+            public void Join(string id, string name) { [|Users[id] = name|]; }
+            public void Leave(string id) { [|Users.Remove(id)|]; }
+            public bool Kick(string id) => [|Users.Remove(id)|];
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        namespace Microsoft.AspNetCore.SignalR { public abstract class Hub { public virtual Task OnConnectedAsync() => Task.CompletedTask; } }
+        class ChatHub : Microsoft.AspNetCore.SignalR.Hub
+        {
+            private static readonly ConcurrentDictionary<string, string> Users = new();
+            public void Join(string id, string name) { Users[id] = name; }
+            public void Leave(string id) { Users.TryRemove(id, out _); }
+            public bool Kick(string id) => Users.TryRemove(id, out _);
+        }
+        """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.UseConcurrentDictionaryKey);
+
+    [Fact]
+    public Task RemoveInAParallelBody_BecomesTryRemoveWithADiscard() => Verify.VerifyFixAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Index
+        {
+            private readonly Dictionary<int, string> _names = new();
+            public void Build(string[] items) => Parallel.For(0, items.Length, i =>
+            {
+                [|_names[i] = items[i]|];
+                [|_names.Remove(-i)|];
+            });
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Index
+        {
+            private readonly ConcurrentDictionary<int, string> _names = new();
+            public void Build(string[] items) => Parallel.For(0, items.Length, i =>
+            {
+                _names[i] = items[i];
+                _names.TryRemove(-i, out _);
+            });
+        }
+        """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.UseConcurrentDictionaryKey);
+
+    [Fact]
+    public Task RemoveWhereUnderscoreIsAParameter_DiscardsWithOutVar() => Verify.VerifyFixAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Index
+        {
+            private readonly Dictionary<int, string> _names = new();
+            public void Build(string[] items) => Parallel.For(0, items.Length, (i, _) =>
+            {
+                [|_names[i] = items[i]|];
+                [|_names.Remove(-i)|];
+            });
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Index
+        {
+            private readonly ConcurrentDictionary<int, string> _names = new();
+            public void Build(string[] items) => Parallel.For(0, items.Length, (i, _) =>
+            {
+                _names[i] = items[i];
+                _names.TryRemove(-i, out var _);
+            });
+        }
+        """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.UseConcurrentDictionaryKey);
+
+    [Fact]
+    public Task GetOrAddWhereUnderscoreIsAParameter_NamesTheFactoryParameterApart() => Verify.VerifyFixAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Memo
+        {
+            private readonly Dictionary<int, string> _cache = new();
+            public Task<string> GetAsync(int id) => Task.Run(() => Get(id, 7));
+            private string Get(int id, int _)
+            {
+                if (!_cache.ContainsKey(id))
+                {
+                    [|_cache.Add(id, Compute(id, _))|];
+                }
+                return _cache[id];
+            }
+            public void Drop(int id) => _cache.Remove(id);
+            private static string Compute(int id, int salt) => (id + salt).ToString();
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Memo
+        {
+            private readonly ConcurrentDictionary<int, string> _cache = new();
+            public Task<string> GetAsync(int id) => Task.Run(() => Get(id, 7));
+            private string Get(int id, int _)
+            {
+                return _cache.GetOrAdd(id, key => Compute(id, _));
+            }
+            public void Drop(int id) => _cache.TryRemove(id, out _);
+            private static string Compute(int id, int salt) => (id + salt).ToString();
+        }
+        """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.UseConcurrentDictionaryKey);
 }

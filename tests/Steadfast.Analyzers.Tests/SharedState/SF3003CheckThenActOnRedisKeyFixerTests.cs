@@ -204,4 +204,51 @@ public sealed class SF3003CheckThenActOnRedisKeyFixerTests
             }
         }
         """, equivalenceKey: SF3003CheckThenActOnRedisKeyFixer.ConditionalSetKey);
+
+    // Regression: the transaction's `_ = transaction.…Async(…)` was written with SyntaxFactory.IdentifierName("_"),
+    // which prints `_` but binds as a name (CS0103). The verifier compiles the produced tree as well as its text.
+
+    [Fact]
+    public Task StoredValueComparedThenDelete_BecomesATransaction() => Verify.VerifyFixAsync("""
+        using StackExchange.Redis;
+        class Unlock
+        {
+            public void Release(IDatabase db, string key, string token)
+            {
+                string current = db.StringGet(key);
+                if (current == token)
+                    [|db.KeyDelete(key)|];
+            }
+        }
+        """, """
+        using StackExchange.Redis;
+        class Unlock
+        {
+            public void Release(IDatabase db, string key, string token)
+            {
+                string current = db.StringGet(key);
+                var transaction = db.CreateTransaction();
+                transaction.AddCondition(Condition.StringEqual(key, token));
+                _ = transaction.KeyDeleteAsync(key);
+                transaction.Execute();
+            }
+        }
+        """, equivalenceKey: SF3003CheckThenActOnRedisKeyFixer.TransactionKey);
+
+    [Fact]
+    public Task NoTransactionWhereUnderscoreIsASymbol() => Verify.VerifyNoFixAsync("""
+        using StackExchange.Redis;
+        class Version
+        {
+            public bool Bump(IDatabase db, string key, string expected, string next, int _)
+            {
+                if (db.StringGet(key) == expected)
+                {
+                    [|db.StringSet(key, next)|];
+                    return true;
+                }
+                return false;
+            }
+        }
+        """);
 }

@@ -1,16 +1,20 @@
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Steadfast.Analyzers.Tests.Verifiers;
 
 /// <summary>
 /// Runs an analyzer and its fix: markup source in, exact fixed source out. The fixed source must
 /// compile and be free of the rule's diagnostic; FixAll in document, project and solution is
-/// exercised by the framework on every call.
+/// exercised by the framework on every call. The tree each fix produces must compile as produced, too
+/// (the framework compiles the fixed source re-parsed from its text).
 /// </summary>
 public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
     where TAnalyzer : DiagnosticAnalyzer, new()
@@ -39,7 +43,57 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
             test.FixedState.AdditionalReferences.Add(TestReferences.Steadfast);
         }
 
-        return test.RunAsync(CancellationToken.None);
+        return RunThenCompileProducedTreesAsync(test, sources, withSteadfast, equivalenceKey, outputKind);
+    }
+
+    private static async Task RunThenCompileProducedTreesAsync(Test test, string[] sources, bool withSteadfast, string? equivalenceKey, OutputKind outputKind)
+    {
+        await test.RunAsync(CancellationToken.None);
+        await VerifyProducedTreesCompileAsync(sources, withSteadfast, equivalenceKey, outputKind);
+    }
+
+    private static readonly Regex Markup = new(@"\[\||\|\]|\{\|#\d+:|\|\}|\{\|[A-Z]{2}\d{4}:", RegexOptions.Compiled);
+
+    /// <summary>
+    /// Applies each fix (with the equivalence key, if given) to each diagnostic and compiles the tree the fix
+    /// produced, not its text re-parsed: a token built by SyntaxFactory can print right and bind wrong —
+    /// <c>IdentifierName("_")</c> prints <c>_</c> but is a name lookup (CS0103), not a discard.
+    /// </summary>
+    private static async Task VerifyProducedTreesCompileAsync(string[] sources, bool withSteadfast, string? equivalenceKey, OutputKind outputKind)
+    {
+        var references = await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        if (withSteadfast)
+            references = references.Add(TestReferences.Steadfast);
+        using var workspace = new AdhocWorkspace();
+        var projectId = ProjectId.CreateNewId();
+        var solution = workspace.CurrentSolution.AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "Test", "Test", LanguageNames.CSharp,
+            compilationOptions: new CSharpCompilationOptions(outputKind),
+            parseOptions: new CSharpParseOptions(LanguageVersion.CSharp12),
+            metadataReferences: references));
+        for (var i = 0; i < sources.Length; i++)
+            solution = solution.AddDocument(DocumentId.CreateNewId(projectId), $"Test{i}.cs", SourceText.From(Markup.Replace(sources[i], "")));
+        var project = solution.GetProject(projectId)!;
+        var compilation = (await project.GetCompilationAsync())!;
+        var errorsBefore = compilation.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+        var fixer = new TCodeFix();
+        var diagnostics = await compilation.WithAnalyzers([new TAnalyzer()]).GetAnalyzerDiagnosticsAsync();
+        foreach (var diagnostic in diagnostics.Where(d => fixer.FixableDiagnosticIds.Contains(d.Id)))
+        {
+            var document = project.GetDocument(diagnostic.Location.SourceTree)!;
+            var actions = new List<CodeAction>();
+            await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
+            foreach (var action in actions.Where(a => equivalenceKey == null || a.EquivalenceKey == equivalenceKey))
+            {
+                var operations = await action.GetOperationsAsync(CancellationToken.None);
+                var changed = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution.GetProject(projectId)!;
+                var errors = (await changed.GetCompilationAsync())!.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+                if (errors.Count > errorsBefore)
+                {
+                    var text = await changed.GetDocument(document.Id)!.GetTextAsync();
+                    Assert.Fail($"fix '{action.Title}' for {diagnostic} produced a tree that does not compile as produced:\n{string.Join("\n", errors)}\n---\n{text}");
+                }
+            }
+        }
     }
 
     /// <summary>A diagnostic the rule reports but for which no fix is offered (the shape is not safely rewritable).</summary>
