@@ -125,14 +125,15 @@ namespace Steadfast.Analyzers.SharedState
 
         public List<StateAccess> Accesses { get; } = new List<StateAccess>();
 
-        public static ConcurrencyAnalysis Create(SharedStateModel model, INamedTypeSymbol? type, ImmutableArray<MemberBlock> blocks, bool withContexts, CancellationToken cancellationToken)
+        /// <param name="stopWithoutContexts">When the type turns out to start no concurrent work, return with no accesses classified.</param>
+        public static ConcurrencyAnalysis Create(SharedStateModel model, INamedTypeSymbol? type, ImmutableArray<MemberBlock> blocks, bool withContexts, CancellationToken cancellationToken, bool stopWithoutContexts = false)
         {
             var analysis = new ConcurrencyAnalysis(model, type, blocks);
-            analysis.Run(withContexts, cancellationToken);
+            analysis.Run(withContexts, stopWithoutContexts, cancellationToken);
             return analysis;
         }
 
-        private void Run(bool withContexts, CancellationToken cancellationToken)
+        private void Run(bool withContexts, bool stopWithoutContexts, CancellationToken cancellationToken)
         {
             foreach (var block in _blocks)
             {
@@ -156,6 +157,8 @@ namespace Steadfast.Analyzers.SharedState
                         FindContext(operation, block.Owner);
                 }
 
+                if (stopWithoutContexts && Contexts.Count == 0)
+                    return;
                 foreach (var context in Contexts)
                     Expand(context, cancellationToken);
                 ComputeOrdinaryMethods(cancellationToken);

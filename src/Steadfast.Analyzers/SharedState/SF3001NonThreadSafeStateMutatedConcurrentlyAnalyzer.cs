@@ -39,11 +39,17 @@ namespace Steadfast.Analyzers.SharedState
                 var model = SharedStateModel.Create(start.Compilation);
                 if (model == null)
                     return;
+                var mentions = new ConcurrencyMentions(start.Compilation);
 
                 start.RegisterSymbolStartAction(symbolStart =>
                 {
                     var type = (INamedTypeSymbol)symbolStart.Symbol;
                     if (type.TypeKind != TypeKind.Class && type.TypeKind != TypeKind.Struct)
+                        return;
+                    // Most types (DTOs, validators, mappers …) start no concurrent work and serve no requests: rule
+                    // them out from their symbol and source text before any operation tree is built.
+                    var serving = type.IsStatic ? null : model.GetServingDescription(type);
+                    if (serving == null && !mentions.MayStartConcurrentWork(type, symbolStart.CancellationToken))
                         return;
                     var blocks = new ConcurrentBag<MemberBlock>();
                     symbolStart.RegisterOperationBlockAction(block =>
@@ -53,17 +59,17 @@ namespace Steadfast.Analyzers.SharedState
                         foreach (var root in block.OperationBlocks)
                             blocks.Add(new MemberBlock(block.OwningSymbol, root));
                     });
-                    symbolStart.RegisterSymbolEndAction(end => AnalyzeType(end, model, type, blocks.ToImmutableArray()));
+                    symbolStart.RegisterSymbolEndAction(end => AnalyzeType(end, model, type, serving, blocks.ToImmutableArray()));
                 }, SymbolKind.NamedType);
             });
         }
 
-        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, ImmutableArray<MemberBlock> blocks)
+        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, string? serving, ImmutableArray<MemberBlock> blocks)
         {
             if (blocks.IsEmpty)
                 return;
-            var serving = type.IsStatic ? null : model.GetServingDescription(type);
-            var analysis = ConcurrencyAnalysis.Create(model, type, blocks, withContexts: true, context.CancellationToken);
+            // A name that only looked like a starter (job.Run(), list.ForEach(…)): stop once the symbols say so.
+            var analysis = ConcurrencyAnalysis.Create(model, type, blocks, withContexts: true, context.CancellationToken, stopWithoutContexts: serving == null);
             if (analysis.Contexts.Count == 0 && serving == null)
                 return;
 

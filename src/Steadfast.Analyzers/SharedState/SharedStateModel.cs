@@ -79,7 +79,7 @@ namespace Steadfast.Analyzers.SharedState
             "Sort", "Reverse", "AddFirst", "AddLast", "AddBefore", "AddAfter", "RemoveFirst", "RemoveLast",
             "UnionWith", "ExceptWith", "IntersectWith", "SymmetricExceptWith", "TrimExcess", "EnsureCapacity", "CopyFrom");
 
-        private static readonly ImmutableHashSet<string> MinimalApiMethods = ImmutableHashSet.Create(
+        internal static readonly ImmutableHashSet<string> MinimalApiMethods = ImmutableHashSet.Create(
             "Map", "MapGet", "MapPost", "MapPut", "MapDelete", "MapPatch", "MapMethods", "MapFallback");
 
         private readonly Compilation _compilation;

@@ -426,4 +426,71 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
             }
         }
         """);
+
+    // ---- The per-type pre-filter (types that name no way of starting concurrent work are skipped) must not lose these ----
+
+    [Fact]
+    public Task ThreadStartedThroughAUsingAlias() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using Worker = System.Threading.Thread;
+        class Registry
+        {
+            private readonly Dictionary<string, int> _ports = new();
+            public Registry() { new Worker(Refresh).Start(); }
+            public int Port(string name) => _ports.TryGetValue(name, out var p) ? p : 0;
+            private void Refresh() => [|_ports["a"] = 1|];
+        }
+        """);
+
+    [Fact]
+    public Task TimerCreatedTargetTyped_IntoAFieldDeclaredInTheBaseType() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class PollerBase
+        {
+            protected System.Threading.Timer? Ticker;
+        }
+        class Poller : PollerBase
+        {
+            private readonly List<int> _seen = new();
+            public Poller() { Ticker = new(_ => [|_seen.Add(1)|], null, 0, 1000); }
+            public int Seen => _seen.Count;
+        }
+        """);
+
+    [Fact]
+    public Task StarterInAPartialDeclarationInAnotherFile() => Verify.VerifyAsync(["""
+        using System.Collections.Generic;
+        partial class Index
+        {
+            private readonly Dictionary<int, string> _names = new();
+            public string? Name(int i) => _names.TryGetValue(i, out var n) ? n : null;
+            private void Store(int i, string name) => [|_names[i] = name|];
+        }
+        """, """
+        using System.Threading.Tasks;
+        partial class Index
+        {
+            public void Build(string[] items) => Parallel.For(0, items.Length, i => Store(i, items[i]));
+        }
+        """]);
+
+    [Fact]
+    public Task NamesThatOnlyLookLikeStarters_AreClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        class Job { public void Run(Action a) => a(); }
+        class Pipeline
+        {
+            private readonly List<string> _log = new();
+            private int _runs;
+            public void Run(Job job)
+            {
+                job.Run(() => { _log.Add("run"); _runs++; });
+                _log.ForEach(Console.WriteLine);
+                Action<int> timer = n => _runs += n;
+                timer.Invoke(1);
+            }
+            public int Count => _log.Count + _runs;
+        }
+        """);
 }
