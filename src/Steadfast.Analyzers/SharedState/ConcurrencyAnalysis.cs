@@ -7,6 +7,19 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace Steadfast.Analyzers.SharedState
 {
+    /// <summary>What <see cref="ConcurrencyAnalysis"/> collects for a type that starts no concurrent work.</summary>
+    internal enum WithoutContexts
+    {
+        /// <summary>Every access to state.</summary>
+        AllAccesses,
+
+        /// <summary>Accesses to static fields and properties: all a request-serving type can race on by framework contract.</summary>
+        StaticStateOnly,
+
+        /// <summary>No accesses: the caller has nothing to report.</summary>
+        Nothing,
+    }
+
     /// <summary>One operation block of a type's member (a method body, a field initializer …).</summary>
     internal readonly struct MemberBlock
     {
@@ -125,16 +138,18 @@ namespace Steadfast.Analyzers.SharedState
 
         public List<StateAccess> Accesses { get; } = new List<StateAccess>();
 
-        /// <param name="stopWithoutContexts">When the type turns out to start no concurrent work, return with no accesses classified.</param>
-        public static ConcurrencyAnalysis Create(SharedStateModel model, INamedTypeSymbol? type, ImmutableArray<MemberBlock> blocks, bool withContexts, CancellationToken cancellationToken, bool stopWithoutContexts = false)
+        /// <param name="withoutContexts">What to collect when the type turns out to start no concurrent work.</param>
+        public static ConcurrencyAnalysis Create(SharedStateModel model, INamedTypeSymbol? type, ImmutableArray<MemberBlock> blocks, bool withContexts, CancellationToken cancellationToken,
+            WithoutContexts withoutContexts = WithoutContexts.AllAccesses)
         {
             var analysis = new ConcurrencyAnalysis(model, type, blocks);
-            analysis.Run(withContexts, stopWithoutContexts, cancellationToken);
+            analysis.Run(withContexts, withoutContexts, cancellationToken);
             return analysis;
         }
 
-        private void Run(bool withContexts, bool stopWithoutContexts, CancellationToken cancellationToken)
+        private void Run(bool withContexts, WithoutContexts withoutContexts, CancellationToken cancellationToken)
         {
+            var staticStateOnly = false;
             foreach (var block in _blocks)
             {
                 if (block.Owner is IMethodSymbol method)
@@ -157,8 +172,9 @@ namespace Steadfast.Analyzers.SharedState
                         FindContext(operation, block.Owner);
                 }
 
-                if (stopWithoutContexts && Contexts.Count == 0)
+                if (Contexts.Count == 0 && withoutContexts == WithoutContexts.Nothing)
                     return;
+                staticStateOnly = Contexts.Count == 0 && withoutContexts == WithoutContexts.StaticStateOnly;
                 foreach (var context in Contexts)
                     Expand(context, cancellationToken);
                 ComputeOrdinaryMethods(cancellationToken);
@@ -170,7 +186,7 @@ namespace Steadfast.Analyzers.SharedState
                 foreach (var operation in block.Root.DescendantsAndSelf())
                 {
                     var state = SharedStateModel.ReferencedState(operation);
-                    if (state == null || IsInNameOf(operation))
+                    if (state == null || (staticStateOnly && !(state.IsStatic && (state is IFieldSymbol || state is IPropertySymbol))) || IsInNameOf(operation))
                         continue;
                     var kind = _model.Classify(SharedStateModel.TypeOf(state));
                     if (kind == StateKind.None)

@@ -7,25 +7,32 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Steadfast.Analyzers.SharedState
 {
     /// <summary>
     /// SF3001's cheap first question about a type, asked before any operation tree is built: does its source
-    /// mention, by name, anything that can start concurrent work? A syntactic over-approximation of what
+    /// mention, by name, anything that can start concurrent work? An over-approximation of what
     /// <see cref="SharedStateModel.GetStarter"/> and <see cref="SharedStateModel.GetPeriodicTimerLoop"/> recognise
     /// by symbol — the invoked method's name (Run, StartNew, Parallel's For/ForEach/ForEachAsync/Invoke,
     /// *QueueUserWorkItem, WaitForNextTickAsync, the minimal-API Map* methods), the created type's name (Thread,
     /// Timer), System.Timers.Timer's Elapsed — so a type it rules out has no concurrent context and SF3001 has
     /// nothing to report on it unless it serves concurrent requests. Target-typed <c>new(…)</c> with arguments
-    /// and using aliases (which can rename Thread or Timer) count as mentions. One scan per syntax tree,
-    /// cached per compilation.
+    /// counts as a mention, and a file with a using alias (which can rename Thread or Timer) or a <c>\u</c> escape
+    /// (which can spell an identifier) mentions everything.
+    /// The words are found in the source text (comments and strings included: more mentions, never fewer), one
+    /// scan per syntax tree, cached per compilation; walking the syntax nodes instead cost more than it saved.
     /// </summary>
     internal sealed class ConcurrencyMentions
     {
         private static readonly ImmutableHashSet<string> Names = ImmutableHashSet.Create(StringComparer.Ordinal,
             "Run", "StartNew", "Invoke", "For", "ForEach", "ForEachAsync", "WaitForNextTickAsync", "Thread", "Timer", "Elapsed")
             .Union(SharedStateModel.MinimalApiMethods);
+
+        private const string QueueUserWorkItem = "QueueUserWorkItem";
+
+        private static readonly ILookup<int, string> NamesByLength = Names.ToLookup(n => n.Length);
 
         private readonly ConcurrentDictionary<SyntaxTree, int[]?> _positionsByTree = new ConcurrentDictionary<SyntaxTree, int[]?>();
         private readonly Lazy<bool> _hasGlobalAliases;
@@ -46,53 +53,72 @@ namespace Steadfast.Analyzers.SharedState
                 return true;
             foreach (var reference in references)
             {
-                var positions = _positionsByTree.GetOrAdd(reference.SyntaxTree, tree => Scan(tree, cancellationToken));
-                if (positions == null)
-                    return true;
-                if (AnyWithin(positions, reference.Span))
+                var positions = _positionsByTree.GetOrAdd(reference.SyntaxTree, tree => Scan(tree.GetText(cancellationToken).ToString()));
+                if (positions == null || SourceWords.AnyWithin(positions, reference.Span))
                     return true;
             }
 
             return false;
         }
 
-        /// <summary>Whether any of the sorted <paramref name="positions"/> lies in <paramref name="span"/>.</summary>
-        internal static bool AnyWithin(int[] positions, Microsoft.CodeAnalysis.Text.TextSpan span)
+        /// <summary>The positions of the mentions in order; null when the text has a using alias.</summary>
+        private static int[]? Scan(string text)
         {
-            var index = Array.BinarySearch(positions, span.Start);
-            if (index < 0)
-                index = ~index;
-            return index < positions.Length && positions[index] < span.End;
+            // An identifier can be spelled with \u escapes; a file that has any mentions everything.
+            if (text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0)
+                return null;
+            var positions = new List<int>();
+            var hasAlias = false;
+            SourceWords.ForEachWord(text, (start, length) =>
+            {
+                if (IsMention(text, start, length))
+                {
+                    positions.Add(start);
+                }
+                else if (SourceWords.Is(text, start, length, "new"))
+                {
+                    // new(arguments): the created type is named elsewhere.
+                    var next = SourceWords.SkipSpace(text, start + length);
+                    if (next < text.Length && text[next] == '(')
+                    {
+                        var argument = SourceWords.SkipSpace(text, next + 1);
+                        if (argument < text.Length && text[argument] != ')')
+                            positions.Add(start);
+                    }
+                }
+                else if (SourceWords.Is(text, start, length, "using"))
+                {
+                    // using Name = …;
+                    var name = SourceWords.SkipSpace(text, start + length);
+                    var end = SourceWords.WordEnd(text, name);
+                    var equals = SourceWords.SkipSpace(text, end);
+                    if (end > name && equals + 1 < text.Length && text[equals] == '=' && text[equals + 1] != '=')
+                        hasAlias = true;
+                }
+
+                return !hasAlias;
+            });
+            return hasAlias ? null : positions.ToArray();
         }
 
-        /// <summary>The positions of the mentions in document order; null when the tree has a using alias.</summary>
-        private static int[]? Scan(SyntaxTree tree, CancellationToken cancellationToken)
+        private static bool IsMention(string text, int start, int length)
         {
-            var positions = new List<int>();
-            foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
+            foreach (var name in NamesByLength[length])
             {
-                switch (node)
-                {
-                    case UsingDirectiveSyntax { Alias: { } }:
-                        return null;
-                    case SimpleNameSyntax name when IsMention(name.Identifier.ValueText):
-                    case ImplicitObjectCreationExpressionSyntax { ArgumentList: { Arguments: { Count: > 0 } } }:
-                        positions.Add(node.SpanStart);
-                        break;
-                }
+                if (string.CompareOrdinal(text, start, name, 0, length) == 0)
+                    return true;
             }
 
-            return positions.ToArray();
+            return length >= QueueUserWorkItem.Length
+                && string.CompareOrdinal(text, start + length - QueueUserWorkItem.Length, QueueUserWorkItem, 0, QueueUserWorkItem.Length) == 0;
         }
-
-        private static bool IsMention(string name) =>
-            Names.Contains(name) || name.EndsWith("QueueUserWorkItem", StringComparison.Ordinal);
     }
 
     /// <summary>
     /// SF3002's first question about a type: does any declaration of it contain a <c>lock</c> statement? Without
     /// one no <see cref="Microsoft.CodeAnalysis.Operations.ILockOperation"/> runs in it and the rule has nothing
-    /// to compare against. One scan per syntax tree, cached per compilation.
+    /// to compare against. The word <c>lock</c> is looked for in the source text, once per syntax tree, cached
+    /// per compilation.
     /// </summary>
     internal sealed class LockMentions
     {
@@ -105,13 +131,76 @@ namespace Steadfast.Analyzers.SharedState
                 return true;
             foreach (var reference in references)
             {
-                var positions = _positionsByTree.GetOrAdd(reference.SyntaxTree, tree => tree.GetRoot(cancellationToken).DescendantNodes()
-                    .Where(n => n.IsKind(SyntaxKind.LockStatement)).Select(n => n.SpanStart).ToArray());
-                if (ConcurrencyMentions.AnyWithin(positions, reference.Span))
+                var positions = _positionsByTree.GetOrAdd(reference.SyntaxTree, tree => Scan(tree.GetText(cancellationToken).ToString()));
+                if (SourceWords.AnyWithin(positions, reference.Span))
                     return true;
             }
 
             return false;
         }
+
+        private static int[] Scan(string text)
+        {
+            var positions = new List<int>();
+            SourceWords.ForEachWord(text, (start, length) =>
+            {
+                if (SourceWords.Is(text, start, length, "lock"))
+                    positions.Add(start);
+                return true;
+            });
+            return positions.ToArray();
+        }
+    }
+
+    /// <summary>Whole words (runs of identifier characters) in source text, without building syntax nodes.</summary>
+    internal static class SourceWords
+    {
+        /// <summary>Calls <paramref name="word"/> with each word's start and length, in order, until it returns false.</summary>
+        public static void ForEachWord(string text, Func<int, int, bool> word)
+        {
+            var i = 0;
+            while (i < text.Length)
+            {
+                if (!IsWordCharacter(text[i]))
+                {
+                    i++;
+                    continue;
+                }
+
+                var end = WordEnd(text, i);
+                if (!word(i, end - i))
+                    return;
+                i = end;
+            }
+        }
+
+        public static int WordEnd(string text, int start)
+        {
+            var end = start;
+            while (end < text.Length && IsWordCharacter(text[end]))
+                end++;
+            return end;
+        }
+
+        public static int SkipSpace(string text, int position)
+        {
+            while (position < text.Length && char.IsWhiteSpace(text[position]))
+                position++;
+            return position;
+        }
+
+        public static bool Is(string text, int start, int length, string word) =>
+            length == word.Length && string.CompareOrdinal(text, start, word, 0, length) == 0;
+
+        /// <summary>Whether any of the sorted <paramref name="positions"/> lies in <paramref name="span"/>.</summary>
+        public static bool AnyWithin(int[] positions, TextSpan span)
+        {
+            var index = Array.BinarySearch(positions, span.Start);
+            if (index < 0)
+                index = ~index;
+            return index < positions.Length && positions[index] < span.End;
+        }
+
+        private static bool IsWordCharacter(char c) => c == '_' || char.IsLetterOrDigit(c);
     }
 }

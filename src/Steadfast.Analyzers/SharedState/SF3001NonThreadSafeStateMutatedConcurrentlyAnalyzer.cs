@@ -68,8 +68,10 @@ namespace Steadfast.Analyzers.SharedState
         {
             if (blocks.IsEmpty)
                 return;
-            // A name that only looked like a starter (job.Run(), list.ForEach(…)): stop once the symbols say so.
-            var analysis = ConcurrencyAnalysis.Create(model, type, blocks, withContexts: true, context.CancellationToken, stopWithoutContexts: serving == null);
+            // When the symbols find no starter (a name only looked like one: job.Run(), list.ForEach(…)), nothing is
+            // left to report but, in a request-serving type, changes to static state (see Why).
+            var analysis = ConcurrencyAnalysis.Create(model, type, blocks, withContexts: true, context.CancellationToken,
+                serving == null ? WithoutContexts.Nothing : WithoutContexts.StaticStateOnly);
             if (analysis.Contexts.Count == 0 && serving == null)
                 return;
 
