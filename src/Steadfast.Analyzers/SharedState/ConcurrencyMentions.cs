@@ -53,7 +53,7 @@ namespace Steadfast.Analyzers.SharedState
                 return true;
             foreach (var reference in references)
             {
-                var positions = _positionsByTree.GetOrAdd(reference.SyntaxTree, tree => Scan(tree.GetText(cancellationToken).ToString()));
+                var positions = _positionsByTree.GetOrAdd(reference.SyntaxTree, tree => Scan(tree, cancellationToken));
                 if (positions == null || SourceWords.AnyWithin(positions, reference.Span))
                     return true;
             }
@@ -62,8 +62,9 @@ namespace Steadfast.Analyzers.SharedState
         }
 
         /// <summary>The positions of the mentions in order; null when the text has a using alias.</summary>
-        private static int[]? Scan(string text)
+        private static int[]? Scan(SyntaxTree tree, CancellationToken cancellationToken)
         {
+            var text = tree.GetText(cancellationToken).ToString();
             // An identifier can be spelled with \u escapes; a file that has any mentions everything.
             if (text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0)
                 return null;
@@ -82,7 +83,7 @@ namespace Steadfast.Analyzers.SharedState
                     if (next < text.Length && text[next] == '(')
                     {
                         var argument = SourceWords.SkipSpace(text, next + 1);
-                        if (argument < text.Length && text[argument] != ')')
+                        if (argument < text.Length && text[argument] != ')' && !CreatesTheDeclaredType(tree, start, cancellationToken))
                             positions.Add(start);
                     }
                 }
@@ -100,6 +101,40 @@ namespace Steadfast.Analyzers.SharedState
             });
             return hasAlias ? null : positions.ToArray();
         }
+
+        /// <summary>
+        /// <c>Dictionary&lt;K, V&gt; d = new(comparer);</c>, a field or property initialised the same way: the
+        /// created type is the declared one, named right there, and it is not a Thread or a Timer. Looks at the
+        /// one token, not the whole tree.
+        /// </summary>
+        private static bool CreatesTheDeclaredType(SyntaxTree tree, int position, CancellationToken cancellationToken)
+        {
+            var token = tree.GetRoot(cancellationToken).FindToken(position);
+            if (!token.IsKind(SyntaxKind.NewKeyword) || !(token.Parent is ImplicitObjectCreationExpressionSyntax creation)
+                || !(creation.Parent is EqualsValueClauseSyntax initializer))
+            {
+                return false;
+            }
+
+            var declared = initializer.Parent switch
+            {
+                VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax declaration } => declaration.Type,
+                PropertyDeclarationSyntax property => property.Type,
+                _ => null,
+            };
+            while (declared is NullableTypeSyntax nullable)
+                declared = nullable.ElementType;
+            var name = declared switch
+            {
+                QualifiedNameSyntax qualified => qualified.Right,
+                AliasQualifiedNameSyntax aliased => aliased.Name,
+                SimpleNameSyntax simple => simple,
+                _ => null,
+            };
+            return name != null && !name.IsVar && !IsMention(name.Identifier.ValueText);
+        }
+
+        private static bool IsMention(string name) => IsMention(name, 0, name.Length);
 
         private static bool IsMention(string text, int start, int length)
         {
