@@ -493,4 +493,31 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
             public int Count => _log.Count + _runs;
         }
         """);
+
+    [Fact]
+    public Task ControllerChangesStaticStateOfAnotherType() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        namespace Microsoft.AspNetCore.Mvc { public abstract class ControllerBase { } }
+        static class AuditLog
+        {
+            public static readonly List<string> Entries = new();
+            public static int Posts;
+        }
+        class OrdersController : Microsoft.AspNetCore.Mvc.ControllerBase
+        {
+            public void Post(string id) { [|AuditLog.Entries.Add(id)|]; [|AuditLog.Posts++|]; }
+        }
+        """);
+
+    [Fact]
+    public Task ControllerThatNamesNoStaticState_IsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        namespace Microsoft.AspNetCore.Mvc { public abstract class ControllerBase { } }
+        static class Limits { public static readonly List<string> Plans = new(); }
+        class OrdersController : Microsoft.AspNetCore.Mvc.ControllerBase
+        {
+            private readonly List<string> _seen = new();
+            public int Post(string id) { var items = new List<string> { id }; items.Add(id); _seen.Add(id); return items.Count; }
+        }
+        """);
 }
