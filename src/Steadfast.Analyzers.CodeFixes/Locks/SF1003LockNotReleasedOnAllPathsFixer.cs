@@ -16,7 +16,7 @@ namespace Steadfast.Analyzers.Locks
     /// <summary>
     /// SF1003 fix: the statements between the acquire and the release become a try block and the release moves into its
     /// finally. Offered when the release is a statement of the same block as (or a block nested right under) the
-    /// acquire, and no local declared in the critical section is used after the release.
+    /// acquire, and no local declared in the critical section is used by the release or after it.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF1003LockNotReleasedOnAllPathsFixer)), Shared]
     public sealed class SF1003LockNotReleasedOnAllPathsFixer : CodeFixProvider
@@ -68,12 +68,45 @@ namespace Steadfast.Analyzers.Locks
             if (start >= releaseIndex)
                 return null;
 
-            // Locals declared in the critical section and used after the release would go out of scope.
+            // Locals (and local functions) declared in the critical section go out of scope when it moves into the try:
+            // decline when the release itself or anything after it uses one (a release guarded by a value read in the
+            // critical section, `if (current == token) KeyDelete(…)`, would not compile).
             var moved = block.Statements.Skip(start).Take(releaseIndex - start).ToList();
-            var declared = moved.OfType<LocalDeclarationStatementSyntax>().SelectMany(d => d.Declaration.Variables).Select(v => v.Identifier.ValueText).ToImmutableHashSet();
-            if (declared.Count > 0 && block.Statements.Skip(releaseIndex + 1).SelectMany(s => s.DescendantNodes().OfType<IdentifierNameSyntax>()).Any(i => declared.Contains(i.Identifier.ValueText)))
+            if (OutOfScopeAfterMove(semanticModel, moved, block.Statements.Skip(releaseIndex), cancellationToken))
                 return null;
             return (block, start, releaseIndex);
+        }
+
+        internal static bool OutOfScopeAfterMove(SemanticModel semanticModel, System.Collections.Generic.IReadOnlyList<StatementSyntax> moved, System.Collections.Generic.IEnumerable<StatementSyntax> after, CancellationToken cancellationToken)
+        {
+            if (moved.Count == 0)
+                return false;
+            var flow = semanticModel.AnalyzeDataFlow(moved[0], moved[moved.Count - 1]);
+            if (flow == null || !flow.Succeeded)
+                return true;
+            var declared = new System.Collections.Generic.HashSet<ISymbol>(flow.VariablesDeclared, SymbolEqualityComparer.Default);
+            foreach (var local in moved.OfType<LocalFunctionStatementSyntax>())
+            {
+                if (semanticModel.GetDeclaredSymbol(local, cancellationToken) is { } function)
+                    declared.Add(function);
+            }
+
+            if (moved.Any(s => s is LabeledStatementSyntax))
+                return true;
+            if (declared.Count == 0)
+                return false;
+            var names = new System.Collections.Generic.HashSet<string>(declared.Select(d => d.Name));
+            foreach (var identifier in after.SelectMany(s => s.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()))
+            {
+                if (names.Contains(identifier.Identifier.ValueText)
+                    && semanticModel.GetSymbolInfo(identifier, cancellationToken).Symbol is { } symbol
+                    && declared.Contains(symbol.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static Task<Document> FixAsync(Document document, SyntaxNode root, (BlockSyntax Block, int Start, int ReleaseIndex) plan, CancellationToken cancellationToken)

@@ -176,4 +176,79 @@ public sealed class SF1003LockNotReleasedOnAllPathsFixerTests
             }
         }
         """);
+
+    // Regression (mutation harness): the fix moved `var current = …` into the try and left `if (current == token)` in
+    // the finally, which does not compile (CS0103). A release that reads a local of the critical section gets no fix.
+    [Fact]
+    public Task ReleaseConditionReadsLocalOfCriticalSection_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Orders
+        {
+            const string Key = "lock:orders";
+            async Task Run(IDatabaseAsync db)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (!await db.LockTakeAsync(Key, token, TimeSpan.FromSeconds(30))) return;
+                var current = await db.StringGetAsync(Key);
+                if (current == token)
+                    await [|db.KeyDeleteAsync(Key)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseArgumentIsLocalOfCriticalSection_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Orders
+        {
+            void Run(IDatabase db)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (!db.LockTake("lock:orders", token, TimeSpan.FromSeconds(30))) return;
+                var key = (RedisKey)"lock:orders";
+                db.StringGet(key);
+                [|db.LockRelease(key, token)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LocalOfCriticalSectionUsedOnlyInside_StillFixed() => Verify.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Orders
+        {
+            void Run(IDatabase db)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (!db.LockTake("lock:orders", token, TimeSpan.FromSeconds(30))) return;
+                var current = db.StringGet("orders");
+                Console.WriteLine(current);
+                [|db.LockRelease("lock:orders", token)|];
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        class Orders
+        {
+            void Run(IDatabase db)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (!db.LockTake("lock:orders", token, TimeSpan.FromSeconds(30))) return;
+                try
+                {
+                    var current = db.StringGet("orders");
+                    Console.WriteLine(current);
+                }
+                finally
+                {
+                    db.LockRelease("lock:orders", token);
+                }
+            }
+        }
+        """, equivalenceKey: SF1003LockNotReleasedOnAllPathsFixer.EquivalenceKey);
 }
