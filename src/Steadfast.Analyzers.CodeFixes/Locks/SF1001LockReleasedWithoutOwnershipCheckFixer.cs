@@ -33,17 +33,23 @@ namespace Steadfast.Analyzers.Locks
     public sealed class SF1001LockReleasedWithoutOwnershipCheckFixer : CodeFixProvider
     {
         public const string EquivalenceKey = "SF1001.UniqueToken";
+
+        /// <summary>The Steadfast rewrite: acquire, critical section and release become a lock handle from IDistributedLockProvider.</summary>
+        public const string UseSteadfastLockKey = "SF1001.UseSteadfastLock";
         private const string TokenName = "lockToken";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockReleasedWithoutOwnershipCheck);
 
         // An acquire and its releases share one new token local: the edits interact.
         public override FixAllProvider GetFixAllProvider() =>
-            FixAllProvider.Create(async (context, document, diagnostics) =>
-                await FixAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
+            SteadfastLockRewrite.FixAllProvider(
+                FixAllProvider.Create(async (context, document, diagnostics) =>
+                await FixAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false)),
+                UseSteadfastLockKey);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var fixedDocument = await FixAsync(context.Document, ImmutableArray.Create(diagnostic), context.CancellationToken).ConfigureAwait(false);
             if (fixedDocument == null)

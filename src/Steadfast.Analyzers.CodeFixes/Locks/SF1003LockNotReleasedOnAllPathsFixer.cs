@@ -23,12 +23,19 @@ namespace Steadfast.Analyzers.Locks
     {
         public const string EquivalenceKey = "SF1003.ReleaseInFinally";
 
+        /// <summary>The Steadfast rewrite: acquire, critical section and release become a lock handle from IDistributedLockProvider.</summary>
+        public const string UseSteadfastLockKey = "SF1003.UseSteadfastLock";
+
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockNotReleasedOnAllPaths);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() =>
+            SteadfastLockRewrite.FixAllProvider(
+                WellKnownFixAllProviders.BatchFixer,
+                UseSteadfastLockKey);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);

@@ -25,12 +25,19 @@ namespace Steadfast.Analyzers.Locks
     {
         public const string EquivalenceKey = "SF1004.GuardOnAcquired";
 
+        /// <summary>The Steadfast rewrite: acquire, critical section and release become a lock handle from IDistributedLockProvider.</summary>
+        public const string UseSteadfastLockKey = "SF1004.UseSteadfastLock";
+
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockAcquisitionResultIgnored);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() =>
+            SteadfastLockRewrite.FixAllProvider(
+                WellKnownFixAllProviders.BatchFixer,
+                UseSteadfastLockKey);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             if (!diagnostic.Properties.TryGetValue(SF1004LockAcquisitionResultIgnoredAnalyzer.ShapeProperty, out var shape)
                 || shape == SF1004LockAcquisitionResultIgnoredAnalyzer.FinallyShape)
