@@ -453,7 +453,7 @@ namespace Steadfast.Analyzers.Locks
                     .WithModifiers(TokenList(Token(SyntaxKind.PublicKeyword)))
                     .WithParameterList(ParameterList(SingletonSeparatedList(parameter)))
                     .WithBody(Block(assignment))
-                    .WithTrailingTrivia(newLine)
+                    .WithTrailingTrivia(newLine, newLine)
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 var lastField = type.Members.LastOrDefault(m => m is FieldDeclarationSyntax);
                 var index = lastField == null ? 0 : type.Members.IndexOf(lastField) + 1;

@@ -138,4 +138,45 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckFixerTests
             public static bool Run(IDatabase db) => Take(db, {|#1:Environment.MachineName|});
         }
         """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1));
+
+    [Fact]
+    public Task Steadfast_MachineNameToken_BecomesTryAcquireAsync() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            private readonly IDistributedLockProvider _locks;
+            public Jobs(IDistributedLockProvider locks) { _locks = locks; }
+            async Task<bool> Run(IDatabaseAsync db, CancellationToken cancellationToken)
+            {
+                if (!await db.LockTakeAsync("jobs", [|Environment.MachineName|], TimeSpan.FromSeconds(45))) return false;
+                await Task.Delay(10, cancellationToken);
+                await db.LockReleaseAsync("jobs", [|Environment.MachineName|]);
+                return true;
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            private readonly IDistributedLockProvider _locks;
+            public Jobs(IDistributedLockProvider locks) { _locks = locks; }
+            async Task<bool> Run(IDatabaseAsync db, CancellationToken cancellationToken)
+            {
+                await using (var handle = await _locks.TryAcquireAsync("jobs", new LockOptions { Lease = TimeSpan.FromSeconds(45) }, cancellationToken))
+                {
+                    if (handle == null) return false;
+                    await Task.Delay(10, cancellationToken);
+                }
+                return true;
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF1001LockReleasedWithoutOwnershipCheckFixer.UseSteadfastLockKey);
 }

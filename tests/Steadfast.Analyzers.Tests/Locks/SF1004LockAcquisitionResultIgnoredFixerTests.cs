@@ -162,4 +162,74 @@ public sealed class SF1004LockAcquisitionResultIgnoredFixerTests
             }
         }
         """);
+
+    [Fact]
+    public Task Steadfast_DiscardedSync_ReleaseInFinally_BecomesAcquire() => Verify.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            private IDistributedLockProvider Locks { get; }
+            public Jobs(IDistributedLockProvider locks) => Locks = locks;
+            void Run(IDatabase db)
+            {
+                var token = Guid.NewGuid().ToString();
+                [|db.LockTake("jobs", token, TimeSpan.FromSeconds(20))|];
+                try
+                {
+                    Console.WriteLine("work");
+                }
+                finally
+                {
+                    db.LockRelease("jobs", token);
+                }
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            private IDistributedLockProvider Locks { get; }
+            public Jobs(IDistributedLockProvider locks) => Locks = locks;
+            void Run(IDatabase db)
+            {
+                using var handle = Locks.Acquire("jobs", new LockOptions { Lease = TimeSpan.FromSeconds(20) });
+                Console.WriteLine("work");
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.UseSteadfastLockKey);
+
+    [Fact]
+    public Task Steadfast_DiscardedAsync_BecomesAcquireAsync() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db, IDistributedLockProvider locks)
+            {
+                var token = Guid.NewGuid().ToString();
+                _ = await [|db.LockTakeAsync("jobs", token, TimeSpan.FromSeconds(30))|];
+                await Task.Yield();
+                await db.LockReleaseAsync("jobs", token);
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db, IDistributedLockProvider locks)
+            {
+                await using var handle = await locks.AcquireAsync("jobs", new LockOptions { Lease = TimeSpan.FromSeconds(30) });
+                await Task.Yield();
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.UseSteadfastLockKey);
 }
