@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using Steadfast.Analyzers.Locks;
 using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     Steadfast.Analyzers.Locks.SF1003LockNotReleasedOnAllPathsAnalyzer,
@@ -383,4 +384,57 @@ public sealed class SF1003LockNotReleasedOnAllPathsFixerTests
             }
         }
         """, withSteadfast: true);
+
+    [Fact]
+    public Task TopLevelStatements_CriticalSectionMovesIntoTry() => Verify.VerifyFixAsync(["""
+        using System;
+        using StackExchange.Redis;
+
+        var db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+        var token = Guid.NewGuid().ToString("N");
+        if (!db.LockTake("jobs", token, TimeSpan.FromSeconds(30))) return;
+        // the critical section
+        var n = db.StringIncrement("jobs:count");
+        Console.WriteLine(n);
+        [|db.LockRelease("jobs", token)|];
+        Console.WriteLine("done");
+        """], ["""
+        using System;
+        using StackExchange.Redis;
+
+        var db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
+        var token = Guid.NewGuid().ToString("N");
+        if (!db.LockTake("jobs", token, TimeSpan.FromSeconds(30))) return;
+        // the critical section
+        try
+        {
+            var n = db.StringIncrement("jobs:count");
+            Console.WriteLine(n);
+        }
+        finally
+        {
+            db.LockRelease("jobs", token);
+        }
+
+        Console.WriteLine("done");
+        """], equivalenceKey: SF1003LockNotReleasedOnAllPathsFixer.EquivalenceKey, outputKind: OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task TopLevelStatements_LocalUsedAfterTheRelease_HasNoFix() => Verify.VerifyFixAsync(["""
+        using System.Threading;
+
+        var gate = new object();
+        Monitor.Enter(gate);
+        var n = 1;
+        [|Monitor.Exit(gate)|];
+        System.Console.WriteLine(n);
+        """], ["""
+        using System.Threading;
+
+        var gate = new object();
+        Monitor.Enter(gate);
+        var n = 1;
+        [|Monitor.Exit(gate)|];
+        System.Console.WriteLine(n);
+        """], outputKind: OutputKind.ConsoleApplication);
 }
