@@ -6,7 +6,36 @@ using Steadfast.Testing.Redis;
 // Without --filter every benchmark group runs; `--filter *CircuitBreaker*` runs one group (the Redis floors always run
 // too, so ratios come from the same run). Without --redis a private redis-server is started on a free 127.0.0.1 port
 // and stopped at the end. --report rewrites bench/README.md from this run's figures.
+// Redundancy harnesses (no Redis):
+//        dotnet run -c Release --project bench/Steadfast.Benchmarks -- redundancy            (hedging QoS + switchover in one run)
+//        dotnet run -c Release --project bench/Steadfast.Benchmarks -- hedging [requests]     (hedging QoS on a virtual clock)
+//        dotnet run -c Release --project bench/Steadfast.Benchmarks -- hedging-realclock [requests]  (the same on the real clock; noisy)
+//        dotnet run -c Release --project bench/Steadfast.Benchmarks -- switchover [trials]   (HotWarm switchover)
 var rest = new List<string>(args);
+if (rest.Count > 0 && rest[0] is "redundancy" or "hedging" or "hedging-realclock" or "switchover")
+{
+    int count = rest.Count > 1 && int.TryParse(rest[1], out int n) ? n : rest[0] == "switchover" ? 40 : 4000;
+    switch (rest[0])
+    {
+        case "hedging":
+            HedgingQos.Run(count);
+            break;
+        case "redundancy":
+            HedgingQos.Run(4000);
+            Console.WriteLine();
+            await SwitchoverTimes.RunAsync(40);
+            break;
+        case "hedging-realclock":
+            await HedgingQosRealClock.RunAsync(count);
+            break;
+        default:
+            await SwitchoverTimes.RunAsync(count);
+            break;
+    }
+
+    return;
+}
+
 string? endPoint = TakeOption(rest, "--redis");
 bool handOff = rest.Remove("--handoff");
 bool report = rest.Remove("--report");

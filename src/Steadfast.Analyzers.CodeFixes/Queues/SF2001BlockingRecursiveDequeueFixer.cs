@@ -68,8 +68,8 @@ namespace Steadfast.Analyzers.Queues
                     continue; // several recursive calls of one function: one rewrite covers them all
 
                 var semanticModel = editor.SemanticModel;
-                var idleDelay = FreeName(semanticModel, plan.Body.SpanStart, "idleDelay");
-                var maxIdleDelay = FreeName(semanticModel, plan.Body.SpanStart, "maxIdleDelay");
+                var idleDelay = FixSyntax.FreeName(semanticModel, plan.Body.SpanStart, "idleDelay");
+                var maxIdleDelay = FixSyntax.FreeName(semanticModel, plan.Body.SpanStart, "maxIdleDelay");
 
                 foreach (var statement in plan.RecursiveStatements)
                     editor.ReplaceNode(statement, ContinueStatement().WithTriviaFrom(statement));
@@ -96,11 +96,11 @@ namespace Steadfast.Analyzers.Queues
                         ? sleep.Arguments[1].Value.Syntax.WithoutTrivia()
                         : plan.IsAsync ? TokenName(semanticModel, statement, cancellationToken) : null;
                     ExpressionSyntax wait = plan.IsAsync
-                        ? AwaitExpression(Call("System.Threading.Tasks.Task", "Delay", token == null ? new[] { IdentifierName(idleDelay) } : new[] { IdentifierName(idleDelay), (ExpressionSyntax)token }))
-                        : Call("System.Threading.Thread", "Sleep", IdentifierName(idleDelay));
+                        ? AwaitExpression(FixSyntax.StaticCall("System.Threading.Tasks.Task", "Delay", token == null ? new[] { IdentifierName(idleDelay) } : new[] { IdentifierName(idleDelay), (ExpressionSyntax)token }))
+                        : FixSyntax.StaticCall("System.Threading.Thread", "Sleep", IdentifierName(idleDelay));
                     // idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, maxIdleDelay.Ticks));
                     var grow = ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(idleDelay),
-                        Call("System.TimeSpan", "FromTicks", Call("System.Math", "Min",
+                        FixSyntax.StaticCall("System.TimeSpan", "FromTicks", FixSyntax.StaticCall("System.Math", "Min",
                             BinaryExpression(SyntaxKind.MultiplyExpression, Ticks(idleDelay), LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(2))),
                             Ticks(maxIdleDelay)))));
                     // Insert first: replacing the statement first would lose track of it.
@@ -117,7 +117,7 @@ namespace Steadfast.Analyzers.Queues
                     {
                         Local(maxIdleDelay, cap),
                         // Start at a sixteenth of the old fixed sleep, double while idle, never above it.
-                        Local(idleDelay, Call("System.TimeSpan", "FromTicks", BinaryExpression(SyntaxKind.DivideExpression, Ticks(maxIdleDelay), LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(16))))),
+                        Local(idleDelay, FixSyntax.StaticCall("System.TimeSpan", "FromTicks", BinaryExpression(SyntaxKind.DivideExpression, Ticks(maxIdleDelay), LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(16))))),
                         loop,
                     })).WithAdditionalAnnotations(Formatter.Annotation);
                 });
@@ -225,7 +225,7 @@ namespace Steadfast.Analyzers.Queues
         {
             var argument = sleep.Arguments[0].Value;
             var syntax = (ExpressionSyntax)argument.Syntax.WithoutTrivia();
-            return argument.Type?.Name == "TimeSpan" ? syntax : Call("System.TimeSpan", "FromMilliseconds", syntax);
+            return argument.Type?.Name == "TimeSpan" ? syntax : FixSyntax.StaticCall("System.TimeSpan", "FromMilliseconds", syntax);
         }
 
         private static IdentifierNameSyntax? TokenName(SemanticModel semanticModel, SyntaxNode node, CancellationToken cancellationToken)
@@ -237,23 +237,9 @@ namespace Steadfast.Analyzers.Queues
         private static ExpressionSyntax Ticks(string local) =>
             MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(local), IdentifierName("Ticks"));
 
-        private static InvocationExpressionSyntax Call(string type, string method, params ExpressionSyntax[] arguments) =>
-            InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                    ParseTypeName(type).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                    IdentifierName(method)),
-                ArgumentList(SeparatedList(arguments.Select(Argument))));
 
         private static LocalDeclarationStatementSyntax Local(string name, ExpressionSyntax value) =>
             LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"),
                 SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(value)))));
-
-        private static string FreeName(SemanticModel semanticModel, int position, string baseName)
-        {
-            var name = baseName;
-            for (var i = 2; semanticModel.LookupSymbols(position, name: name).Any(); i++)
-                name = baseName + i;
-            return name;
-        }
     }
 }

@@ -205,8 +205,8 @@ namespace Steadfast.Analyzers.Resilience
 
         private static void BoundAndBackOff(DocumentEditor editor, Plan plan)
         {
-            var maxAttempts = FreeName(editor.SemanticModel, plan.Loop.SpanStart, "maxAttempts");
-            var attempt = FreeName(editor.SemanticModel, plan.Loop.SpanStart, "attempt");
+            var maxAttempts = FixSyntax.FreeName(editor.SemanticModel, plan.Loop.SpanStart, "maxAttempts");
+            var attempt = FixSyntax.FreeName(editor.SemanticModel, plan.Loop.SpanStart, "attempt");
 
             // const int maxAttempts = 5;  var attempt = 0;
             editor.InsertBefore(plan.Loop, new StatementSyntax[]
@@ -231,14 +231,14 @@ namespace Steadfast.Analyzers.Resilience
                         PrefixUnaryExpression(SyntaxKind.PreIncrementExpression, IdentifierName(attempt)), IdentifierName(maxAttempts)),
                     ThrowStatement());
                 // 200 ms, 400 ms, 800 ms … capped at 30 s.
-                var delay = Call("System.TimeSpan", "FromMilliseconds",
-                    Call("System.Math", "Min",
-                        BinaryExpression(SyntaxKind.MultiplyExpression, Number(100), Call("System.Math", "Pow", Number(2), IdentifierName(attempt))),
+                var delay = FixSyntax.StaticCall("System.TimeSpan", "FromMilliseconds",
+                    FixSyntax.StaticCall("System.Math", "Min",
+                        BinaryExpression(SyntaxKind.MultiplyExpression, Number(100), FixSyntax.StaticCall("System.Math", "Pow", Number(2), IdentifierName(attempt))),
                         LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal("30_000", 30000))));
                 StatementSyntax wait = plan.CanAwait
-                    ? ExpressionStatement(AwaitExpression(Call("System.Threading.Tasks.Task", "Delay",
+                    ? ExpressionStatement(AwaitExpression(FixSyntax.StaticCall("System.Threading.Tasks.Task", "Delay",
                         plan.Token == null ? new ExpressionSyntax[] { delay } : new ExpressionSyntax[] { delay, IdentifierName(plan.Token) })))
-                    : ExpressionStatement(Call("System.Threading.Thread", "Sleep", delay));
+                    : ExpressionStatement(FixSyntax.StaticCall("System.Threading.Thread", "Sleep", delay));
 
                 var statements = catchBlock.Statements;
                 var insertAt = statements.Count > 0 && statements.Last() is ContinueStatementSyntax ? statements.Count - 1 : statements.Count;
@@ -329,18 +329,5 @@ namespace Steadfast.Analyzers.Resilience
             ParseTypeName(fullName).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
 
         private static LiteralExpressionSyntax Number(int value) => LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(value));
-
-        private static InvocationExpressionSyntax Call(string type, string method, params ExpressionSyntax[] arguments) =>
-            InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, TypeName(type), IdentifierName(method)),
-                ArgumentList(SeparatedList(arguments.Select(Argument))));
-
-        private static string FreeName(SemanticModel semanticModel, int position, string baseName)
-        {
-            var name = baseName;
-            for (var i = 2; semanticModel.LookupSymbols(position, name: name).Any(); i++)
-                name = baseName + i;
-            return name;
-        }
     }
 }

@@ -127,7 +127,7 @@ namespace Steadfast.Analyzers.Resilience
                 }
 
                 var isDeadline = prepared.Sites.Any(s => s.Kind == WallClockRewritePlan.SiteKind.DeadlineLocal && SymbolEqualityComparer.Default.Equals(s.Start, local));
-                var name = isDeadline ? FreeName(prepared.SemanticModel, declarator.SpanStart, local.Name + "Start") : local.Name;
+                var name = isDeadline ? FixSyntax.FreeName(prepared.SemanticModel, declarator.SpanStart, local.Name + "Start") : local.Name;
                 newNames[local] = name;
 
                 var newDeclarator = declarator
@@ -207,13 +207,5 @@ namespace Steadfast.Analyzers.Resilience
             local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer: { } initializer }
                 ? semanticModel.GetOperation(initializer.Value, cancellationToken)
                 : null;
-
-        private static string FreeName(SemanticModel semanticModel, int position, string baseName)
-        {
-            var name = baseName;
-            for (var i = 2; semanticModel.LookupSymbols(position, name: name).Any(); i++)
-                name = baseName + i;
-            return name;
-        }
     }
 }

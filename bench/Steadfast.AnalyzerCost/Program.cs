@@ -1,0 +1,3 @@
+using Steadfast.AnalyzerCost;
+
+return await Cli.RunAsync(args);

@@ -1,0 +1,33 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Simplification;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace Steadfast.Analyzers
+{
+    /// <summary>Syntax the fixers write again and again.</summary>
+    internal static class FixSyntax
+    {
+        /// <summary>
+        /// <c>Type.Method(args)</c> with the type fully qualified and annotated, so the clean-up after the fix
+        /// shortens it and adds the using it needs.
+        /// </summary>
+        public static InvocationExpressionSyntax StaticCall(string fullTypeName, string method, params ExpressionSyntax[] arguments) =>
+            InvocationExpression(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
+                    ParseTypeName(fullTypeName).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
+                    IdentifierName(method)),
+                ArgumentList(SeparatedList(arguments.Select(Argument))));
+
+        /// <summary><paramref name="baseName"/>, or baseName2, baseName3 … — the first name nothing in scope at the position uses.</summary>
+        public static string FreeName(SemanticModel semanticModel, int position, string baseName)
+        {
+            var name = baseName;
+            for (var i = 2; semanticModel.LookupSymbols(position, name: name).Any(); i++)
+                name = baseName + i;
+            return name;
+        }
+    }
+}
