@@ -96,4 +96,33 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
         IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
         System.Console.WriteLine(db.LockTake("jobs", "t", TimeSpan.FromSeconds(30)));
         """], outputKind: OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task Steadfast_NxWithoutExpiry_GetsTheDefaultLease() => Verify.VerifyFixAsync("""
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            void Run(IDatabase db, IDistributedLockProvider locks, RedisKey key)
+            {
+                var token = System.Guid.NewGuid().ToString();
+                if (![|db.StringSet(key, token, when: When.NotExists)|]) throw new System.InvalidOperationException("busy");
+                System.Console.WriteLine("work");
+                db.LockRelease(key, token);
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            void Run(IDatabase db, IDistributedLockProvider locks, RedisKey key)
+            {
+                using var handle = locks.TryAcquire(key.ToString(), new LockOptions { Lease = TimeSpan.FromSeconds(30) });
+                if (handle == null) throw new System.InvalidOperationException("busy");
+                System.Console.WriteLine("work");
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF1002LockAcquiredWithoutExpiryFixer.UseSteadfastLockKey);
 }
