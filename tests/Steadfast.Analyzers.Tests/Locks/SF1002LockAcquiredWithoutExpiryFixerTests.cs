@@ -55,13 +55,13 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
     public Task FixAll_SharesOneLeaseField_AndReusesAnExistingOne() => Verify.VerifyFixAsync("""
         using System;
         using StackExchange.Redis;
-        class A
+        class ALocks
         {
             bool X(IDatabase db, string t) => [|db.LockTake("x", t, TimeSpan.Zero)|];
             bool Y(IDatabase db, string t) => [|db.LockTake("y", t, default)|];
             RedisResult Z(IDatabase db, string t) => [|db.Execute("SET", "z", t, "NX")|];
         }
-        class B
+        class BLocks
         {
             private static readonly TimeSpan LockLease = TimeSpan.FromMinutes(1);
             bool X(IDatabase db, string t) => [|db.StringSet("x", t, null, When.NotExists)|];
@@ -69,7 +69,7 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
         """, """
         using System;
         using StackExchange.Redis;
-        class A
+        class ALocks
         {
             // How long a lock outlives a holder that crashed; renew it (LockExtend) for longer work.
             private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
@@ -78,7 +78,7 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
             bool Y(IDatabase db, string t) => db.LockTake("y", t, LockLease);
             RedisResult Z(IDatabase db, string t) => db.Execute("SET", "z", t, "NX", "PX", (long)LockLease.TotalMilliseconds);
         }
-        class B
+        class BLocks
         {
             private static readonly TimeSpan LockLease = TimeSpan.FromMinutes(1);
             bool X(IDatabase db, string t) => db.StringSet("x", t, LockLease, When.NotExists);
