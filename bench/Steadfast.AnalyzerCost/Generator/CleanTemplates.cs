@@ -243,7 +243,7 @@ internal static class CleanTemplates
                 if (cached.HasValue)
                     return cached!;
                 var value = await load();
-                await _db.StringSetAsync(key, value, TimeSpan.FromMinutes({{c.Pick(1, 5, 15)}}), when: When.NotExists); // KNOWN FP SF1004: a cache fill that must not overwrite a fresher value, not a lock
+                await _db.StringSetAsync(key, value, TimeSpan.FromMinutes({{c.Pick(1, 5, 15)}}), when: When.NotExists);
                 return value;
             }
 
@@ -271,7 +271,7 @@ internal static class CleanTemplates
             public void Forget(string key)
             {
                 if (_db.KeyExists(key))
-                    _db.KeyDelete(key); // KNOWN FP SF1001: 'key' is another method's parameter, and its SET NX above is a cache fill, not a lock
+                    _db.KeyDelete(key);
             }
 
             public long Count(string key) => _db.StringIncrement(key);

@@ -26,24 +26,34 @@ namespace Steadfast.Analyzers.Locks
     /// <c>Guid.NewGuid().ToString("N")</c>, a token per lock object.</item>
     /// <item>KeyDelete of a lock key: <c>LockRelease(key, token)</c> with the token the type's acquire uses.</item>
     /// </list>
-    /// Values from parameters and static members are reported without a fix: the token has to be introduced where the
-    /// acquisition is owned, which is a design decision.
+    /// <item>A value from a private static field or property (one token shared by every acquisition in the process) whose
+    /// every use is the value of an acquire or a release in one function: a token local there, as for a value written at
+    /// the call; the static member is left in place.</item>
+    /// Values from a caller's argument, static members used elsewhere, and handles whose Dispose deletes the key are
+    /// reported without a fix: the token has to be introduced where the acquisition is owned and carried to the release,
+    /// which changes signatures across the code.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF1001LockReleasedWithoutOwnershipCheckFixer)), Shared]
     public sealed class SF1001LockReleasedWithoutOwnershipCheckFixer : CodeFixProvider
     {
         public const string EquivalenceKey = "SF1001.UniqueToken";
+
+        /// <summary>The Steadfast rewrite: acquire, critical section and release become a lock handle from IDistributedLockProvider.</summary>
+        public const string UseSteadfastLockKey = "SF1001.UseSteadfastLock";
         private const string TokenName = "lockToken";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockReleasedWithoutOwnershipCheck);
 
         // An acquire and its releases share one new token local: the edits interact.
         public override FixAllProvider GetFixAllProvider() =>
-            FixAllProvider.Create(async (context, document, diagnostics) =>
-                await FixAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false));
+            SteadfastLockRewrite.FixAllProvider(
+                FixAllProvider.Create(async (context, document, diagnostics) =>
+                await FixAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false)),
+                UseSteadfastLockKey);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var fixedDocument = await FixAsync(context.Document, ImmutableArray.Create(diagnostic), context.CancellationToken).ConfigureAwait(false);
             if (fixedDocument == null)
@@ -71,7 +81,9 @@ namespace Steadfast.Analyzers.Locks
                 if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.DeleteShape)
                     changed |= FixDelete(editor, model, node, cancellationToken);
                 else if (diagnostic.AdditionalLocations.Count == 1 && diagnostic.AdditionalLocations[0].SourceTree == root.SyntaxTree)
-                    changed |= FixFieldOrigin(editor, root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true), done, cancellationToken);
+                    changed |= FixFieldOrigin(editor, root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true), done, cancellationToken)
+                        || (node is ExpressionSyntax staticValue && OnlyLockUsesInOneFunction(editor.SemanticModel, model, staticValue, cancellationToken)
+                            && FixInlineValue(editor, model, staticValue, done, cancellationToken));
                 else if (diagnostic.AdditionalLocations.Count == 0 && node is ExpressionSyntax value)
                     changed |= FixInlineValue(editor, model, value, done, cancellationToken);
             }
@@ -160,6 +172,45 @@ namespace Steadfast.Analyzers.Locks
                 // Comments above the acquire stay above it: they now head the token and the acquire.
                 editor.InsertBefore(statement, declaration.WithLeadingTrivia(statement.GetLeadingTrivia()));
                 editor.ReplaceNode(statement, (current, _) => current.WithLeadingTrivia(statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia))));
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// The value is a private static field or property, declared in this tree, and every reference to it is the value of
+        /// a Redis acquire or release in the function of this acquire: a per-acquisition token there changes nothing else.
+        /// </summary>
+        private static bool OnlyLockUsesInOneFunction(SemanticModel semanticModel, LockModel model, ExpressionSyntax value, CancellationToken cancellationToken)
+        {
+            var symbol = semanticModel.GetSymbolInfo(value, cancellationToken).Symbol;
+            if (!(symbol is IFieldSymbol || symbol is IPropertySymbol) || !symbol!.IsStatic || symbol.DeclaredAccessibility != Accessibility.Private
+                || symbol.ContainingType?.DeclaringSyntaxReferences.Length != 1
+                || symbol.ContainingType.DeclaringSyntaxReferences[0].SyntaxTree != semanticModel.SyntaxTree
+                || !(semanticModel.GetOperation(value, cancellationToken) is { } valueOperation))
+            {
+                return false;
+            }
+
+            var function = LockModel.GetFunction(valueOperation);
+            var type = symbol.ContainingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            foreach (var identifier in type.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (identifier.Identifier.ValueText != symbol.Name || !SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(identifier, cancellationToken).Symbol, symbol))
+                    continue;
+                var reference = semanticModel.GetOperation(identifier, cancellationToken);
+                if (reference == null || LockModel.GetFunction(reference) != function)
+                    return false;
+                var argument = reference.Parent;
+                while (argument is IConversionOperation || argument is IParenthesizedOperation)
+                    argument = argument.Parent;
+                if (!(argument is IArgumentOperation { Parent: IInvocationOperation call } passed))
+                    return false;
+                var lockValue = model.AsRedisAcquire(call)?.Value;
+                if (lockValue == null && model.IsRedisRelease(call, out _, out var released))
+                    lockValue = released;
+                if (lockValue == null || LockModel.Unwrap(lockValue)?.Syntax != identifier)
+                    return false;
             }
 
             return true;

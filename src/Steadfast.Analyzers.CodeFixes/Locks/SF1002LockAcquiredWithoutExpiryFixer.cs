@@ -28,17 +28,23 @@ namespace Steadfast.Analyzers.Locks
     public sealed class SF1002LockAcquiredWithoutExpiryFixer : CodeFixProvider
     {
         public const string EquivalenceKey = "SF1002.AddLease";
+
+        /// <summary>The Steadfast rewrite: acquire, critical section and release become a lock handle from IDistributedLockProvider.</summary>
+        public const string UseSteadfastLockKey = "SF1002.UseSteadfastLock";
         public const string LeaseName = "LockLease";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockAcquiredWithoutExpiry);
 
         // Every fix in a type shares the one lease field: the edits interact, so FixAll rewrites each document once.
         public override FixAllProvider GetFixAllProvider() =>
-            FixAllProvider.Create(async (context, document, diagnostics) =>
-                await FixAsync(document, diagnostics.Select(d => d.Location.SourceSpan).ToList(), context.CancellationToken).ConfigureAwait(false));
+            SteadfastLockRewrite.FixAllProvider(
+                FixAllProvider.Create(async (context, document, diagnostics) =>
+                await FixAsync(document, diagnostics.Select(d => d.Location.SourceSpan).ToList(), context.CancellationToken).ConfigureAwait(false)),
+                UseSteadfastLockKey);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             if (!(root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax))

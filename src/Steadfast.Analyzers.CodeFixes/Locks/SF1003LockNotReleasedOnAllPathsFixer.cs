@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -16,19 +17,26 @@ namespace Steadfast.Analyzers.Locks
     /// <summary>
     /// SF1003 fix: the statements between the acquire and the release become a try block and the release moves into its
     /// finally. Offered when the release is a statement of the same block as (or a block nested right under) the
-    /// acquire, and no local declared in the critical section is used after the release.
+    /// acquire, and no local declared in the critical section is used by the release or after it.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF1003LockNotReleasedOnAllPathsFixer)), Shared]
     public sealed class SF1003LockNotReleasedOnAllPathsFixer : CodeFixProvider
     {
         public const string EquivalenceKey = "SF1003.ReleaseInFinally";
 
+        /// <summary>The Steadfast rewrite: acquire, critical section and release become a lock handle from IDistributedLockProvider.</summary>
+        public const string UseSteadfastLockKey = "SF1003.UseSteadfastLock";
+
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockNotReleasedOnAllPaths);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() =>
+            SteadfastLockRewrite.FixAllProvider(
+                WellKnownFixAllProviders.BatchFixer,
+                UseSteadfastLockKey);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
@@ -42,7 +50,7 @@ namespace Steadfast.Analyzers.Locks
                 diagnostic);
         }
 
-        private static (BlockSyntax Block, int Start, int ReleaseIndex)? Plan(SemanticModel semanticModel, InvocationExpressionSyntax releaseCall, CancellationToken cancellationToken)
+        private static (SyntaxNode Container, IReadOnlyList<StatementSyntax> Statements, int Start, int ReleaseIndex)? Plan(SemanticModel semanticModel, InvocationExpressionSyntax releaseCall, CancellationToken cancellationToken)
         {
             var model = LockModel.Create(semanticModel.Compilation);
             if (model == null || !(semanticModel.GetOperation(releaseCall, cancellationToken) is Microsoft.CodeAnalysis.Operations.IInvocationOperation operation))
@@ -52,46 +60,125 @@ namespace Steadfast.Analyzers.Locks
             if (acquire == null)
                 return null;
 
-            // The release statement: the statement of its block that contains it.
-            var statement = releaseCall.Ancestors().OfType<StatementSyntax>().FirstOrDefault(s => s.Parent is BlockSyntax);
-            if (!(statement?.Parent is BlockSyntax block))
+            // The release statement: the statement of its block (or of the top-level program) that contains it.
+            var statement = releaseCall.Ancestors().OfType<StatementSyntax>().FirstOrDefault(s => s.Parent is BlockSyntax || s.Parent is GlobalStatementSyntax);
+            SyntaxNode container;
+            IReadOnlyList<StatementSyntax> statements;
+            if (statement?.Parent is BlockSyntax block)
+            {
+                container = block;
+                statements = block.Statements;
+            }
+            else if (statement?.Parent is GlobalStatementSyntax { Parent: CompilationUnitSyntax unit })
+            {
+                container = unit;
+                statements = unit.Members.OfType<GlobalStatementSyntax>().Select(g => g.Statement).ToList();
+            }
+            else
+            {
                 return null;
-            var releaseIndex = block.Statements.IndexOf(statement);
+            }
+
+            var releaseIndex = IndexOf(statements, statement);
             int start;
-            var acquireStatement = block.Statements.FirstOrDefault(s => s.Span.Contains(acquire.Call.Syntax.Span));
+            var acquireStatement = statements.FirstOrDefault(s => s.Span.Contains(acquire.Call.Syntax.Span));
             if (acquireStatement != null)
-                start = block.Statements.IndexOf(acquireStatement) + 1;
-            else if (block.SpanStart > acquire.Call.Syntax.SpanStart)
+                start = IndexOf(statements, acquireStatement) + 1;
+            else if (container is BlockSyntax && container.SpanStart > acquire.Call.Syntax.SpanStart)
                 start = 0; // if (acquire) { critical section; release; }
             else
                 return null;
             if (start >= releaseIndex)
                 return null;
 
-            // Locals declared in the critical section and used after the release would go out of scope.
-            var moved = block.Statements.Skip(start).Take(releaseIndex - start).ToList();
-            var declared = moved.OfType<LocalDeclarationStatementSyntax>().SelectMany(d => d.Declaration.Variables).Select(v => v.Identifier.ValueText).ToImmutableHashSet();
-            if (declared.Count > 0 && block.Statements.Skip(releaseIndex + 1).SelectMany(s => s.DescendantNodes().OfType<IdentifierNameSyntax>()).Any(i => declared.Contains(i.Identifier.ValueText)))
+            // Locals (and local functions) declared in the critical section go out of scope when it moves into the try:
+            // decline when the release itself or anything after it uses one (a release guarded by a value read in the
+            // critical section, `if (current == token) KeyDelete(…)`, would not compile).
+            var moved = statements.Skip(start).Take(releaseIndex - start).ToList();
+            if (OutOfScopeAfterMove(semanticModel, moved, statements.Take(start).Concat(statements.Skip(releaseIndex)), cancellationToken))
                 return null;
-            return (block, start, releaseIndex);
+            return (container, statements, start, releaseIndex);
         }
 
-        private static Task<Document> FixAsync(Document document, SyntaxNode root, (BlockSyntax Block, int Start, int ReleaseIndex) plan, CancellationToken cancellationToken)
+        private static int IndexOf(IReadOnlyList<StatementSyntax> statements, StatementSyntax statement)
         {
-            var (block, start, releaseIndex) = plan;
-            var moved = block.Statements.Skip(start).Take(releaseIndex - start).ToList();
-            var release = block.Statements[releaseIndex];
+            for (var i = 0; i < statements.Count; i++)
+            {
+                if (statements[i] == statement)
+                    return i;
+            }
+
+            return -1;
+        }
+
+        internal static bool OutOfScopeAfterMove(SemanticModel semanticModel, System.Collections.Generic.IReadOnlyList<StatementSyntax> moved, System.Collections.Generic.IEnumerable<StatementSyntax> after, CancellationToken cancellationToken)
+        {
+            if (moved.Count == 0)
+                return false;
+            // Statement by statement: a range of top-level statements is not one data-flow region.
+            var declared = new System.Collections.Generic.HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var statement in moved)
+            {
+                var flow = semanticModel.AnalyzeDataFlow(statement);
+                if (flow == null || !flow.Succeeded)
+                    return true;
+                declared.UnionWith(flow.VariablesDeclared);
+            }
+
+            foreach (var local in moved.OfType<LocalFunctionStatementSyntax>())
+            {
+                if (semanticModel.GetDeclaredSymbol(local, cancellationToken) is { } function)
+                    declared.Add(function);
+            }
+
+            if (moved.Any(s => s is LabeledStatementSyntax))
+                return true;
+            if (declared.Count == 0)
+                return false;
+            var names = new System.Collections.Generic.HashSet<string>(declared.Select(d => d.Name));
+            foreach (var identifier in after.SelectMany(s => s.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()))
+            {
+                if (names.Contains(identifier.Identifier.ValueText)
+                    && semanticModel.GetSymbolInfo(identifier, cancellationToken).Symbol is { } symbol
+                    && declared.Contains(symbol.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static Task<Document> FixAsync(Document document, SyntaxNode root, (SyntaxNode Container, IReadOnlyList<StatementSyntax> Statements, int Start, int ReleaseIndex) plan, CancellationToken cancellationToken)
+        {
+            var (container, statements, start, releaseIndex) = plan;
+            var moved = statements.Skip(start).Take(releaseIndex - start).ToList();
+            var release = statements[releaseIndex];
+            var leading = moved[0].GetLeadingTrivia();
+            moved[0] = moved[0].WithLeadingTrivia(ElasticMarker);
             var tryStatement = TryStatement(
                     Block(moved),
                     default,
                     FinallyClause(Block(release.WithoutLeadingTrivia())))
-                .WithLeadingTrivia(moved[0].GetLeadingTrivia())
+                .WithLeadingTrivia(leading)
                 .WithAdditionalAnnotations(Formatter.Annotation);
-            moved[0] = moved[0].WithLeadingTrivia(ElasticMarker);
-            tryStatement = tryStatement.WithBlock(Block(moved)).WithAdditionalAnnotations(Formatter.Annotation);
-            var statements = block.Statements.Take(start).Concat(new StatementSyntax[] { tryStatement }).Concat(block.Statements.Skip(releaseIndex + 1));
-            var newBlock = block.WithStatements(List(statements));
-            var newDocument = document.WithSyntaxRoot(root.ReplaceNode(block, newBlock));
+            SyntaxNode newContainer;
+            if (container is BlockSyntax block)
+            {
+                var newStatements = block.Statements.Take(start).Concat(new StatementSyntax[] { tryStatement }).Concat(block.Statements.Skip(releaseIndex + 1));
+                newContainer = block.WithStatements(List(newStatements));
+            }
+            else
+            {
+                // Top-level statements: the globals from the first moved one to the release become one global try.
+                var unit = (CompilationUnitSyntax)container;
+                var first = unit.Members.IndexOf((MemberDeclarationSyntax)statements[start].Parent!);
+                var last = unit.Members.IndexOf((MemberDeclarationSyntax)release.Parent!);
+                var members = unit.Members.Take(first).Concat(new MemberDeclarationSyntax[] { GlobalStatement(tryStatement) }).Concat(unit.Members.Skip(last + 1));
+                newContainer = unit.WithMembers(List(members));
+            }
+
+            var newDocument = document.WithSyntaxRoot(root.ReplaceNode(container, newContainer));
             return Formatter.FormatAsync(newDocument, Formatter.Annotation, null, cancellationToken);
         }
     }

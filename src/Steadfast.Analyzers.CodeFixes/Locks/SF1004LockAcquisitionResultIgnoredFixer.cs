@@ -18,23 +18,33 @@ namespace Steadfast.Analyzers.Locks
     /// <summary>
     /// SF1004 fix: leave when the lock was not taken. A discarded result becomes <c>if (!acquire) { return; }</c>; an
     /// unread local or lockTaken flag gets <c>if (!acquired) { return; }</c> right after it. The exit fits the function:
-    /// <c>return;</c>, <c>return false;</c> or a throw. A finally that releases unconditionally is left to the author.
+    /// <c>return;</c>, <c>return false;</c> or a throw. A finally that releases even when the acquire failed releases only when a
+    /// <c>lockTaken</c> flag, set from the acquire's result (or the existing ref flag of TryEnter), says it was taken.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF1004LockAcquisitionResultIgnoredFixer)), Shared]
     public sealed class SF1004LockAcquisitionResultIgnoredFixer : CodeFixProvider
     {
         public const string EquivalenceKey = "SF1004.GuardOnAcquired";
 
+        /// <summary>The Steadfast rewrite: acquire, critical section and release become a lock handle from IDistributedLockProvider.</summary>
+        public const string UseSteadfastLockKey = "SF1004.UseSteadfastLock";
+
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.LockAcquisitionResultIgnored);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() =>
+            SteadfastLockRewrite.FixAllProvider(
+                WellKnownFixAllProviders.BatchFixer,
+                UseSteadfastLockKey);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
-            if (!diagnostic.Properties.TryGetValue(SF1004LockAcquisitionResultIgnoredAnalyzer.ShapeProperty, out var shape)
-                || shape == SF1004LockAcquisitionResultIgnoredAnalyzer.FinallyShape)
+            if (!diagnostic.Properties.TryGetValue(SF1004LockAcquisitionResultIgnoredAnalyzer.ShapeProperty, out var shape))
+                return;
+            if (shape == SF1004LockAcquisitionResultIgnoredAnalyzer.FinallyShape)
             {
+                await RegisterFinallyFixAsync(context, diagnostic).ConfigureAwait(false);
                 return;
             }
 
@@ -86,6 +96,128 @@ namespace Steadfast.Analyzers.Locks
 
             var changed = await Simplifier.ReduceAsync(editor.GetChangedDocument(), Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
             return await Formatter.FormatAsync(changed, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        private const string FlagName = "lockTaken";
+
+        /// <summary>
+        /// The finally shape: <c>try { … acquire … } finally { release; }</c>. The acquire's result is also stored in a
+        /// <c>lockTaken</c> flag declared before the try (TryEnter's own ref flag when it has one) and the release runs
+        /// only if it is true. Offered when the release is a statement of the finally block.
+        /// </summary>
+        private static async Task RegisterFinallyFixAsync(CodeFixContext context, Diagnostic diagnostic)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root == null || semanticModel == null || !(root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call))
+                return;
+            var plan = PlanFinally(semanticModel, call, context.CancellationToken);
+            if (plan == null)
+                return;
+            context.RegisterCodeFix(
+                CodeAction.Create("Release only when the lock was acquired", ct => FixFinallyAsync(context.Document, root, call, plan.Value, ct), EquivalenceKey),
+                diagnostic);
+        }
+
+        private static (TryStatementSyntax Try, StatementSyntax Release, string? RefFlag)? PlanFinally(SemanticModel semanticModel, InvocationExpressionSyntax call, CancellationToken cancellationToken)
+        {
+            var model = LockModel.Create(semanticModel.Compilation);
+            if (model == null || !(semanticModel.GetOperation(call, cancellationToken) is Microsoft.CodeAnalysis.Operations.IInvocationOperation operation)
+                || !(model.AsAcquire(operation, cancellationToken) is { } acquire))
+            {
+                return null;
+            }
+
+            var tryStatement = call.Ancestors().OfType<TryStatementSyntax>().FirstOrDefault(t => t.Block.Span.Contains(call.Span) && t.Finally != null);
+            if (tryStatement?.Finally == null || !(tryStatement.Parent is BlockSyntax || tryStatement.Parent is GlobalStatementSyntax))
+                return null;
+            // The acquire must run in the same function as the try (not in a lambda inside it).
+            if (call.Ancestors().TakeWhile(a => a != tryStatement).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
+                return null;
+            StatementSyntax? release = null;
+            foreach (var statement in tryStatement.Finally.Block.Statements)
+            {
+                if (statement is ExpressionStatementSyntax expressionStatement
+                    && (expressionStatement.Expression is AwaitExpressionSyntax awaited ? awaited.Expression : expressionStatement.Expression) is InvocationExpressionSyntax invocation
+                    && semanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IInvocationOperation releaseOperation
+                    && model.AsRelease(releaseOperation, cancellationToken) is { } candidate && candidate.Kind == acquire.Kind)
+                {
+                    release = statement;
+                    break;
+                }
+            }
+
+            if (release == null)
+                return null;
+            var refArgument = call.ArgumentList.Arguments.FirstOrDefault(a => a.RefKindKeyword.IsKind(SyntaxKind.RefKeyword));
+            if (refArgument != null)
+            {
+                // TryEnter(…, ref taken): the flag exists; it must be declared outside the try to be read in the finally.
+                if (!(refArgument.Expression is IdentifierNameSyntax flag)
+                    || !(semanticModel.GetSymbolInfo(flag, cancellationToken).Symbol is ILocalSymbol local)
+                    || local.DeclaringSyntaxReferences.FirstOrDefault() is not { } declaration
+                    || tryStatement.Span.Contains(declaration.Span))
+                {
+                    return null;
+                }
+
+                return (tryStatement, release, flag.Identifier.ValueText);
+            }
+
+            if (!acquire.ReturnsSuccess || semanticModel.LookupSymbols(tryStatement.SpanStart, name: FlagName).Any()
+                || tryStatement.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == FlagName))
+            {
+                return null;
+            }
+
+            return (tryStatement, release, null);
+        }
+
+        private static async Task<Document> FixFinallyAsync(Document document, SyntaxNode root, InvocationExpressionSyntax call, (TryStatementSyntax Try, StatementSyntax Release, string? RefFlag) plan, CancellationToken cancellationToken)
+        {
+            var (tryStatement, release, refFlag) = plan;
+            var flag = refFlag ?? FlagName;
+            var guardedRelease = IfStatement(IdentifierName(flag), release.WithoutTrivia())
+                .WithTriviaFrom(release)
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            var newTry = tryStatement.ReplaceNodes(
+                new SyntaxNode[] { release, Result(call) },
+                (original, rewritten) =>
+                {
+                    if (original == release)
+                        return guardedRelease;
+                    // acquire → (lockTaken = acquire); as the whole condition of an if: lockTaken = acquire
+                    var assignment = AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(FlagName), ((ExpressionSyntax)rewritten).WithoutTrivia());
+                    ExpressionSyntax replacement = original.Parent is IfStatementSyntax || original.Parent is ExpressionStatementSyntax ? assignment : ParenthesizedExpression(assignment);
+                    return replacement.WithTriviaFrom(rewritten);
+                });
+            if (refFlag != null)
+                newTry = tryStatement.ReplaceNode(release, guardedRelease);
+
+            var newRoot = root.ReplaceNode(tryStatement, newTry.WithAdditionalAnnotations(Formatter.Annotation));
+            if (refFlag == null)
+            {
+                var declaration = ParseStatement("var " + FlagName + " = false;")
+                    .WithLeadingTrivia(tryStatement.GetLeadingTrivia())
+                    .WithTrailingTrivia(ElasticMarker)
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                var tryInNewRoot = newRoot.DescendantNodes().OfType<TryStatementSyntax>().First(t => t.SpanStart == tryStatement.SpanStart);
+                if (tryInNewRoot.Parent is GlobalStatementSyntax global)
+                    newRoot = newRoot.InsertNodesBefore(global, new SyntaxNode[] { GlobalStatement(declaration) });
+                else
+                    newRoot = newRoot.InsertNodesBefore(tryInNewRoot, new SyntaxNode[] { declaration });
+            }
+
+            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>The acquire as the value it produces: the await of it when awaited, through parentheses.</summary>
+        private static ExpressionSyntax Result(InvocationExpressionSyntax call)
+        {
+            ExpressionSyntax current = call;
+            while (current.Parent is AwaitExpressionSyntax || current.Parent is ParenthesizedExpressionSyntax)
+                current = (ExpressionSyntax)current.Parent;
+            return current;
         }
     }
 }

@@ -218,6 +218,8 @@ namespace Steadfast.Analyzers.Locks
                     var when = ArgumentOperation(call, "when");
                     if (key == null || value == null || when == null || when.ArgumentKind == ArgumentKind.DefaultValue || !IsNotExists(when.Value))
                         return null;
+                    if (!LooksLikeALock(call, key, value))
+                        return null;
                     var expiry = ArgumentOperation(call, "expiry");
                     var written = expiry == null || expiry.ArgumentKind == ArgumentKind.DefaultValue ? null : expiry.Value;
                     return new RedisAcquire(call, key, value, written, expiry, isLockTake: false);
@@ -238,12 +240,60 @@ namespace Steadfast.Analyzers.Locks
                             expiry = items[i + 1];
                     }
 
-                    return new RedisAcquire(call, items[0], items[1], expiry, null, isLockTake: false);
+                    return LooksLikeALock(call, items[0], items[1]) ? new RedisAcquire(call, items[0], items[1], expiry, null, isLockTake: false) : null;
                 }
 
                 default:
                     return null;
             }
+        }
+
+        private static readonly string[] LockWords = { "lock", "mutex", "lease", "leader", "semaphore", "acquire", "owner", "token", "holder" };
+
+        /// <summary>
+        /// SET NX is also how a cache fills "first writer wins" and how an idempotency key is claimed. It counts as
+        /// taking a lock only when something says so: a lock-ish word in the key, the value's name, the member or the
+        /// type; or a value that identifies an owner rather than carrying data (a constant, the machine name, a Guid).
+        /// </summary>
+        private static bool LooksLikeALock(IInvocationOperation call, IOperation key, IOperation value)
+        {
+            if (MentionsLock(key.Syntax.ToString()) || MentionsLock(value.Syntax.ToString()))
+                return true;
+            var unwrapped = Unwrap(value);
+            if (unwrapped != null && (unwrapped.ConstantValue.HasValue
+                || unwrapped is IPropertyReferenceOperation { Property: { Name: "MachineName" or "EmptyString" } }
+                || unwrapped.Syntax.ToString().Contains("Guid")))
+            {
+                return true;
+            }
+
+            foreach (var ancestor in call.Syntax.Ancestors())
+            {
+                var name = ancestor switch
+                {
+                    MethodDeclarationSyntax method => method.Identifier.ValueText,
+                    LocalFunctionStatementSyntax localFunction => localFunction.Identifier.ValueText,
+                    PropertyDeclarationSyntax property => property.Identifier.ValueText,
+                    BaseTypeDeclarationSyntax type => type.Identifier.ValueText,
+                    _ => null,
+                };
+                if (name != null && MentionsLock(name))
+                    return true;
+            }
+
+            // Top-level statements, lambdas in field initializers …: nothing to tell a cache fill apart; keep the old answer.
+            return !call.Syntax.Ancestors().Any(a => a is BaseTypeDeclarationSyntax);
+        }
+
+        private static bool MentionsLock(string text)
+        {
+            foreach (var word in LockWords)
+            {
+                if (text.IndexOf(word, System.StringComparison.OrdinalIgnoreCase) >= 0)
+                    return true;
+            }
+
+            return false;
         }
 
         /// <summary>The arguments after the command name of an Execute call, when written as a list.</summary>

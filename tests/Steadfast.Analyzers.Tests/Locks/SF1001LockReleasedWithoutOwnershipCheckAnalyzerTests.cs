@@ -297,4 +297,27 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
             }
         }
         """, withSteadfast: true);
+    [Fact]
+    public Task CacheFillWithSetNx_ThenKeyDeleteElsewhere_IsNotALock() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class ProductCache
+        {
+            private readonly IDatabase _db;
+            public ProductCache(IDatabase db) => _db = db;
+            public async Task<string> GetOrCreateAsync(string key, Func<Task<string>> load)
+            {
+                var value = await load();
+                await _db.StringSetAsync(key, value, TimeSpan.FromMinutes(5), when: When.NotExists);
+                return value;
+            }
+            public void Forget(string key)
+            {
+                if (_db.KeyExists(key))
+                    _db.KeyDelete(key);
+            }
+        }
+        """);
+
 }

@@ -138,4 +138,108 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckFixerTests
             public static bool Run(IDatabase db) => Take(db, {|#1:Environment.MachineName|});
         }
         """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1));
+
+    [Fact]
+    public Task Steadfast_MachineNameToken_BecomesTryAcquireAsync() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            private readonly IDistributedLockProvider _locks;
+            public Jobs(IDistributedLockProvider locks) { _locks = locks; }
+            async Task<bool> Run(IDatabaseAsync db, CancellationToken cancellationToken)
+            {
+                if (!await db.LockTakeAsync("jobs", [|Environment.MachineName|], TimeSpan.FromSeconds(45))) return false;
+                await Task.Delay(10, cancellationToken);
+                await db.LockReleaseAsync("jobs", [|Environment.MachineName|]);
+                return true;
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            private readonly IDistributedLockProvider _locks;
+            public Jobs(IDistributedLockProvider locks) { _locks = locks; }
+            async Task<bool> Run(IDatabaseAsync db, CancellationToken cancellationToken)
+            {
+                await using (var handle = await _locks.TryAcquireAsync("jobs", new LockOptions { Lease = TimeSpan.FromSeconds(45) }, cancellationToken))
+                {
+                    if (handle == null) return false;
+                    await Task.Delay(10, cancellationToken);
+                }
+                return true;
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF1001LockReleasedWithoutOwnershipCheckFixer.UseSteadfastLockKey);
+
+    [Fact]
+    public Task StaticReadonlyToken_UsedOnlyByOneAcquisition_GetsATokenPerAcquisition() => Verify.VerifyFixAsync(["""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private static readonly string Token = {|#1:Guid.NewGuid().ToString()|};
+            void Run(IDatabase db)
+            {
+                if (!db.LockTake("jobs", {|#0:Token|}, TimeSpan.FromSeconds(30))) return;
+                try { Console.WriteLine("work"); }
+                finally { db.LockRelease("jobs", {|#2:Token|}); }
+            }
+        }
+        """], ["""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private static readonly string Token = Guid.NewGuid().ToString();
+            void Run(IDatabase db)
+            {
+                var lockToken = Guid.NewGuid().ToString("N");
+                if (!db.LockTake("jobs", lockToken, TimeSpan.FromSeconds(30))) return;
+                try { Console.WriteLine("work"); }
+                finally { db.LockRelease("jobs", lockToken); }
+            }
+        }
+        """], equivalenceKey: SF1001LockReleasedWithoutOwnershipCheckFixer.EquivalenceKey,
+        expected: [new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1), new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(2).WithLocation(1)]);
+
+    // The static token is also read by another method: a token per acquisition here would make that release miss.
+    [Fact]
+    public Task StaticReadonlyToken_UsedElsewhere_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private static readonly string Token = {|#1:Guid.NewGuid().ToString()|};
+            bool Take(IDatabase db) => db.LockTake("jobs", {|#0:Token|}, TimeSpan.FromSeconds(30));
+            void Release(IDatabase db) => db.LockRelease("jobs", {|#2:Token|});
+        }
+        """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1), new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(2).WithLocation(1));
+
+    // A handle whose Dispose deletes the key: the token would have to be carried from the acquire into the handle.
+    [Fact]
+    public Task DisposableHandleDeletingTheKey_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        sealed class Handle : IDisposable
+        {
+            private readonly IDatabase _db;
+            private readonly RedisKey _key;
+            public Handle(IDatabase db, RedisKey key) { _db = db; _key = key; }
+            public void Dispose() => {|#0:_db.KeyDelete(_key)|};
+        }
+        sealed class Locks
+        {
+            public Handle? TryTake(IDatabase db, string key) =>
+                db.StringSet(key, Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30), When.NotExists) ? new Handle(db, {|#1:key|}) : null;
+        }
+        """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1));
 }

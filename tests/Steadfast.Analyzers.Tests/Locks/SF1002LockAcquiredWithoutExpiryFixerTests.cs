@@ -55,13 +55,13 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
     public Task FixAll_SharesOneLeaseField_AndReusesAnExistingOne() => Verify.VerifyFixAsync("""
         using System;
         using StackExchange.Redis;
-        class A
+        class ALocks
         {
             bool X(IDatabase db, string t) => [|db.LockTake("x", t, TimeSpan.Zero)|];
             bool Y(IDatabase db, string t) => [|db.LockTake("y", t, default)|];
             RedisResult Z(IDatabase db, string t) => [|db.Execute("SET", "z", t, "NX")|];
         }
-        class B
+        class BLocks
         {
             private static readonly TimeSpan LockLease = TimeSpan.FromMinutes(1);
             bool X(IDatabase db, string t) => [|db.StringSet("x", t, null, When.NotExists)|];
@@ -69,7 +69,7 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
         """, """
         using System;
         using StackExchange.Redis;
-        class A
+        class ALocks
         {
             // How long a lock outlives a holder that crashed; renew it (LockExtend) for longer work.
             private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
@@ -78,7 +78,7 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
             bool Y(IDatabase db, string t) => db.LockTake("y", t, LockLease);
             RedisResult Z(IDatabase db, string t) => db.Execute("SET", "z", t, "NX", "PX", (long)LockLease.TotalMilliseconds);
         }
-        class B
+        class BLocks
         {
             private static readonly TimeSpan LockLease = TimeSpan.FromMinutes(1);
             bool X(IDatabase db, string t) => db.StringSet("x", t, LockLease, When.NotExists);
@@ -96,4 +96,33 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
         IDatabase db = ConnectionMultiplexer.Connect("localhost").GetDatabase();
         System.Console.WriteLine(db.LockTake("jobs", "t", TimeSpan.FromSeconds(30)));
         """], outputKind: OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task Steadfast_NxWithoutExpiry_GetsTheDefaultLease() => Verify.VerifyFixAsync("""
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            void Run(IDatabase db, IDistributedLockProvider locks, RedisKey key)
+            {
+                var token = System.Guid.NewGuid().ToString();
+                if (![|db.StringSet(key, token, when: When.NotExists)|]) throw new System.InvalidOperationException("busy");
+                System.Console.WriteLine("work");
+                db.LockRelease(key, token);
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            void Run(IDatabase db, IDistributedLockProvider locks, RedisKey key)
+            {
+                using var handle = locks.TryAcquire(key.ToString(), new LockOptions { Lease = TimeSpan.FromSeconds(30) });
+                if (handle == null) throw new System.InvalidOperationException("busy");
+                System.Console.WriteLine("work");
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF1002LockAcquiredWithoutExpiryFixer.UseSteadfastLockKey);
 }

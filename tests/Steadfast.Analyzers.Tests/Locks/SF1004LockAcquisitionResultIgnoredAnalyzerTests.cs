@@ -218,4 +218,30 @@ public sealed class SF1004LockAcquisitionResultIgnoredAnalyzerTests
             }
         }
         """, withSteadfast: true);
+    [Fact]
+    public Task CacheFillWithSetNx_IsNotALock() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class ProductCache
+        {
+            private readonly IDatabase _db;
+            public ProductCache(IDatabase db) => _db = db;
+            public async Task<string> GetOrCreateAsync(string key, Func<Task<string>> load)
+            {
+                var cached = await _db.StringGetAsync(key);
+                if (cached.HasValue)
+                    return cached!;
+                var value = await load();
+                await _db.StringSetAsync(key, value, TimeSpan.FromMinutes(5), when: When.NotExists);
+                return value;
+            }
+            public void Forget(string key)
+            {
+                if (_db.KeyExists(key))
+                    _db.KeyDelete(key);
+            }
+        }
+        """);
+
 }

@@ -149,7 +149,7 @@ public sealed class SF1004LockAcquisitionResultIgnoredFixerTests
         """);
 
     [Fact]
-    public Task FinallyShape_HasNoAutomaticFix() => Verify.VerifyNoFixAsync("""
+    public Task FinallyShape_Monitor_ReleaseGuardedByFlag() => Verify.VerifyFixAsync("""
         using System;
         using System.Threading;
         class Jobs
@@ -158,8 +158,194 @@ public sealed class SF1004LockAcquisitionResultIgnoredFixerTests
             void A()
             {
                 try { if ([|Monitor.TryEnter(_gate, 100)|]) Console.WriteLine("work"); }
+                finally { Monitor.Exit(_gate); } // always
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            void A()
+            {
+                var lockTaken = false;
+                try { if (lockTaken = Monitor.TryEnter(_gate, 100)) Console.WriteLine("work"); }
+                finally { if (lockTaken) Monitor.Exit(_gate); } // always
+            }
+        }
+        """, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.EquivalenceKey);
+
+    [Fact]
+    public Task FinallyShape_RedisAsync_ReleaseGuardedByFlag() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task B(IDatabaseAsync db, string token)
+            {
+                try
+                {
+                    if (!await [|db.StringSetAsync("jobs", token, TimeSpan.FromSeconds(5), When.NotExists)|]) return;
+                    Console.WriteLine("work");
+                }
+                finally
+                {
+                    await db.KeyDeleteAsync("jobs");
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            async Task B(IDatabaseAsync db, string token)
+            {
+                var lockTaken = false;
+                try
+                {
+                    if (!(lockTaken = await db.StringSetAsync("jobs", token, TimeSpan.FromSeconds(5), When.NotExists))) return;
+                    Console.WriteLine("work");
+                }
+                finally
+                {
+                    if (lockTaken)
+                        await db.KeyDeleteAsync("jobs");
+                }
+            }
+        }
+        """, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.EquivalenceKey);
+
+    [Fact]
+    public Task FinallyShape_TryEnterRefFlag_GuardsWithThatFlag_FixAll() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            private SpinLock _spin = new();
+            void A()
+            {
+                var taken = false;
+                try { [|Monitor.TryEnter(_gate, 100, ref taken)|]; if (taken) Console.WriteLine("a"); }
                 finally { Monitor.Exit(_gate); }
+            }
+            void B()
+            {
+                var taken = false;
+                try { [|_spin.TryEnter(10, ref taken)|]; Console.WriteLine(taken); }
+                finally { _spin.Exit(); }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            private SpinLock _spin = new();
+            void A()
+            {
+                var taken = false;
+                try { Monitor.TryEnter(_gate, 100, ref taken); if (taken) Console.WriteLine("a"); }
+                finally { if (taken) Monitor.Exit(_gate); }
+            }
+            void B()
+            {
+                var taken = false;
+                try { _spin.TryEnter(10, ref taken); Console.WriteLine(taken); }
+                finally { if (taken) _spin.Exit(); }
+            }
+        }
+        """, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.EquivalenceKey);
+
+    // The release is not a statement of the finally block (here nested in a lock statement): left to the author.
+    [Fact]
+    public Task FinallyShape_ReleaseNestedInFinally_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            private readonly object _log = new();
+            void A()
+            {
+                try { if ([|Monitor.TryEnter(_gate, 100)|]) Console.WriteLine("work"); }
+                finally { lock (_log) { Monitor.Exit(_gate); } }
             }
         }
         """);
+
+    [Fact]
+    public Task Steadfast_DiscardedSync_ReleaseInFinally_BecomesAcquire() => Verify.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            private IDistributedLockProvider Locks { get; }
+            public Jobs(IDistributedLockProvider locks) => Locks = locks;
+            void Run(IDatabase db)
+            {
+                var token = Guid.NewGuid().ToString();
+                [|db.LockTake("jobs", token, TimeSpan.FromSeconds(20))|];
+                try
+                {
+                    Console.WriteLine("work");
+                }
+                finally
+                {
+                    db.LockRelease("jobs", token);
+                }
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            private IDistributedLockProvider Locks { get; }
+            public Jobs(IDistributedLockProvider locks) => Locks = locks;
+            void Run(IDatabase db)
+            {
+                using var handle = Locks.Acquire("jobs", new LockOptions { Lease = TimeSpan.FromSeconds(20) });
+                Console.WriteLine("work");
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.UseSteadfastLockKey);
+
+    [Fact]
+    public Task Steadfast_DiscardedAsync_BecomesAcquireAsync() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db, IDistributedLockProvider locks)
+            {
+                var token = Guid.NewGuid().ToString();
+                _ = await [|db.LockTakeAsync("jobs", token, TimeSpan.FromSeconds(30))|];
+                await Task.Yield();
+                await db.LockReleaseAsync("jobs", token);
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDatabaseAsync db, IDistributedLockProvider locks)
+            {
+                await using var handle = await locks.AcquireAsync("jobs", new LockOptions { Lease = TimeSpan.FromSeconds(30) });
+                await Task.Yield();
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.UseSteadfastLockKey);
 }

@@ -97,10 +97,19 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
     }
 
     /// <summary>A diagnostic the rule reports but for which no fix is offered (the shape is not safely rewritable).</summary>
-    public static Task VerifyNoFixAsync(string source, params DiagnosticResult[] expected)
+    public static Task VerifyNoFixAsync(string source, params DiagnosticResult[] expected) => VerifyNoFixAsync(source, withSteadfast: false, expected);
+
+    /// <summary>As above; <paramref name="withSteadfast"/> also references the Steadfast runtime (no Steadfast rewrite either).</summary>
+    public static Task VerifyNoFixAsync(string source, bool withSteadfast, params DiagnosticResult[] expected)
     {
         var test = new Test { TestCode = source, FixedCode = source };
         test.ExpectedDiagnostics.AddRange(expected);
+        if (withSteadfast)
+        {
+            test.TestState.AdditionalReferences.Add(TestReferences.Steadfast);
+            test.FixedState.AdditionalReferences.Add(TestReferences.Steadfast);
+        }
+
         return test.RunAsync(CancellationToken.None);
     }
 
