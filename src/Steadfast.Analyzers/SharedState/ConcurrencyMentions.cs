@@ -149,44 +149,6 @@ namespace Steadfast.Analyzers.SharedState
         }
     }
 
-    /// <summary>
-    /// SF3002's first question about a type: does any declaration of it contain a <c>lock</c> statement? Without
-    /// one no <see cref="Microsoft.CodeAnalysis.Operations.ILockOperation"/> runs in it and the rule has nothing
-    /// to compare against. The word <c>lock</c> is looked for in the source text, once per syntax tree, cached
-    /// per compilation.
-    /// </summary>
-    internal sealed class LockMentions
-    {
-        private readonly ConcurrentDictionary<SyntaxTree, int[]> _positionsByTree = new ConcurrentDictionary<SyntaxTree, int[]>();
-
-        public bool MayTakeALock(INamedTypeSymbol type, CancellationToken cancellationToken)
-        {
-            var references = type.DeclaringSyntaxReferences;
-            if (references.IsEmpty)
-                return true;
-            foreach (var reference in references)
-            {
-                var positions = _positionsByTree.GetOrAdd(reference.SyntaxTree, tree => Scan(tree.GetText(cancellationToken).ToString()));
-                if (SourceWords.AnyWithin(positions, reference.Span))
-                    return true;
-            }
-
-            return false;
-        }
-
-        private static int[] Scan(string text)
-        {
-            var positions = new List<int>();
-            SourceWords.ForEachWord(text, (start, length) =>
-            {
-                if (SourceWords.Is(text, start, length, "lock"))
-                    positions.Add(start);
-                return true;
-            });
-            return positions.ToArray();
-        }
-    }
-
     /// <summary>Whole words (runs of identifier characters) in source text, without building syntax nodes.</summary>
     internal static class SourceWords
     {

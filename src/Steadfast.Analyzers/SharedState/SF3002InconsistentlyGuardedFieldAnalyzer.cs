@@ -43,15 +43,11 @@ namespace Steadfast.Analyzers.SharedState
                 if (model == null)
                     return;
                 var interlocked = start.Compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemThreadingInterlocked);
-                var locks = new LockMentions();
 
                 start.RegisterSymbolStartAction(symbolStart =>
                 {
                     var type = (INamedTypeSymbol)symbolStart.Symbol;
                     if (type.TypeKind != TypeKind.Class && type.TypeKind != TypeKind.Struct)
-                        return;
-                    // No lock statement in its source, no ILockOperation below: skip before any operation tree is built.
-                    if (!locks.MayTakeALock(type, symbolStart.CancellationToken))
                         return;
                     var blocks = new ConcurrentBag<MemberBlock>();
                     var hasLock = 0;
