@@ -30,7 +30,7 @@ namespace Steadfast.Analyzers
 
         public sealed override FixAllProvider GetFixAllProvider() =>
             FixAllProvider.Create(async (context, document, diagnostics) =>
-                await CleanUpAsync(await RewriteAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false));
+                await FixSyntax.CleanUpAsync(await RewriteAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false));
 
         public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -41,18 +41,10 @@ namespace Steadfast.Analyzers
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         Title,
-                        async ct => await CleanUpAsync(await RewriteAsync(context.Document, ImmutableArray.Create(diagnostic), ct).ConfigureAwait(false), ct).ConfigureAwait(false),
+                        async ct => await FixSyntax.CleanUpAsync(await RewriteAsync(context.Document, ImmutableArray.Create(diagnostic), ct).ConfigureAwait(false), ct).ConfigureAwait(false),
                         EquivalenceKey),
                     diagnostic);
             }
-        }
-
-        /// <summary>Adds the usings that annotated names need, shortens them, and formats what was annotated.</summary>
-        private static async Task<Document> CleanUpAsync(Document document, CancellationToken cancellationToken)
-        {
-            document = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
-            document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(document, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,7 +1,11 @@
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
@@ -20,6 +24,14 @@ namespace Steadfast.Analyzers
                     ParseTypeName(fullTypeName).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
                     IdentifierName(method)),
                 ArgumentList(SeparatedList(arguments.Select(Argument))));
+
+        /// <summary>After a rewrite: adds the usings that annotated names need, shortens them, and formats what was annotated.</summary>
+        public static async Task<Document> CleanUpAsync(Document document, CancellationToken cancellationToken)
+        {
+            document = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
+            document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await Formatter.FormatAsync(document, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+        }
 
         /// <summary><paramref name="baseName"/>, or baseName2, baseName3 … — the first name nothing in scope at the position uses.</summary>
         public static string FreeName(SemanticModel semanticModel, int position, string baseName)

@@ -197,10 +197,7 @@ namespace Steadfast.Analyzers.Resilience
                     BoundAndBackOff(editor, plan);
             }
 
-            var changed = editor.GetChangedDocument();
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         private static void BoundAndBackOff(DocumentEditor editor, Plan plan)

@@ -161,10 +161,7 @@ namespace Steadfast.Analyzers.Resilience
                 }
             }
 
-            var changed = editor.GetChangedDocument();
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>Replaces the expression, swallowing the parentheses around it: <c>(now - start).TotalSeconds</c> → <c>GetElapsedTime(start).TotalSeconds</c>.</summary>

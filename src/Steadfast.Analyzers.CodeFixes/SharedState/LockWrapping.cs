@@ -218,14 +218,5 @@ namespace Steadfast.Analyzers.SharedState
                     return member;
             }
         }
-
-        /// <summary>A name not yet used in the type or the scope: <c>_itemsLock</c>, <c>_itemsLock2</c> ….</summary>
-        public static string FreeName(SemanticModel semanticModel, int position, string baseName)
-        {
-            var name = baseName;
-            for (var i = 2; semanticModel.LookupSymbols(position, name: name).Any(); i++)
-                name = baseName + i;
-            return name;
-        }
     }
 }

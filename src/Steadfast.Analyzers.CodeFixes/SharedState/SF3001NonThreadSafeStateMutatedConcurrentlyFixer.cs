@@ -183,7 +183,7 @@ namespace Steadfast.Analyzers.SharedState
 
             var baseName = state.Name + "Lock";
             var declaration = state.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
-            var name = LockWrapping.FreeName(semanticModel, declaration.SpanStart, baseName);
+            var name = FixSyntax.FreeName(semanticModel, declaration.SpanStart, baseName);
             var useLockType = model.LockType != null && (int)((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion >= 1300;
             var lockType = useLockType
                 ? ParseTypeName("System.Threading.Lock").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
@@ -404,7 +404,7 @@ namespace Steadfast.Analyzers.SharedState
                 {
                     var simpleValue = valueArgument is LiteralExpressionSyntax || valueArgument is IdentifierNameSyntax || valueArgument is MemberAccessExpressionSyntax;
                     // The factory ignores its key; a parameter called _ would hide a _ the value reads.
-                    var parameterName = Discards.UnderscoreIsASymbol(semanticModel, valueArgument.SpanStart) ? LockWrapping.FreeName(semanticModel, valueArgument.SpanStart, "key") : "_";
+                    var parameterName = Discards.UnderscoreIsASymbol(semanticModel, valueArgument.SpanStart) ? FixSyntax.FreeName(semanticModel, valueArgument.SpanStart, "key") : "_";
                     var factory = simpleValue ? valueArgument : SimpleLambdaExpression(Parameter(Identifier(parameterName)), valueArgument.WithoutTrivia());
                     var getOrAdd = InvocationExpression(
                         MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, lookup.Expression.WithoutTrivia(), IdentifierName("GetOrAdd")),

@@ -145,7 +145,7 @@ namespace Steadfast.Analyzers.SharedState
             {
                 var fold = FoldableBranch(found)!.Value;
                 var semanticModel = editor.SemanticModel;
-                var name = LockWrapping.FreeName(semanticModel, fold.If.SpanStart, "transaction");
+                var name = FixSyntax.FreeName(semanticModel, fold.If.SpanStart, "transaction");
                 var database = ((MemberAccessExpressionSyntax)actSyntax.Expression).Expression.WithoutTrivia();
                 var condition = TransactionCondition(found);
                 var statements = new List<StatementSyntax>
@@ -166,10 +166,7 @@ namespace Steadfast.Analyzers.SharedState
                 ReplaceBranch(editor, fold.If, fold.Act, fold.InTrue, execute);
             }
 
-            var changed = editor.GetChangedDocument();
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary><c>if (exists) return …;</c> immediately followed by the act, with the check as the whole condition.</summary>
