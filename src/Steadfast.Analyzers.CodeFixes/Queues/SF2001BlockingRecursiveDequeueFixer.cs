@@ -155,7 +155,7 @@ namespace Steadfast.Analyzers.Queues
             // Every recursive call of the function must become a `continue` of the new loop.
             var recursiveStatements = new List<StatementSyntax>();
             var sleeps = new List<(ExpressionStatementSyntax, IInvocationOperation)>();
-            foreach (var recursive in RecursiveDequeue.OwnDescendants(semanticModel.GetOperation(body, cancellationToken)!).OfType<IInvocationOperation>()
+            foreach (var recursive in semanticModel.GetOperation(body, cancellationToken)!.OwnDescendantsAndSelf().OfType<IInvocationOperation>()
                 .Where(c => SymbolEqualityComparer.Default.Equals(c.TargetMethod.OriginalDefinition, match.Function.OriginalDefinition)))
             {
                 var statement = TailCallStatement(recursive, match.Function, body);
@@ -174,7 +174,7 @@ namespace Steadfast.Analyzers.Queues
 
             if (recursiveStatements.Count == 0)
                 return null;
-            var reliableDequeue = RecursiveDequeue.OwnDescendants(semanticModel.GetOperation(body, cancellationToken)!).OfType<IInvocationOperation>()
+            var reliableDequeue = semanticModel.GetOperation(body, cancellationToken)!.OwnDescendantsAndSelf().OfType<IInvocationOperation>()
                 .FirstOrDefault(c => RecursiveDequeue.IsReliableDequeue(c, symbols) && c.Arguments.Length > 0 && c.Arguments[0].ArgumentKind == ArgumentKind.Explicit);
             return new Plan(body, match.Function.IsAsync, recursiveStatements, sleeps, reliableDequeue);
         }

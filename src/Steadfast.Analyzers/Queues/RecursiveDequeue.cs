@@ -92,7 +92,7 @@ namespace Steadfast.Analyzers.Queues
         private static bool TakesAndTestsForEmpty(IOperation body, QueueSymbols symbols)
         {
             var fromCalls = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-            foreach (var operation in OwnDescendants(body))
+            foreach (var operation in body.OwnDescendantsAndSelf())
             {
                 switch (operation)
                 {
@@ -108,7 +108,7 @@ namespace Steadfast.Analyzers.Queues
             }
 
             // A Try… call tested directly (`if (!queue.TryDequeue(out var item))`), or a value from a call tested for empty.
-            return OwnDescendants(body).OfType<IConditionalOperation>().Any(conditional => conditional.Condition.DescendantsAndSelf().Any(test =>
+            return body.OwnDescendantsAndSelf().OfType<IConditionalOperation>().Any(conditional => conditional.Condition.DescendantsAndSelf().Any(test =>
                 (test is IInvocationOperation attempt && attempt.TargetMethod.Name.StartsWith("Try", System.StringComparison.Ordinal)
                     && attempt.TargetMethod.ReturnType.SpecialType == SpecialType.System_Boolean)
                 || (fromCalls.Count > 0 && IsEmptinessTestOf(test, fromCalls))));
@@ -146,23 +146,6 @@ namespace Steadfast.Analyzers.Queues
                     return call.TargetMethod.Name.StartsWith("IsNull", System.StringComparison.Ordinal) && call.Arguments.Any(a => IsTracked(a.Value));
                 default:
                     return false;
-            }
-        }
-
-        /// <summary>Descendants that belong to this function, not to lambdas or local functions inside it.</summary>
-        public static IEnumerable<IOperation> OwnDescendants(IOperation body)
-        {
-            var stack = new Stack<IOperation>();
-            stack.Push(body);
-            while (stack.Count > 0)
-            {
-                var operation = stack.Pop();
-                yield return operation;
-                foreach (var child in operation.ChildOperations)
-                {
-                    if (!(child is IAnonymousFunctionOperation) && !(child is ILocalFunctionOperation))
-                        stack.Push(child);
-                }
             }
         }
 

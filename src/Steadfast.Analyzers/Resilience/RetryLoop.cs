@@ -47,13 +47,13 @@ namespace Steadfast.Analyzers.Resilience
             if (!NeverEndsOnItsOwn(loop))
                 return null;
 
-            var own = OwnOperations(loop.Body).ToList();
+            var own = loop.Body.OwnDescendantsAndSelf().ToList();
             if (own.OfType<IInvocationOperation>().Any(IsPacingOrGuarded) || HasAttemptCounter(loop, own))
                 return null;
 
             foreach (var tryOperation in own.OfType<ITryOperation>())
             {
-                var calls = OwnOperations(tryOperation.Body).OfType<IInvocationOperation>().ToList();
+                var calls = tryOperation.Body.OwnDescendantsAndSelf().OfType<IInvocationOperation>().ToList();
                 if (calls.Count == 0 || calls.Any(c => NextItemNames.Contains(c.TargetMethod.Name)))
                     continue;
                 var continuing = tryOperation.Catches.Where(c => FallsThrough(c.Handler, loop)).ToList();
@@ -72,7 +72,7 @@ namespace Steadfast.Analyzers.Resilience
         private static bool NeverEndsOnItsOwn(ILoopOperation loop)
         {
             IOperation? condition;
-            IEnumerable<IOperation> writers = OwnOperations(loop.Body);
+            IEnumerable<IOperation> writers = loop.Body.OwnDescendantsAndSelf();
             switch (loop)
             {
                 case IWhileLoopOperation whileLoop:
@@ -80,7 +80,7 @@ namespace Steadfast.Analyzers.Resilience
                     break;
                 case IForLoopOperation forLoop:
                     condition = forLoop.Condition;
-                    writers = writers.Concat(forLoop.AtLoopBottom.SelectMany(OwnOperations));
+                    writers = writers.Concat(forLoop.AtLoopBottom.SelectMany(o => o.OwnDescendantsAndSelf()));
                     break;
                 default:
                     return false; // foreach ends with its collection
@@ -142,7 +142,7 @@ namespace Steadfast.Analyzers.Resilience
         /// <summary>The handler can end normally (or `continue`): no throw, return, break, goto or exit anywhere in it.</summary>
         private static bool FallsThrough(IBlockOperation handler, ILoopOperation loop)
         {
-            foreach (var operation in OwnOperations(handler))
+            foreach (var operation in handler.OwnDescendantsAndSelf())
             {
                 switch (operation)
                 {
@@ -158,23 +158,6 @@ namespace Steadfast.Analyzers.Resilience
 
             // `throw;` is a statement C# gives no operation of its own in some versions: check the syntax too.
             return !handler.Syntax.DescendantNodes().Any(n => n.RawKind == (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.ThrowStatement);
-        }
-
-        /// <summary>Operations of this loop's own body: not of nested loops' bodies' lambdas or local functions.</summary>
-        public static IEnumerable<IOperation> OwnOperations(IOperation root)
-        {
-            var stack = new Stack<IOperation>();
-            stack.Push(root);
-            while (stack.Count > 0)
-            {
-                var operation = stack.Pop();
-                yield return operation;
-                foreach (var child in operation.ChildOperations)
-                {
-                    if (!(child is IAnonymousFunctionOperation) && !(child is ILocalFunctionOperation))
-                        stack.Push(child);
-                }
-            }
         }
     }
 }
