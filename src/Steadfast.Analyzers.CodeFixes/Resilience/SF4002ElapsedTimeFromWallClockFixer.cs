@@ -54,15 +54,17 @@ namespace Steadfast.Analyzers.Resilience
 
         private sealed class Prepared
         {
-            public Prepared(SemanticModel semanticModel, SyntaxNode root, MonotonicClock clock, List<WallClockRewritePlan.Site> sites)
+            public Prepared(SemanticModel semanticModel, WallClockModel model, SyntaxNode root, MonotonicClock clock, List<WallClockRewritePlan.Site> sites)
             {
                 SemanticModel = semanticModel;
+                Model = model;
                 Root = root;
                 Clock = clock;
                 Sites = sites;
             }
 
             public SemanticModel SemanticModel { get; }
+            public WallClockModel Model { get; }
             public SyntaxNode Root { get; }
             public MonotonicClock Clock { get; }
             public List<WallClockRewritePlan.Site> Sites { get; }
@@ -104,7 +106,7 @@ namespace Steadfast.Analyzers.Resilience
                 sites.AddRange(bodySites);
             }
 
-            return sites.Count == 0 || clock == null ? null : new Prepared(semanticModel, root, clock, sites);
+            return sites.Count == 0 || clock == null ? null : new Prepared(semanticModel, model, root, clock, sites);
         }
 
         private static async Task<Document?> RewriteAsync(Document document, IEnumerable<TextSpan> spans, CancellationToken cancellationToken)
@@ -152,9 +154,8 @@ namespace Steadfast.Analyzers.Resilience
                         ReplaceComparison(editor, site, clock.GetElapsedTime(start), Offset(site.Offset!, site.OffsetUnit));
                         break;
                     case WallClockRewritePlan.SiteKind.DeadlineLocal:
-                        var model = WallClockModel.Create(prepared.SemanticModel.Compilation)!;
                         var initializer = DeadlineInitializer(prepared.SemanticModel, site.Start, cancellationToken);
-                        if (initializer == null || !model.TryGetDeadlineParts(initializer, out _, out var offset, out var unit))
+                        if (initializer == null || !prepared.Model.TryGetDeadlineParts(initializer, out _, out var offset, out var unit))
                             return null;
                         ReplaceComparison(editor, site, clock.GetElapsedTime(start), Offset(offset, unit));
                         break;
