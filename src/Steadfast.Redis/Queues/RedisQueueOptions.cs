@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace Steadfast.Queues;
 
@@ -44,6 +45,23 @@ public sealed class RedisQueueOptions : QueueOptions
     /// within milliseconds by the notification.
     /// </summary>
     public TimeSpan IdleRecheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A plain Redis list that producers still push raw values to (LPUSH/RPUSH), for moving consumers off a hand-rolled
+    /// list queue before its producers move; <see langword="null"/> (default) for none. Each read first moves what waits in
+    /// the list into the stream — added to the stream before it is removed from the list, so a crash in between gives a
+    /// duplicate, never a loss — and one consumer at a time does it. A <see cref="string"/> queue takes each value as the
+    /// message; any other message type expects values in the serializer's format (JSON by default). Producers of the list
+    /// do not wake idle consumers: their messages are seen within <see cref="IdleRecheckInterval"/>. Must not be empty.
+    /// </summary>
+    public string? ImportFromList { get; init; }
+
+    /// <summary>
+    /// The end of <see cref="ImportFromList"/> that old consumers popped from, which holds the oldest message:
+    /// <see cref="ListSide.Right"/> (default; RPOP, for LPUSH producers) or <see cref="ListSide.Left"/> (LPOP, for RPUSH
+    /// producers). Messages are imported oldest first.
+    /// </summary>
+    public ListSide ImportFromListSide { get; init; } = ListSide.Right;
 
     /// <summary>Where to log background failures (trimming, releasing read-ahead entries); none when null.</summary>
     public ILogger? Logger { get; init; }
