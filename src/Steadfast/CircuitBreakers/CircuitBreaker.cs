@@ -89,6 +89,7 @@ public sealed class CircuitBreaker
 
     /// <summary>Runs <paramref name="action"/> through the breaker.</summary>
     /// <returns>The action's result; faulted with <see cref="CircuitBreakerOpenException"/> when the circuit rejected the call (the action did not run).</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Overloads by the action's result type; the optional token follows the BCL.")]
     public ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken = default)
     {
         // Written without async so a synchronously successful call allocates nothing in any build configuration
@@ -127,6 +128,7 @@ public sealed class CircuitBreaker
 
     /// <summary>Runs <paramref name="action"/> through the breaker.</summary>
     /// <returns>Completes when the action does; faulted with <see cref="CircuitBreakerOpenException"/> when the circuit rejected the call (the action did not run).</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Overloads by the action's result type; the optional token follows the BCL.")]
     public ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);

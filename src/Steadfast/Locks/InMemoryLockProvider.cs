@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Steadfast.Locks.Internal;
 
@@ -20,6 +21,7 @@ public sealed class InMemoryLockProvider : IDistributedLockProvider
 
     /// <summary>Creates a provider.</summary>
     /// <param name="timeProvider">The clock for leases, renewals and wait timeouts; <see cref="TimeProvider.System"/> when null.</param>
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "Keeps new InMemoryLockProvider() and new InMemoryLockProvider(time); the logger overload is for dependency injection.")]
     public InMemoryLockProvider(TimeProvider? timeProvider = null)
         : this(timeProvider, null)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Steadfast.Locks;
 
@@ -103,6 +104,7 @@ public sealed class LeaderElection
     /// <param name="leaderWork">The work to run while leading.</param>
     /// <param name="cancellationToken">Stops contending (and cancels the work).</param>
     /// <returns>See <see cref="RunAsync(string, Func{Leadership, CancellationToken, Task}, CancellationToken)"/>.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "A static shortcut beside the instance method; the optional token follows the BCL.")]
     public static Task RunAsync(IDistributedLockProvider locks, string name, Func<Leadership, CancellationToken, Task> leaderWork,
         CancellationToken cancellationToken = default) =>
         new LeaderElection(locks).RunAsync(name, leaderWork, cancellationToken);
@@ -117,6 +119,7 @@ public sealed class LeaderElection
     /// <param name="cancellationToken">Stops contending; leadership is released.</param>
     /// <returns>Completes when the work returned while still leading (leadership released); faults with the
     /// work's exception if it failed (leadership released first); cancelled when <paramref name="cancellationToken"/> fires.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "A static shortcut beside the instance method; the optional token follows the BCL.")]
     public async Task RunAsync(string name, Func<Leadership, CancellationToken, Task> leaderWork, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Steadfast.CircuitBreakers;
 
 namespace Steadfast.Retry;
@@ -42,6 +43,7 @@ public sealed class RetryPolicy
 
     /// <summary>Runs <paramref name="action"/>, retrying handled failures.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, possibly during a delay.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Overloads by the action's result type; the optional token follows the BCL.")]
     public async ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
@@ -65,6 +67,7 @@ public sealed class RetryPolicy
 
     /// <summary>Runs <paramref name="action"/>, retrying handled failures.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, possibly during a delay.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Overloads by the action's result type; the optional token follows the BCL.")]
     public async ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
