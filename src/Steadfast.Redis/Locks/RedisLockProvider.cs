@@ -96,8 +96,7 @@ public sealed class RedisLockProvider : IDistributedLockProvider
     {
         options = LockArguments.Validate(name, options);
         TimeSpan wait = options.ResolveWaitTimeout(forTry: false);
-        return await AcquireCoreAsync(name, options, wait, cancellationToken).ConfigureAwait(false)
-            ?? throw new LockTimeoutException(name, wait);
+        return (await AcquireTracedAsync(name, options, wait, throwOnTimeout: true, cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <inheritdoc/>
@@ -105,7 +104,7 @@ public sealed class RedisLockProvider : IDistributedLockProvider
     public ValueTask<ILockHandle?> TryAcquireAsync(string name, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         options = LockArguments.Validate(name, options);
-        return AcquireCoreAsync(name, options, options.ResolveWaitTimeout(forTry: true), cancellationToken);
+        return AcquireTracedAsync(name, options, options.ResolveWaitTimeout(forTry: true), throwOnTimeout: false, cancellationToken);
     }
 
     internal LockKeys GetKeys(string name)
@@ -123,6 +122,11 @@ public sealed class RedisLockProvider : IDistributedLockProvider
 
         return keys;
     }
+
+    private ValueTask<ILockHandle?> AcquireTracedAsync(string name, LockOptions options, TimeSpan wait, bool throwOnTimeout,
+        CancellationToken cancellationToken) =>
+        LockTracing.AcquireAsync(this, static (p, n, o, w, ct) => p.AcquireCoreAsync(n, o, w, ct), Backend, name, options, wait, throwOnTimeout,
+            cancellationToken);
 
     private async ValueTask<ILockHandle?> AcquireCoreAsync(string name, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {

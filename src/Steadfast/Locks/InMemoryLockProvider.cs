@@ -49,16 +49,25 @@ public sealed class InMemoryLockProvider : IDistributedLockProvider
     {
         options = LockArguments.Validate(name, options);
         TimeSpan wait = options.ResolveWaitTimeout(forTry: false);
-        return await AcquireCoreAsync(name, options, wait, cancellationToken).ConfigureAwait(false)
-            ?? throw new LockTimeoutException(name, wait);
+        return (await AcquireTracedAsync(name, options, wait, throwOnTimeout: true, cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <inheritdoc/>
     public ValueTask<ILockHandle?> TryAcquireAsync(string name, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         options = LockArguments.Validate(name, options);
-        return AcquireCoreAsync(name, options, options.ResolveWaitTimeout(forTry: true), cancellationToken);
+        TimeSpan wait = options.ResolveWaitTimeout(forTry: true);
+
+        // Untraced, a free lock is taken synchronously with no async state machine.
+        return SteadfastTracing.Source.HasListeners()
+            ? AcquireTracedAsync(name, options, wait, throwOnTimeout: false, cancellationToken)
+            : AcquireCoreAsync(name, options, wait, cancellationToken);
     }
+
+    private ValueTask<ILockHandle?> AcquireTracedAsync(string name, LockOptions options, TimeSpan wait, bool throwOnTimeout,
+        CancellationToken cancellationToken) =>
+        LockTracing.AcquireAsync(this, static (p, n, o, w, ct) => p.AcquireCoreAsync(n, o, w, ct), Backend, name, options, wait, throwOnTimeout,
+            cancellationToken);
 
     private ValueTask<ILockHandle?> AcquireCoreAsync(string name, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {

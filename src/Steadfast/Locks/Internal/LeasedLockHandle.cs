@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Steadfast.Locks.Internal;
@@ -27,6 +28,7 @@ internal abstract class LeasedLockHandle : ILockHandle
     private bool _renewing;
     private int _state;
     private bool _heldToEnd;
+    private Activity? _lossReportedTo;
 
     protected LeasedLockHandle(string name, long fencingToken, TimeSpan lease, bool autoExtend, long confirmedAt,
         TimeProvider time, ILogger? logger)
@@ -96,6 +98,9 @@ internal abstract class LeasedLockHandle : ILockHandle
             return _time.GetElapsedTime(_confirmedAt, now) >= _lease;
         }
     }
+
+    /// <summary>The span that gets the lost-lease event: the one current when the lock was acquired (only set while traced).</summary>
+    internal void ReportLossTo(Activity? holder) => Volatile.Write(ref _lossReportedTo, holder);
 
     /// <summary>Starts the renewal / lost-detection timer. Call once the backend has registered the handle.</summary>
     internal void Start()
@@ -297,6 +302,7 @@ internal abstract class LeasedLockHandle : ILockHandle
         {
             // The lease ran out (or was taken over) without the holder noticing.
             LockMetrics.RecordLost(Backend);
+            LockTracing.LeaseLost(Volatile.Read(ref _lossReportedTo), Backend, Name, FencingToken);
         }
 
         if (!_heldToEnd)
@@ -425,6 +431,7 @@ internal abstract class LeasedLockHandle : ILockHandle
     private void OnLost(CancellationTokenSource? source)
     {
         LockMetrics.RecordLost(Backend);
+        LockTracing.LeaseLost(Volatile.Read(ref _lossReportedTo), Backend, Name, FencingToken);
         _logger?.LogWarning("Lock {LockName} (fencing token {FencingToken}) lost its lease.", Name, FencingToken);
         if (source is not null)
         {
