@@ -120,6 +120,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         byte[] payload = _serializer.Serialize(message);
+        using Activity? activity = QueueTracing.StartPublish(QueueTracing.RedisSystem, Name, batchCount: null);
         try
         {
             await _database.StreamAddAsync(StreamKey, PayloadField, payload, flags: WriteFlags)
@@ -127,7 +128,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            throw Wrap("enqueue to", ex);
+            throw activity.RecordError(Wrap("enqueue to", ex));
         }
 
         QueueMetrics.RecordEnqueued(Backend, 1);
@@ -146,6 +147,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             return;
         }
 
+        using Activity? activity = QueueTracing.StartPublish(QueueTracing.RedisSystem, Name, messages.Count);
         var adds = new Task[messages.Count];
         IBatch batch = _database.CreateBatch();
         int i = 0;
@@ -164,7 +166,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         {
             _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             QueueMetrics.RecordEnqueued(Backend, adds.Count(a => a.IsCompletedSuccessfully));
-            throw Wrap("enqueue to", ex);
+            throw activity.RecordError(Wrap("enqueue to", ex));
         }
 
         QueueMetrics.RecordEnqueued(Backend, messages.Count);
@@ -173,7 +175,11 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
 
     /// <inheritdoc/>
     /// <exception cref="RedisQueueException">Redis could not be reached or refused the command.</exception>
-    public async ValueTask<IDelivery<T>?> DequeueAsync(TimeSpan wait, CancellationToken cancellationToken = default)
+    public ValueTask<IDelivery<T>?> DequeueAsync(TimeSpan wait, CancellationToken cancellationToken = default) =>
+        QueueTracing.ReceiveAsync(this, static (q, w, ct) => q.DequeueCoreAsync(w, ct), QueueTracing.RedisSystem, Name, ConsumerGroup,
+            wait, cancellationToken);
+
+    private async ValueTask<IDelivery<T>?> DequeueCoreAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         QueueArguments.ValidateWait(wait);
         ThrowIfDisposed();
@@ -598,6 +604,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
 
     private async Task AckAsync(Delivery delivery, CancellationToken cancellationToken)
     {
+        using Activity? activity = QueueTracing.StartSettle(QueueTracing.RedisSystem, Name, "ack", delivery.Id, delivery.DeliveryCount);
         long acked;
         try
         {
@@ -606,7 +613,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            throw Wrap("acknowledge a message of", ex);
+            throw activity.RecordError(Wrap("acknowledge a message of", ex));
         }
 
         if (acked > 0)
@@ -621,6 +628,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
 
     private async Task NackAsync(Delivery delivery, TimeSpan delay, CancellationToken cancellationToken)
     {
+        using Activity? activity = QueueTracing.StartSettle(QueueTracing.RedisSystem, Name, "nack", delivery.Id, delivery.DeliveryCount);
         long outcome;
         try
         {
@@ -629,7 +637,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            throw Wrap("nack a message of", ex);
+            throw activity.RecordError(Wrap("nack a message of", ex));
         }
 
         if (outcome > 0)
@@ -640,6 +648,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         if (outcome == 2)
         {
             QueueMetrics.RecordDeadLettered(Backend, 1);
+            activity?.SetTag(QueueTracing.DeadLetteredTag, true);
         }
         else if (outcome == 1 && delay == TimeSpan.Zero)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Steadfast.Queues.Internal;
 
 namespace Steadfast.Queues;
@@ -31,13 +32,24 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     /// <summary>Creates an empty queue.</summary>
     /// <param name="options">Visibility timeout, maximum deliveries and dead-letter capacity; defaults when null.</param>
     /// <param name="timeProvider">The clock for visibility timeouts, nack delays and waits; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="name">The queue's name in traces (<c>messaging.destination.name</c>); none when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (ParamName names it).</exception>
-    public InMemoryReliableQueue(QueueOptions? options = null, TimeProvider? timeProvider = null)
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or whitespace.</exception>
+    public InMemoryReliableQueue(QueueOptions? options = null, TimeProvider? timeProvider = null, string? name = null)
     {
+        if (name is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        }
+
         _options = QueueArguments.Validate(options ?? QueueOptions.Default);
         _time = timeProvider ?? TimeProvider.System;
         _visibilityTicks = ToStamp(_options.VisibilityTimeout);
+        Name = name;
     }
+
+    /// <summary>The queue's name in traces; <see langword="null"/> when none was given.</summary>
+    public string? Name { get; }
 
     /// <summary>Messages available for delivery now (not in flight, not delayed by a nack).</summary>
     public int ReadyCount
@@ -59,6 +71,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     {
         QueueArguments.ValidateMessage(message);
         cancellationToken.ThrowIfCancellationRequested();
+        using Activity? activity = QueueTracing.StartPublish(QueueTracing.MemorySystem, Name, batchCount: null);
         List<(Waiter, Delivery)>? handOffs;
         lock (_gate)
         {
@@ -76,6 +89,12 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     {
         QueueArguments.ValidateBatch(messages);
         cancellationToken.ThrowIfCancellationRequested();
+        if (messages.Count == 0)
+        {
+            return default;
+        }
+
+        using Activity? activity = QueueTracing.StartPublish(QueueTracing.MemorySystem, Name, messages.Count);
         List<(Waiter, Delivery)>? handOffs;
         lock (_gate)
         {
@@ -97,6 +116,12 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     {
         QueueArguments.ValidateWait(wait);
         cancellationToken.ThrowIfCancellationRequested();
+        return QueueTracing.ReceiveAsync(this, static (q, w, ct) => q.DequeueCoreAsync(w, ct), QueueTracing.MemorySystem, Name,
+            consumerGroup: null, wait, cancellationToken);
+    }
+
+    private ValueTask<IDelivery<T>?> DequeueCoreAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
         long start = _time.GetTimestamp();
         Waiter waiter;
         lock (_gate)
@@ -344,10 +369,10 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
         }
     }
 
-    private bool Nack(Delivery delivery, TimeSpan delay)
+    private bool Nack(Delivery delivery, TimeSpan delay, out bool deadLettered)
     {
         List<(Waiter, Delivery)>? handOffs = null;
-        bool deadLettered = false;
+        deadLettered = false;
         lock (_gate)
         {
             Entry entry = delivery.Entry;
@@ -450,6 +475,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
         public ValueTask AckAsync(CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            using Activity? activity = QueueTracing.StartSettle(QueueTracing.MemorySystem, queue.Name, "ack", Id, DeliveryCount);
             if (queue.Ack(this))
             {
                 QueueMetrics.RecordAcked(Backend, queue._time.GetElapsedTime(deliveredAt));
@@ -462,9 +488,14 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
         {
             TimeSpan delay = QueueArguments.ResolveRedeliverAfter(redeliverAfter, queue._options.VisibilityTimeout);
             cancellationToken.ThrowIfCancellationRequested();
-            if (queue.Nack(this, delay))
+            using Activity? activity = QueueTracing.StartSettle(QueueTracing.MemorySystem, queue.Name, "nack", Id, DeliveryCount);
+            if (queue.Nack(this, delay, out bool deadLettered))
             {
                 QueueMetrics.RecordNacked(Backend);
+                if (deadLettered)
+                {
+                    activity?.SetTag(QueueTracing.DeadLetteredTag, true);
+                }
             }
 
             return default;
