@@ -301,6 +301,7 @@ public sealed class CircuitBreaker
         if (rejection is not null)
         {
             CircuitBreakerTelemetry.Rejected.Add(1, _circuitTag);
+            CircuitBreakerTracing.Rejected(_options.Name, rejection.State);
             return false;
         }
 
@@ -427,6 +428,7 @@ public sealed class CircuitBreaker
         }
 
         CircuitBreakerTelemetry.Transitions.Add(1, _circuitTag, new KeyValuePair<string, object?>("state", c.CurrentState.ToString()));
+        CircuitBreakerTracing.StateChanged(c);
         try
         {
             _options.OnStateChanged?.Invoke(c);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Steadfast.CircuitBreakers;
 
@@ -47,21 +48,33 @@ public sealed class RetryPolicy
     public async ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
+        using Activity? activity = RetryTracing.Start();
         var previousDelay = TimeSpan.Zero;
-        for (var attempt = 1; ; attempt++)
+        var attempt = 1;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            TimeSpan delay;
-            try
+            for (; ; attempt++)
             {
-                return await action(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ShouldRetry(ex, attempt, previousDelay, cancellationToken, out delay))
-            {
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                TimeSpan delay;
+                try
+                {
+                    T result = await action(cancellationToken).ConfigureAwait(false);
+                    RetryTracing.Succeeded(activity, attempt);
+                    return result;
+                }
+                catch (Exception ex) when (ShouldRetry(ex, attempt, previousDelay, cancellationToken, activity, out delay))
+                {
+                }
 
-            previousDelay = delay;
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                previousDelay = delay;
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            RetryTracing.Failed(activity, ex, attempt, cancellationToken);
+            throw;
         }
     }
 
@@ -71,27 +84,39 @@ public sealed class RetryPolicy
     public async ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
+        using Activity? activity = RetryTracing.Start();
         var previousDelay = TimeSpan.Zero;
-        for (var attempt = 1; ; attempt++)
+        var attempt = 1;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            TimeSpan delay;
-            try
+            for (; ; attempt++)
             {
-                await action(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ShouldRetry(ex, attempt, previousDelay, cancellationToken, out delay))
-            {
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                TimeSpan delay;
+                try
+                {
+                    await action(cancellationToken).ConfigureAwait(false);
+                    RetryTracing.Succeeded(activity, attempt);
+                    return;
+                }
+                catch (Exception ex) when (ShouldRetry(ex, attempt, previousDelay, cancellationToken, activity, out delay))
+                {
+                }
 
-            previousDelay = delay;
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                previousDelay = delay;
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            RetryTracing.Failed(activity, ex, attempt, cancellationToken);
+            throw;
         }
     }
 
     /// <summary>Decides, inside the exception filter (so a rethrow keeps the original stack), whether and when to retry.</summary>
-    private bool ShouldRetry(Exception exception, int attempt, TimeSpan previousDelay, CancellationToken cancellationToken, out TimeSpan delay)
+    private bool ShouldRetry(Exception exception, int attempt, TimeSpan previousDelay, CancellationToken cancellationToken, Activity? activity,
+        out TimeSpan delay)
     {
         delay = default;
         if (attempt >= _options.MaxAttempts
@@ -114,6 +139,7 @@ public sealed class RetryPolicy
         }
 
         _options.OnRetry?.Invoke(new RetryAttempt(attempt, exception, delay));
+        RetryTracing.AttemptFailed(activity, attempt, exception, delay);
         return true;
     }
 
