@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Steadfast.Redundancy;
@@ -106,6 +107,30 @@ public sealed class HotHot<TReplica>
             return ValueTask.FromCanceled<TResult>(cancellationToken);
         }
 
+        // Untraced, a fast replica's answer is returned synchronously with no async state machine.
+        return SteadfastTracing.Source.HasListeners()
+            ? ExecuteTracedAsync(action, cancellationToken)
+            : Execute(action, activity: null, cancellationToken);
+    }
+
+    private async ValueTask<TResult> ExecuteTracedAsync<TResult>(Func<TReplica, CancellationToken, ValueTask<TResult>> action,
+        CancellationToken cancellationToken)
+    {
+        using Activity? activity = RedundancyTracing.StartHotHot(RedundancyTracing.HotHotReadActivity, _options.Name);
+        try
+        {
+            return await Execute(action, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            RedundancyTracing.Failed(activity, ex, cancellationToken);
+            throw;
+        }
+    }
+
+    private ValueTask<TResult> Execute<TResult>(Func<TReplica, CancellationToken, ValueTask<TResult>> action, Activity? activity,
+        CancellationToken cancellationToken)
+    {
         int[] order = Rank();
         CancellationTokenSource call = RentSource();
         CancellationTokenRegistration link = cancellationToken.CanBeCanceled
@@ -132,11 +157,12 @@ public sealed class HotHot<TReplica>
             Interlocked.Decrement(ref _stats[replica].Outstanding);
             link.Dispose();
             ReturnSource(call);
+            RedundancyTracing.Won(activity, replica, hedged: false, attempts: 1);
             return new ValueTask<TResult>(result);
         }
 
         var firstAttempt = new Attempt<TResult>(replica, isHedge: false, ObserveAsync(first, replica, start, call.Token));
-        return ExecuteCoreAsync(action, order, firstAttempt, call, link, cancellationToken);
+        return ExecuteCoreAsync(action, order, firstAttempt, call, link, activity, cancellationToken);
     }
 
     /// <summary>
@@ -170,6 +196,22 @@ public sealed class HotHot<TReplica>
     {
         ArgumentNullException.ThrowIfNull(action);
         cancellationToken.ThrowIfCancellationRequested();
+        using Activity? activity = RedundancyTracing.StartHotHot(RedundancyTracing.HotHotWriteActivity, _options.Name);
+        try
+        {
+            QuorumWriteResult result = await WriteCoreAsync(action, cancellationToken).ConfigureAwait(false);
+            RedundancyTracing.Written(activity, result);
+            return result;
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            RedundancyTracing.Failed(activity, ex, cancellationToken);
+            throw;
+        }
+    }
+
+    private async ValueTask<QuorumWriteResult> WriteCoreAsync(Func<TReplica, CancellationToken, ValueTask> action, CancellationToken cancellationToken)
+    {
         var tasks = new Task[_replicas.Length];
         for (int i = 0; i < tasks.Length; i++)
         {
@@ -234,7 +276,8 @@ public sealed class HotHot<TReplica>
         WriteOneAsync(action, _replicas[index], cancellationToken);
 
     private async ValueTask<TResult> ExecuteCoreAsync<TResult>(Func<TReplica, CancellationToken, ValueTask<TResult>> action, int[] order,
-        Attempt<TResult> firstAttempt, CancellationTokenSource call, CancellationTokenRegistration link, CancellationToken cancellationToken)
+        Attempt<TResult> firstAttempt, CancellationTokenSource call, CancellationTokenRegistration link, Activity? activity,
+        CancellationToken cancellationToken)
     {
         int n = order.Length;
         var running = new List<Attempt<TResult>>(Math.Min(n, _options.MaxHedgedAttempts + 1));
@@ -266,7 +309,7 @@ public sealed class HotHot<TReplica>
                         }
 
                         hedges++;
-                        running.Add(StartHedge(action, order[next++], hedges, delayLength, call.Token));
+                        running.Add(StartHedge(action, order[next++], hedges, delayLength, activity, call.Token));
                     }
 
                     if (cancelled is null && cancellationToken.CanBeCanceled)
@@ -298,7 +341,7 @@ public sealed class HotHot<TReplica>
                     {
                         delay = null;
                         hedges++;
-                        running.Add(StartHedge(action, order[next++], hedges, delayLength, call.Token));
+                        running.Add(StartHedge(action, order[next++], hedges, delayLength, activity, call.Token));
                         continue;
                     }
 
@@ -314,6 +357,7 @@ public sealed class HotHot<TReplica>
                         RedundancyMetrics.RecordHedgeWin(_options.Name);
                     }
 
+                    RedundancyTracing.Won(activity, attempt.Replica, attempt.IsHedge, attempts: next);
                     return task.Result;
                 }
 
@@ -325,6 +369,7 @@ public sealed class HotHot<TReplica>
 
                 (failures ??= new List<ReplicaFailure>(n)).Add(new ReplicaFailure(attempt.Replica, exception));
                 RedundancyLog.ReplicaFailed(_options.Logger, _options.Name, attempt.Replica, exception);
+                RedundancyTracing.ReplicaFailed(activity, attempt.Replica, exception);
                 if (next < n)
                 {
                     // A replacement, not a hedge: the hedge clock starts again from it.
@@ -351,6 +396,8 @@ public sealed class HotHot<TReplica>
 
             foreach (Attempt<TResult> loser in running)
             {
+                RedundancyTracing.LoserCancelled(activity, loser.Replica);
+
                 // Observe the loser's outcome so a late fault is not reported as unobserved.
                 _ = loser.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -359,10 +406,11 @@ public sealed class HotHot<TReplica>
     }
 
     private Attempt<TResult> StartHedge<TResult>(Func<TReplica, CancellationToken, ValueTask<TResult>> action, int replica, int hedge,
-        TimeSpan delay, CancellationToken token)
+        TimeSpan delay, Activity? activity, CancellationToken token)
     {
         RedundancyMetrics.RecordHedgeSent(_options.Name);
         RedundancyLog.HedgeSent(_options.Logger, _options.Name, replica, hedge + 1, delay);
+        RedundancyTracing.HedgeSent(activity, replica, delay);
         return Start(action, replica, isHedge: true, token);
     }
 

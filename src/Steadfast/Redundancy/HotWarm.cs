@@ -333,6 +333,7 @@ public sealed class HotWarm<TReplica> : IAsyncDisposable
         if (completed is not null)
         {
             RedundancyMetrics.RecordSwitchover(RedundancyMetrics.HotWarm, _options.Name, ReasonTag(completed.Reason), completed.SwitchoverTime);
+            RedundancyTracing.Failover(_options.Name, completed, ReasonTag(completed.Reason), _time.GetUtcNow());
             RedundancyLog.Switchover(_options.Logger, _options.Name, completed.To, completed.Reason, completed.SwitchoverTime);
             try
             {
