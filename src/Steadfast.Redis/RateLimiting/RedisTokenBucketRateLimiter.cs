@@ -148,10 +148,11 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
         }
 
         Touch();
+        using Activity? activity = RateLimitingTracing.StartAcquire(Key, permitCount);
         RedisRateLimitLease lease;
         if (!_database.IsConnected(_redisKey, WriteFlags))
         {
-            lease = Unavailable();
+            lease = Unavailable(activity, error: null);
         }
         else
         {
@@ -161,11 +162,11 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
             }
             catch (Exception ex) when (IsRedisFailure(ex))
             {
-                lease = Unavailable();
+                lease = Unavailable(activity, ex);
             }
         }
 
-        return Complete(lease);
+        return Complete(lease, activity);
     }
 
     /// <summary>
@@ -189,6 +190,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
     // One async method for the first attempt and the queued retries: a single state machine per call.
     private async ValueTask<RateLimitLease> AcquireCoreAsync(int permitCount, CancellationToken cancellationToken)
     {
+        using Activity? activity = RateLimitingTracing.StartAcquire(Key, permitCount);
         bool queued = false;
         long start = 0;
         CancellationTokenSource? wait = null;
@@ -199,7 +201,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
                 RedisRateLimitLease lease;
                 if (!_database.IsConnected(_redisKey, WriteFlags))
                 {
-                    lease = Unavailable();
+                    lease = Unavailable(activity, error: null);
                 }
                 else
                 {
@@ -220,7 +222,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
                     }
                     catch (Exception ex) when (IsRedisFailure(ex))
                     {
-                        lease = Unavailable();
+                        lease = Unavailable(activity, ex);
                     }
                 }
 
@@ -231,20 +233,20 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
                         RateLimitingMetrics.RecordQueued(lease.IsAcquired ? "acquired" : "rejected", Stopwatch.GetElapsedTime(start));
                     }
 
-                    return Complete(lease);
+                    return Complete(lease, activity);
                 }
 
                 if (!queued)
                 {
                     if (permitCount == 0 || _queueLimit == 0)
                     {
-                        return Complete(lease);
+                        return Complete(lease, activity);
                     }
 
                     if (Interlocked.Add(ref _queuedPermits, permitCount) > _queueLimit)
                     {
                         Interlocked.Add(ref _queuedPermits, -permitCount);
-                        return Complete(lease);
+                        return Complete(lease, activity);
                     }
 
                     queued = true;
@@ -252,6 +254,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
                     wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
                 }
 
+                RateLimitingTracing.Queued(activity, retryAfter);
                 try
                 {
                     await Task.Delay(retryAfter < MinQueueDelay ? MinQueueDelay : retryAfter, wait!.Token).ConfigureAwait(false);
@@ -265,7 +268,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
                     }
 
                     RateLimitingMetrics.RecordQueued("rejected", Stopwatch.GetElapsedTime(start));
-                    return Complete(RedisRateLimitLease.Refused); // disposed while queued
+                    return Complete(RedisRateLimitLease.Refused, activity); // disposed while queued
                 }
             }
         }
@@ -310,17 +313,19 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
         return granted ? RedisRateLimitLease.Acquired : RedisRateLimitLease.Rejected(TimeSpan.FromTicks(retryMicros * 10));
     }
 
-    private RedisRateLimitLease Unavailable()
+    private RedisRateLimitLease Unavailable(Activity? activity, Exception? error)
     {
         bool allow = _whenUnavailable == RedisUnavailableBehavior.Allow;
         RateLimitingMetrics.RecordUnavailable(allow);
+        RateLimitingTracing.Unavailable(activity, error);
         return allow ? RedisRateLimitLease.UnavailableAllowed : RedisRateLimitLease.UnavailableRejected;
     }
 
-    private RedisRateLimitLease Complete(RedisRateLimitLease lease)
+    private RedisRateLimitLease Complete(RedisRateLimitLease lease, Activity? activity)
     {
         Interlocked.Increment(ref lease.IsAcquired ? ref _successful : ref _failed);
         RateLimitingMetrics.RecordLease(lease.IsAcquired);
+        RateLimitingTracing.Completed(activity, lease.IsAcquired);
         return lease;
     }
 
