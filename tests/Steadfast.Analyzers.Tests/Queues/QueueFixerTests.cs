@@ -515,6 +515,35 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
         """, withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
 
     [Fact]
+    public Task Steadfast_DeliveryNameInUse_PicksAFreeOne_AndKeepsAGlobalUsing() => SF2002.VerifyFixAsync(["""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db, int orderDelivery)
+            {
+                var order = await [|db.ListRightPopAsync("orders")|];
+                System.Console.WriteLine(order + " " + orderDelivery);
+            }
+        }
+        """, "global using Steadfast.Queues;"], ["""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db, int orderDelivery)
+            {
+                var orderDelivery2 = await db.AsReliableQueue<string>("orders").DequeueAsync(TimeSpan.Zero);
+                RedisValue order = orderDelivery2?.Message;
+                System.Console.WriteLine(order + " " + orderDelivery);
+                if (orderDelivery2 is not null)
+                    await orderDelivery2.AckAsync();
+            }
+        }
+        """, "global using Steadfast.Queues;"], withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
+
+    [Fact]
     public async Task Steadfast_IsOfferedFirst_AndOnlyWhereItCanAwaitOnADatabase()
     {
         var offered = await SF2002.OfferedFixesAsync("""
