@@ -16,12 +16,13 @@ namespace Steadfast.Analyzers.Queues
     internal sealed class PoppedMessage
     {
         private PoppedMessage(InvocationExpressionSyntax pop, MemberAccessExpressionSyntax member, IInvocationOperation call, bool isAwaited,
-            bool keyIsString, LocalDeclarationStatementSyntax declaration, VariableDeclaratorSyntax declarator, ILocalSymbol local, StatementSyntax lastHandler)
+            ArgumentSyntax? configureAwait, bool keyIsString, LocalDeclarationStatementSyntax declaration, VariableDeclaratorSyntax declarator, ILocalSymbol local, StatementSyntax lastHandler)
         {
             Pop = pop;
             Member = member;
             Call = call;
             IsAwaited = isAwaited;
+            ConfigureAwait = configureAwait;
             KeyIsString = keyIsString;
             Declaration = declaration;
             Declarator = declarator;
@@ -37,6 +38,9 @@ namespace Steadfast.Analyzers.Queues
 
         /// <summary><c>await db.ListRightPopAsync(key)</c> rather than <c>db.ListRightPop(key)</c>.</summary>
         public bool IsAwaited { get; }
+
+        /// <summary>The argument of <c>.ConfigureAwait(…)</c> on the awaited pop, if it has one: the rewrite keeps it.</summary>
+        public ArgumentSyntax? ConfigureAwait { get; }
 
         public bool KeyIsString { get; }
 
@@ -72,9 +76,19 @@ namespace Steadfast.Analyzers.Queues
                 return null;
             }
 
-            // var message = [await] db.ListRightPop(key);  — a local declared by a statement of a block.
-            var isAwaited = pop.Parent is AwaitExpressionSyntax;
-            var valueNode = isAwaited ? (SyntaxNode)pop.Parent! : pop;
+            // var message = [await] db.ListRightPop(key)[.ConfigureAwait(x)];  — a local declared by a statement of a block.
+            ArgumentSyntax? configureAwait = null;
+            SyntaxNode awaited = pop;
+            if (pop.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait" } configure
+                && configure.Parent is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } configured
+                && configured.Parent is AwaitExpressionSyntax)
+            {
+                configureAwait = configured.ArgumentList.Arguments[0];
+                awaited = configured;
+            }
+
+            var isAwaited = awaited.Parent is AwaitExpressionSyntax;
+            var valueNode = isAwaited ? (SyntaxNode)awaited.Parent! : pop;
             if (!(valueNode.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator })
                 || !(declarator.Parent?.Parent is LocalDeclarationStatementSyntax declaration)
                 || !(declaration.Parent is BlockSyntax block)
@@ -107,7 +121,7 @@ namespace Steadfast.Analyzers.Queues
             var lastHandler = block.Statements.Last(s => references.Any(r => s.Span.Contains(r.Span)));
             if (lastHandler == declaration || lastHandler is ReturnStatementSyntax || lastHandler is ThrowStatementSyntax)
                 return null;
-            return new PoppedMessage(pop, member, call, isAwaited, key.Type?.SpecialType == SpecialType.System_String, declaration, declarator, local, lastHandler);
+            return new PoppedMessage(pop, member, call, isAwaited, configureAwait, key.Type?.SpecialType == SpecialType.System_String, declaration, declarator, local, lastHandler);
         }
     }
 }

@@ -69,9 +69,9 @@ namespace Steadfast.Analyzers.Queues
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, message.Member.Expression.WithoutTrivia(),
                     GenericName(Identifier("AsReliableQueue"), TypeArgumentList(SingletonSeparatedList<TypeSyntax>(PredefinedType(Token(SyntaxKind.StringKeyword)))))),
                 ArgumentList(queueArguments));
-            var dequeue = AwaitExpression(InvocationExpression(
+            var dequeue = AwaitExpression(Configured(message, InvocationExpression(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, queue, IdentifierName("DequeueAsync")),
-                ArgumentList(WithToken(token, QualifiedMember("System.TimeSpan", "Zero")))));
+                ArgumentList(WithToken(token, QualifiedMember("System.TimeSpan", "Zero"))))));
             var dequeueStatement = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"),
                     SingletonSeparatedList(VariableDeclarator(Identifier(delivery)).WithInitializer(EqualsValueClause(dequeue)))))
                 .WithLeadingTrivia(declaration.GetLeadingTrivia())
@@ -92,9 +92,9 @@ namespace Steadfast.Analyzers.Queues
             // if (orderDelivery is not null) await orderDelivery.AckAsync(ct);  — after the handler; a throw leaves it unacknowledged.
             var acknowledge = IfStatement(
                     IsPatternExpression(IdentifierName(delivery), UnaryPattern(Token(SyntaxKind.NotKeyword), ConstantPattern(LiteralExpression(SyntaxKind.NullLiteralExpression)))),
-                    ExpressionStatement(AwaitExpression(InvocationExpression(
+                    ExpressionStatement(AwaitExpression(Configured(message, InvocationExpression(
                         MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(delivery), IdentifierName("AckAsync")),
-                        ArgumentList(WithToken(token))))))
+                        ArgumentList(WithToken(token)))))))
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
             editor.InsertBefore(declaration, dequeueStatement);
@@ -126,6 +126,13 @@ namespace Steadfast.Analyzers.Queues
             var otherIsSystem = other == "System" || other.StartsWith("System.", System.StringComparison.Ordinal);
             return nameIsSystem != otherIsSystem ? nameIsSystem : string.CompareOrdinal(name, other) < 0;
         }
+
+        /// <summary><c>call.ConfigureAwait(x)</c> when the pop had it, else the call.</summary>
+        private static ExpressionSyntax Configured(PoppedMessage message, ExpressionSyntax call) =>
+            message.ConfigureAwait == null
+                ? call
+                : InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, call, IdentifierName("ConfigureAwait")),
+                    ArgumentList(SingletonSeparatedList(message.ConfigureAwait.WithoutTrivia())));
 
         private static ExpressionSyntax QualifiedMember(string typeName, string member) =>
             MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,

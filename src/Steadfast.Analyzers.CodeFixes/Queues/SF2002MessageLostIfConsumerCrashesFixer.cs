@@ -109,6 +109,9 @@ namespace Steadfast.Analyzers.Queues
                     Argument(IdentifierName(message.Local.Name)),
                     Argument(LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(1))),
                 })));
+            if (message.ConfigureAwait != null)
+                remove = InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, remove, IdentifierName("ConfigureAwait")),
+                    ArgumentList(SingletonSeparatedList(message.ConfigureAwait.WithoutTrivia())));
             if (message.IsAwaited)
                 remove = AwaitExpression(remove);
             editor.InsertAfter(message.LastHandler, ExpressionStatement(remove).WithAdditionalAnnotations(Formatter.Annotation));

@@ -544,6 +544,66 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
         """, "global using Steadfast.Queues;"], withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
 
     [Fact]
+    public Task Steadfast_ConfigureAwaitIsKept() => SF2002.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var order = await [|db.ListRightPopAsync("orders")|].ConfigureAwait(false);
+                Console.WriteLine(order);
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var orderDelivery = await db.AsReliableQueue<string>("orders").DequeueAsync(TimeSpan.Zero).ConfigureAwait(false);
+                RedisValue order = orderDelivery?.Message;
+                Console.WriteLine(order);
+                if (orderDelivery is not null)
+                    await orderDelivery.AckAsync().ConfigureAwait(false);
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
+
+    [Fact]
+    public Task ProcessingList_ConfigureAwaitIsKept() => SF2002.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var order = await [|db.ListRightPopAsync("orders")|].ConfigureAwait(false);
+                Console.WriteLine(order);
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var order = await db.ListMoveAsync("orders", "orders:processing", ListSide.Right, ListSide.Left).ConfigureAwait(false);
+                Console.WriteLine(order);
+                await db.ListRemoveAsync("orders:processing", order, 1).ConfigureAwait(false);
+            }
+        }
+        """, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey);
+
+    [Fact]
     public async Task Steadfast_IsOfferedFirst_AndOnlyWhereItCanAwaitOnADatabase()
     {
         var offered = await SF2002.OfferedFixesAsync("""
