@@ -321,13 +321,15 @@ public sealed class RedisListImportTests : IClassFixture<RedisServerFixture>
         RedisKey[] keys = [list];
         await Db.ListLeftPushAsync(list, ["a", "b", "c", "d"]); // d c b a: oldest (a) on the right.
 
-        // a and b were added; a legacy consumer popped a meanwhile: the script stops there (b is imported again later).
+        // a and b were added; a legacy consumer popped a meanwhile: the script skips a and still removes b.
         Assert.Equal("a", (await Db.ListRightPopAsync(list)).ToString());
         RedisResult popped = await RedisQueueScripts.PopImported.EvaluateAsync(Db, keys, ["R", "a", "b"], CommandFlags.None);
-        Assert.Equal(0, (long)popped);
-        Assert.Equal(["d", "c", "b"], (await Db.ListRangeAsync(list)).Select(v => v.ToString()));
-        popped = await RedisQueueScripts.PopImported.EvaluateAsync(Db, keys, ["R", "b", "x", "c"], CommandFlags.None);
         Assert.Equal(1, (long)popped);
+        Assert.Equal(["d", "c"], (await Db.ListRangeAsync(list)).Select(v => v.ToString()));
+
+        // A value that is not at the oldest end is never popped in its place.
+        popped = await RedisQueueScripts.PopImported.EvaluateAsync(Db, keys, ["R", "x", "d"], CommandFlags.None);
+        Assert.Equal(0, (long)popped);
         Assert.Equal(["d", "c"], (await Db.ListRangeAsync(list)).Select(v => v.ToString()));
 
         popped = await RedisQueueScripts.PopImported.EvaluateAsync(Db, keys, ["L", "d", "c", "extra"], CommandFlags.None);
