@@ -1,100 +1,120 @@
 using System.Collections.Immutable;
 using System.Composition;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Steadfast.Analyzers.Queues
 {
     /// <summary>
-    /// SF2002 fix: pop → atomic move to a processing list (<c>ListMove</c>, LMOVE), and removal from that
-    /// list after the last statement that handles the message. If the handler throws or the process dies,
-    /// the message is still in "&lt;key&gt;:processing" for a sweeper to re-queue. Offered when the popped
-    /// value is handled in the same block (not returned or stored for someone else to handle).
+    /// SF2002 fixes, offered when the popped message is handled in the same block (<see cref="PoppedMessage"/>):
+    /// <list type="bullet">
+    /// <item><b>Consume from Steadfast's reliable queue</b> (<see cref="ReliableQueueConsumption"/>), when the compilation
+    /// references Steadfast.Redis and the pop can become an await;</item>
+    /// <item><b>Move to a processing list</b>: the pop becomes an atomic move (<c>ListMove</c>, LMOVE) to
+    /// "&lt;key&gt;:processing" and the message is removed from there after the last statement that handles it. If the
+    /// handler throws or the process dies, the message is still in the processing list for a sweeper to re-queue.</item>
+    /// </list>
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF2002MessageLostIfConsumerCrashesFixer)), Shared]
-    public sealed class SF2002MessageLostIfConsumerCrashesFixer : DocumentRewriteFixer
+    public sealed class SF2002MessageLostIfConsumerCrashesFixer : CodeFixProvider
     {
+        public const string UseReliableQueueKey = "SF2002.UseReliableQueue";
         public const string MoveToProcessingListKey = "SF2002.MoveToProcessingList";
         private const string ProcessingSuffix = ":processing";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.MessageLostIfConsumerCrashes);
 
-        protected override string EquivalenceKey => MoveToProcessingListKey;
+        public override FixAllProvider GetFixAllProvider() =>
+            FixAllProvider.Create(async (context, document, diagnostics) =>
+                await RewriteAsync(document, diagnostics, context.CodeActionEquivalenceKey == UseReliableQueueKey, context.CancellationToken).ConfigureAwait(false));
 
-        protected override string Title => "Move to a processing list and remove after handling";
-
-        protected override async Task<bool> CanFixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-            await PlanAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) != null;
-
-        private sealed class Plan
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            public Plan(InvocationExpressionSyntax pop, MemberAccessExpressionSyntax member, bool isAsync, bool keyIsString, StatementSyntax lastHandler, string local)
+            foreach (var diagnostic in context.Diagnostics)
             {
-                Pop = pop;
-                Member = member;
-                IsAsync = isAsync;
-                KeyIsString = keyIsString;
-                LastHandler = lastHandler;
-                Local = local;
+                var (message, semanticModel) = await PoppedMessage.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
+                if (message == null || semanticModel == null)
+                    continue;
+                if (ReliableQueueConsumption.CanRewrite(semanticModel, message, context.CancellationToken))
+                    Register(context, diagnostic, "Consume from Steadfast's reliable queue and acknowledge after handling", UseReliableQueueKey, useReliableQueue: true);
+                if (semanticModel.Compilation.GetBestTypeByMetadataName("StackExchange.Redis.ListSide") != null)
+                    Register(context, diagnostic, "Move to a processing list and remove after handling", MoveToProcessingListKey, useReliableQueue: false);
             }
-
-            public InvocationExpressionSyntax Pop { get; }
-            public MemberAccessExpressionSyntax Member { get; }
-            public bool IsAsync { get; }
-            public bool KeyIsString { get; }
-            public StatementSyntax LastHandler { get; }
-            public string Local { get; }
         }
 
-        protected override async Task<Document> RewriteAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        private static void Register(CodeFixContext context, Diagnostic diagnostic, string title, string equivalenceKey, bool useReliableQueue) =>
+            context.RegisterCodeFix(
+                CodeAction.Create(title, ct => RewriteAsync(context.Document, ImmutableArray.Create(diagnostic), useReliableQueue, ct), equivalenceKey),
+                diagnostic);
+
+        private static async Task<Document> RewriteAsync(Document document, ImmutableArray<Diagnostic> diagnostics, bool useReliableQueue, CancellationToken cancellationToken)
         {
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var addUsing = false;
             foreach (var diagnostic in diagnostics)
             {
-                var plan = await PlanAsync(document, diagnostic, cancellationToken).ConfigureAwait(false);
-                if (plan == null)
+                var (message, semanticModel) = await PoppedMessage.FindAsync(document, diagnostic, cancellationToken).ConfigureAwait(false);
+                if (message == null || semanticModel == null)
                     continue;
-
-                var key = plan.Pop.ArgumentList.Arguments[0].Expression.WithoutTrivia();
-                var processingKey = ProcessingKey(key, plan.KeyIsString);
-                var fromSide = plan.Member.Name.Identifier.ValueText.StartsWith("ListLeft", System.StringComparison.Ordinal) ? "Left" : "Right";
-                var move = InvocationExpression(
-                    plan.Member.WithName(IdentifierName(plan.IsAsync ? "ListMoveAsync" : "ListMove")),
-                    ArgumentList(SeparatedList(new[]
-                    {
-                        Argument(key),
-                        Argument(processingKey),
-                        Argument(ListSide(fromSide)),
-                        Argument(ListSide("Left")),
-                    })));
-                editor.ReplaceNode(plan.Pop, move.WithTriviaFrom(plan.Pop));
-
-                // Acknowledge: remove one copy from the processing list once the handler is done.
-                ExpressionSyntax remove = InvocationExpression(
-                    MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, plan.Member.Expression.WithoutTrivia(), IdentifierName(plan.IsAsync ? "ListRemoveAsync" : "ListRemove")),
-                    ArgumentList(SeparatedList(new[]
-                    {
-                        Argument(ProcessingKey(key, plan.KeyIsString)),
-                        Argument(IdentifierName(plan.Local)),
-                        Argument(LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(1))),
-                    })));
-                if (plan.IsAsync)
-                    remove = AwaitExpression(remove);
-                var acknowledge = ExpressionStatement(remove).WithAdditionalAnnotations(Formatter.Annotation);
-                editor.InsertAfter(plan.LastHandler, acknowledge);
+                if (!useReliableQueue)
+                {
+                    MoveToProcessingList(editor, message);
+                }
+                else if (ReliableQueueConsumption.CanRewrite(semanticModel, message, cancellationToken))
+                {
+                    ReliableQueueConsumption.Rewrite(editor, semanticModel, message, cancellationToken);
+                    addUsing |= !ReliableQueueConsumption.ExtensionInScope(semanticModel, message);
+                }
             }
 
-            return editor.GetChangedDocument();
+            var changed = editor.GetChangedDocument();
+            if (addUsing)
+            {
+                var root = await changed.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+                changed = changed.WithSyntaxRoot(ReliableQueueConsumption.AddExtensionsUsing(root!));
+            }
+
+            return await FixSyntax.CleanUpAsync(changed, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static void MoveToProcessingList(DocumentEditor editor, PoppedMessage message)
+        {
+            var key = message.Key.WithoutTrivia();
+            var move = InvocationExpression(
+                message.Member.WithName(IdentifierName(message.IsAwaited ? "ListMoveAsync" : "ListMove")),
+                ArgumentList(SeparatedList(new[]
+                {
+                    Argument(key),
+                    Argument(ProcessingKey(key, message.KeyIsString)),
+                    Argument(ListSide(message.Side)),
+                    Argument(ListSide("Left")),
+                })));
+            editor.ReplaceNode(message.Pop, move.WithTriviaFrom(message.Pop));
+
+            // Acknowledge: remove one copy from the processing list once the handler is done.
+            ExpressionSyntax remove = InvocationExpression(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, message.Member.Expression.WithoutTrivia(), IdentifierName(message.IsAwaited ? "ListRemoveAsync" : "ListRemove")),
+                ArgumentList(SeparatedList(new[]
+                {
+                    Argument(ProcessingKey(key, message.KeyIsString)),
+                    Argument(IdentifierName(message.Local.Name)),
+                    Argument(LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(1))),
+                })));
+            if (message.ConfigureAwait != null)
+                remove = InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, remove, IdentifierName("ConfigureAwait")),
+                    ArgumentList(SingletonSeparatedList(message.ConfigureAwait.WithoutTrivia())));
+            if (message.IsAwaited)
+                remove = AwaitExpression(remove);
+            editor.InsertAfter(message.LastHandler, ExpressionStatement(remove).WithAdditionalAnnotations(Formatter.Annotation));
         }
 
         private static ExpressionSyntax ProcessingKey(ExpressionSyntax key, bool keyIsString)
@@ -111,58 +131,5 @@ namespace Steadfast.Analyzers.Queues
             MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
                 ParseTypeName("StackExchange.Redis.ListSide").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
                 IdentifierName(side));
-
-        private static async Task<Plan?> PlanAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null || semanticModel == null
-                || !(root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax pop)
-                || !(pop.Expression is MemberAccessExpressionSyntax member)
-                || pop.ArgumentList.Arguments.Count != 1
-                || !(semanticModel.GetOperation(pop, cancellationToken) is IInvocationOperation call)
-                || semanticModel.Compilation.GetBestTypeByMetadataName("StackExchange.Redis.ListSide") == null)
-            {
-                return null;
-            }
-
-            // var message = [await] db.ListRightPop(key);  — a local declared by a statement of a block.
-            var isAsync = pop.Parent is AwaitExpressionSyntax;
-            var valueNode = isAsync ? (SyntaxNode)pop.Parent! : pop;
-            if (!(valueNode.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator })
-                || !(declarator.Parent?.Parent is LocalDeclarationStatementSyntax declaration)
-                || !(declaration.Parent is BlockSyntax block)
-                || !(semanticModel.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol local))
-            {
-                return null;
-            }
-
-            // The key is evaluated twice after the fix: it must be a plain name or literal.
-            var key = call.Arguments[0].Value;
-            while (key is IConversionOperation conversion)
-                key = conversion.Operand;
-            if (!(key is ILocalReferenceOperation || key is IParameterReferenceOperation || key is IFieldReferenceOperation
-                || key is ILiteralOperation || (key is IPropertyReferenceOperation property && (property.Instance == null || property.Instance is IInstanceReferenceOperation))))
-            {
-                return null;
-            }
-
-            // The message must be handled here: not returned, not stored in a field, not captured by a lambda.
-            var references = block.DescendantNodes().OfType<IdentifierNameSyntax>()
-                .Where(n => n.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(n, cancellationToken).Symbol, local))
-                .ToList();
-            if (references.Count == 0 || references.Any(r => r.Ancestors().TakeWhile(a => a != block).Any(a =>
-                    a is ReturnStatementSyntax || a is YieldStatementSyntax || a is LambdaExpressionSyntax || a is AnonymousMethodExpressionSyntax
-                    || (a is AssignmentExpressionSyntax assignment && assignment.Right.Span.Contains(r.Span) && !(semanticModel.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is ILocalSymbol)))))
-            {
-                return null;
-            }
-
-            var statements = block.Statements;
-            var lastHandler = statements.Last(s => references.Any(r => s.Span.Contains(r.Span)));
-            if (lastHandler == declaration || lastHandler is ReturnStatementSyntax || lastHandler is ThrowStatementSyntax)
-                return null;
-            return new Plan(pop, member, isAsync, key.Type?.SpecialType == SpecialType.System_String, lastHandler, local.Name);
-        }
     }
 }

@@ -2,7 +2,10 @@ using Steadfast.Redis;
 
 namespace Steadfast.Queues;
 
-/// <summary>The queue's Lua scripts: KEYS and ARGV only, both keys under one hash tag, run by SHA.</summary>
+/// <summary>
+/// The queue's Lua scripts: KEYS and ARGV only, run by SHA. Each touches keys of one Cluster slot: the queue's keys
+/// (one hash tag) or the imported list alone.
+/// </summary>
 internal static class RedisQueueScripts
 {
     // KEYS[1] stream, KEYS[2] dead-letter stream.
@@ -101,6 +104,25 @@ internal static class RedisQueueScripts
           redis.call('PUBLISH', ARGV[4], 'n')
         end
         return released
+        """);
+
+    // KEYS[1] the imported list. ARGV: 1 'R' or 'L', the end holding the oldest value; 2.. the values just added to the
+    // stream, oldest first. For each of them in turn, pops it when that end holds it, else skips it (a legacy consumer
+    // popped it): only values that were added are removed, each at most once, and fewer are imported twice than by
+    // stopping at the first gap. Returns how many were popped.
+    public static readonly RedisScript PopImported = new("""
+        local list, pop, at = KEYS[1], 'RPOP', -1
+        if ARGV[1] == 'L' then
+          pop, at = 'LPOP', 0
+        end
+        local popped = 0
+        for i = 2, #ARGV do
+          if redis.call('LINDEX', list, at) == ARGV[i] then
+            redis.call(pop, list)
+            popped = popped + 1
+          end
+        end
+        return popped
         """);
 
     // KEYS[1] stream. ARGV: 1 consumer idle (ms) after which a consumer with nothing pending is removed.

@@ -23,7 +23,8 @@ namespace Steadfast.Queues;
 /// An enqueue that returned has been accepted by the Redis primary (with <c>appendfsync always</c>, written to disk).
 /// Redis failures surface as <see cref="RedisQueueException"/> within the multiplexer's timeouts, cancellation as
 /// <see cref="OperationCanceledException"/>; nothing waits forever on an unreachable server. Works on Redis 6.2+,
-/// replicated, Sentinel and Cluster (both keys share one hash tag). The multiplexer is shared, never disposed here.
+/// replicated, Sentinel and Cluster (the queue's keys share one hash tag; an imported list may be in any slot). The
+/// multiplexer is shared, never disposed here.
 /// </para>
 /// </remarks>
 /// <typeparam name="T">The message type.</typeparam>
@@ -32,9 +33,11 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
     private const string Backend = "redis";
     private const string PayloadField = "m";
     private const CommandFlags WriteFlags = CommandFlags.DemandMaster;
+    private const int ImportBatch = 100;
     private static readonly RedisValue EnqueuedSignal = "e";
     private static readonly TimeSpan MaxReclaimInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinReclaimInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan ImportLease = TimeSpan.FromSeconds(5);
 
     private readonly IConnectionMultiplexer _multiplexer;
     private readonly IDatabase _database;
@@ -48,6 +51,9 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
     private readonly long _visibilityMs;
     private readonly TimeSpan _reclaimInterval;
     private readonly long _consumerIdleMs;
+    private readonly RedisKey[]? _importList;
+    private readonly RedisKey _importLease;
+    private readonly RedisValue _importSide;
     private readonly object _gate = new();
     private readonly Queue<Fetched> _buffer = new();
     private readonly Action<RedisChannel, RedisValue> _handler;
@@ -94,6 +100,12 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         _reclaimInterval = Clamp(_options.VisibilityTimeout / 4, MinReclaimInterval, MaxReclaimInterval);
         _consumerIdleMs = Math.Max(60_000, 10 * _visibilityMs);
         _handler = OnNotification;
+        if (_options.ImportFromList is { } list)
+        {
+            _importList = [list];
+            _importLease = streamKey + ":import";
+            _importSide = _options.ImportFromListSide == ListSide.Left ? "L" : "R";
+        }
     }
 
     /// <summary>The queue's name.</summary>
@@ -388,6 +400,17 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.IdleRecheckInterval), options.IdleRecheckInterval,
                 "RedisQueueOptions.IdleRecheckInterval must be positive.");
         }
+
+        if (options.ImportFromList is { } list && string.IsNullOrWhiteSpace(list))
+        {
+            throw new ArgumentException("RedisQueueOptions.ImportFromList must not be empty (null for none).", nameof(RedisQueueOptions.ImportFromList));
+        }
+
+        if (options.ImportFromListSide is not (ListSide.Left or ListSide.Right))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.ImportFromListSide), options.ImportFromListSide,
+                "RedisQueueOptions.ImportFromListSide must be ListSide.Left or ListSide.Right.");
+        }
     }
 
     private void Announce() => _ = _database.PublishAsync(_channel, EnqueuedSignal, CommandFlags.FireAndForget);
@@ -477,6 +500,11 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             _lastReclaim = now;
         }
 
+        if (_importList is not null)
+        {
+            await ImportAsync().ConfigureAwait(false);
+        }
+
         int count = _options.PrefetchCount;
         RedisResult result = await RedisQueueScripts.Fetch.EvaluateAsync(_database, _keys,
         [
@@ -539,6 +567,116 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         }
 
         return fetched;
+    }
+
+    /// <summary>
+    /// Moves the oldest values of <see cref="RedisQueueOptions.ImportFromList"/> into the stream, one consumer at a time.
+    /// The list lives in another Cluster slot than the stream, so no script spans both: values are added to the stream
+    /// first and then popped by a script that pops only values it was told were added, oldest first. A failure or a
+    /// concurrent legacy pop in between leaves duplicates in the stream, never a value in neither place.
+    /// </summary>
+    private async Task ImportAsync()
+    {
+        RedisKey list = _importList![0];
+        if (await _database.ListLengthAsync(list, WriteFlags).ConfigureAwait(false) == 0)
+        {
+            return;
+        }
+
+        // Without the lease two consumers would read and add the same values.
+        if (!await _database.LockTakeAsync(_importLease, ConsumerName, ImportLease, WriteFlags).ConfigureAwait(false))
+        {
+            return; // Another consumer is importing and announces what it adds.
+        }
+
+        bool added = false;
+        try
+        {
+            bool fromRight = _options.ImportFromListSide == ListSide.Right;
+            RedisValue[] values = fromRight
+                ? await _database.ListRangeAsync(list, -ImportBatch, -1, WriteFlags).ConfigureAwait(false)
+                : await _database.ListRangeAsync(list, 0, ImportBatch - 1, WriteFlags).ConfigureAwait(false);
+            if (values.Length == 0)
+            {
+                return;
+            }
+
+            if (fromRight)
+            {
+                Array.Reverse(values); // Oldest first.
+            }
+
+            var payloads = new byte[values.Length][];
+            for (int i = 0; i < values.Length; i++)
+            {
+                payloads[i] = ImportPayload(values[i]);
+            }
+
+            var adds = new Task[values.Length];
+            IBatch batch = _database.CreateBatch();
+            for (int i = 0; i < values.Length; i++)
+            {
+                adds[i] = batch.StreamAddAsync(StreamKey, PayloadField, payloads[i], flags: WriteFlags);
+            }
+
+            Task all = Task.WhenAll(adds);
+            try
+            {
+                batch.Execute();
+                await all.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                // Nothing is popped: what was added is imported again later, a duplicate rather than a loss.
+                _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                added = adds.Any(a => a.IsCompletedSuccessfully);
+                throw;
+            }
+
+            added = true;
+            QueueMetrics.RecordImported(Backend, values.Length);
+            var args = new RedisValue[values.Length + 1];
+            args[0] = _importSide;
+            values.CopyTo(args, 1);
+            await RedisQueueScripts.PopImported.EvaluateAsync(_database, _importList, args, WriteFlags).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (added)
+            {
+                Announce();
+            }
+
+            await ReleaseImportLeaseAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReleaseImportLeaseAsync()
+    {
+        try
+        {
+            await _database.LockReleaseAsync(_importLease, ConsumerName, WriteFlags).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            _logger?.LogDebug(ex, "Releasing the import lease of queue {QueueName} failed; it expires on its own.", Name);
+        }
+    }
+
+    /// <summary>A list value as a stream payload: a string queue takes raw text, other types the serializer's format.</summary>
+    private byte[] ImportPayload(RedisValue value)
+    {
+        if (typeof(T) == typeof(string))
+        {
+            return _serializer.Serialize<string>(value.ToString());
+        }
+
+        if (typeof(T) == typeof(byte[]))
+        {
+            return _serializer.Serialize((byte[])value!);
+        }
+
+        return (byte[])value!; // Producers push the serializer's format; anything else is dead-lettered on read.
     }
 
     private Delivery? TryTake()

@@ -15,6 +15,10 @@ public static class QueueTelemetry
     /// <summary>Counter: messages accepted by the backend.</summary>
     public const string Enqueued = "steadfast.queue.enqueued";
 
+    /// <summary>Counter: messages moved into a Redis queue from the list it takes over
+    /// (<c>RedisQueueOptions.ImportFromList</c>); not counted in <see cref="Enqueued"/>.</summary>
+    public const string Imported = "steadfast.queue.imported";
+
     /// <summary>Counter: deliveries handed to consumers; tag <see cref="RedeliveryTag"/> is <see langword="true"/>
     /// from the second delivery of a message on.</summary>
     public const string Delivered = "steadfast.queue.delivered";
@@ -55,6 +59,9 @@ internal static class QueueMetrics
 
     private static readonly Counter<long> Enqueued = Meter.CreateCounter<long>(
         QueueTelemetry.Enqueued, "{message}", "Messages accepted by the backend.");
+
+    private static readonly Counter<long> Imported = Meter.CreateCounter<long>(
+        QueueTelemetry.Imported, "{message}", "Messages moved into the queue from a list it takes over.");
 
     private static readonly Counter<long> Delivered = Meter.CreateCounter<long>(
         QueueTelemetry.Delivered, "{delivery}", "Deliveries handed to consumers.");
@@ -107,6 +114,8 @@ internal static class QueueMetrics
             ProcessingDuration.Record(processing.TotalSeconds, tag);
         }
     }
+
+    public static void RecordImported(string backend, long count) => Add(Imported, backend, count);
 
     public static void RecordNacked(string backend) => Add(Nacked, backend, 1);
 

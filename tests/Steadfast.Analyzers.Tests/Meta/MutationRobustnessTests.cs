@@ -86,7 +86,7 @@ public sealed class MutationRobustnessTests
         string.Join("\n", failures.Select(f => "  " + f.Split('\n')[0]).Distinct().Take(20));
 
     private static async Task<ImmutableArray<MetadataReference>> References() =>
-        (await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None)).Add(TestReferences.Steadfast);
+        (await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None)).AddRange(TestReferences.Steadfast);
 
     private static IEnumerable<string> Sample(IReadOnlyList<string> sources, Random random, int count) =>
         count >= sources.Count ? sources : sources.OrderBy(_ => random.Next()).Take(count).ToList();

@@ -379,6 +379,292 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             }
         }
         """);
+
+    [Fact]
+    public Task Steadfast_AsyncPop_ConsumesFromTheReliableQueueAndAcksAfterHandling() => SF2002.VerifyFixAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task ProcessNextAsync(IDatabase db, CancellationToken ct)
+            {
+                // take the next order
+                var order = await [|db.ListRightPopAsync("orders")|];
+                if (order.IsNull) return;
+                await HandleAsync(order, ct);
+            }
+            Task HandleAsync(RedisValue order, CancellationToken ct) => Task.CompletedTask;
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            async Task ProcessNextAsync(IDatabase db, CancellationToken ct)
+            {
+                // take the next order
+                var orderDelivery = await db.AsReliableQueue<string>("orders").DequeueAsync(TimeSpan.Zero, ct);
+                RedisValue order = orderDelivery?.Message;
+                if (order.IsNull) return;
+                await HandleAsync(order, ct);
+                if (orderDelivery is not null)
+                    await orderDelivery.AckAsync(ct);
+            }
+            Task HandleAsync(RedisValue order, CancellationToken ct) => Task.CompletedTask;
+        }
+        """, withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
+
+    [Fact]
+    public Task Steadfast_SyncPopInAsyncLoop_LeftSide_KeepsTheDeclaredType_AndFixAll() => SF2002.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            private readonly IDatabase _db;
+            private readonly string _jobs = "jobs";
+            Worker(IDatabase db) => _db = db;
+            async Task DrainAsync()
+            {
+                while (true)
+                {
+                    string? job = [|_db.ListLeftPop(_jobs)|];
+                    if (job is null) break;
+                    Console.WriteLine(job);
+                    await Task.Yield();
+                }
+            }
+            async Task OnceAsync()
+            {
+                var job = await [|_db.ListRightPopAsync(_jobs)|];
+                Console.WriteLine(job);
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            private readonly IDatabase _db;
+            private readonly string _jobs = "jobs";
+            Worker(IDatabase db) => _db = db;
+            async Task DrainAsync()
+            {
+                while (true)
+                {
+                    var jobDelivery = await _db.AsReliableQueue<string>(_jobs, ListSide.Left).DequeueAsync(TimeSpan.Zero);
+                    string? job = jobDelivery?.Message;
+                    if (job is null) break;
+                    Console.WriteLine(job);
+                    if (jobDelivery is not null)
+                        await jobDelivery.AckAsync();
+                    await Task.Yield();
+                }
+            }
+            async Task OnceAsync()
+            {
+                var jobDelivery = await _db.AsReliableQueue<string>(_jobs).DequeueAsync(TimeSpan.Zero);
+                RedisValue job = jobDelivery?.Message;
+                Console.WriteLine(job);
+                if (jobDelivery is not null)
+                    await jobDelivery.AckAsync();
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
+
+    [Fact]
+    public Task Steadfast_AsyncLambdaWithRedisKey_UsesTheLambdasToken() => SF2002.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            private static readonly RedisKey Queue = "emails";
+            Func<CancellationToken, Task> Step(IDatabase db) => async token =>
+            {
+                var email = await [|db.ListRightPopAsync(Queue)|];
+                Console.WriteLine(email);
+            };
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            private static readonly RedisKey Queue = "emails";
+            Func<CancellationToken, Task> Step(IDatabase db) => async token =>
+            {
+                var emailDelivery = await db.AsReliableQueue<string>(Queue).DequeueAsync(TimeSpan.Zero, token);
+                RedisValue email = emailDelivery?.Message;
+                Console.WriteLine(email);
+                if (emailDelivery is not null)
+                    await emailDelivery.AckAsync(token);
+            };
+        }
+        """, withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
+
+    [Fact]
+    public Task Steadfast_DeliveryNameInUse_PicksAFreeOne_AndKeepsAGlobalUsing() => SF2002.VerifyFixAsync(["""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db, int orderDelivery)
+            {
+                var order = await [|db.ListRightPopAsync("orders")|];
+                System.Console.WriteLine(order + " " + orderDelivery);
+            }
+        }
+        """, "global using Steadfast.Queues;"], ["""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db, int orderDelivery)
+            {
+                var orderDelivery2 = await db.AsReliableQueue<string>("orders").DequeueAsync(TimeSpan.Zero);
+                RedisValue order = orderDelivery2?.Message;
+                System.Console.WriteLine(order + " " + orderDelivery);
+                if (orderDelivery2 is not null)
+                    await orderDelivery2.AckAsync();
+            }
+        }
+        """, "global using Steadfast.Queues;"], withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
+
+    [Fact]
+    public Task Steadfast_ConfigureAwaitIsKept() => SF2002.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var order = await [|db.ListRightPopAsync("orders")|].ConfigureAwait(false);
+                Console.WriteLine(order);
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var orderDelivery = await db.AsReliableQueue<string>("orders").DequeueAsync(TimeSpan.Zero).ConfigureAwait(false);
+                RedisValue order = orderDelivery?.Message;
+                Console.WriteLine(order);
+                if (orderDelivery is not null)
+                    await orderDelivery.AckAsync().ConfigureAwait(false);
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
+
+    [Fact]
+    public Task ProcessingList_ConfigureAwaitIsKept() => SF2002.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var order = await [|db.ListRightPopAsync("orders")|].ConfigureAwait(false);
+                Console.WriteLine(order);
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var order = await db.ListMoveAsync("orders", "orders:processing", ListSide.Right, ListSide.Left).ConfigureAwait(false);
+                Console.WriteLine(order);
+                await db.ListRemoveAsync("orders:processing", order, 1).ConfigureAwait(false);
+            }
+        }
+        """, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey);
+
+    [Fact]
+    public async Task Steadfast_IsOfferedFirst_AndOnlyWhereItCanAwaitOnADatabase()
+    {
+        var offered = await SF2002.OfferedFixesAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using StackExchange.Redis;
+            class Worker
+            {
+                private readonly object _gate = new();
+                async Task AsyncMethod(IDatabase db)
+                {
+                    var a = await db.ListRightPopAsync("q");
+                    Console.WriteLine(a);
+                }
+                void SyncMethod(IDatabase db)
+                {
+                    var b = db.ListRightPop("q");
+                    Console.WriteLine(b);
+                }
+                async Task InALock(IDatabase db)
+                {
+                    await Task.Yield();
+                    lock (_gate)
+                    {
+                        var c = db.ListRightPop("q");
+                        Console.WriteLine(c);
+                    }
+                }
+                async Task OnATransaction(IDatabase db)
+                {
+                    var tx = db.CreateTransaction();
+                    var d = await tx.ListRightPopAsync("q");
+                    Console.WriteLine(d);
+                }
+            }
+            """, withSteadfast: true);
+
+        string?[] both = [SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey, SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey];
+        string?[] raw = [SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey];
+        Assert.Equal([both, raw, raw, raw], offered);
+    }
+
+    [Fact]
+    public async Task Steadfast_IsNotOffered_WithoutSteadfastRedis()
+    {
+        var offered = await SF2002.OfferedFixesAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using StackExchange.Redis;
+            class Worker
+            {
+                async Task AsyncMethod(IDatabase db)
+                {
+                    var a = await db.ListRightPopAsync("q");
+                    Console.WriteLine(a);
+                }
+            }
+            """);
+
+        Assert.Equal([[SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey]], offered);
+    }
 }
 
 public sealed class SF2003ThreadBlockingWaitInPollingLoopFixerTests

@@ -26,7 +26,7 @@ public static class CSharpAnalyzerVerifier<TAnalyzer>
         var test = new Test { TestCode = source };
         test.TestState.OutputKind = outputKind;
         if (withSteadfast)
-            test.TestState.AdditionalReferences.Add(TestReferences.Steadfast);
+            test.TestState.AdditionalReferences.AddRange(TestReferences.Steadfast);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync(CancellationToken.None);
     }

@@ -39,8 +39,8 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
             test.FixedState.Sources.Add(fixedSource);
         if (withSteadfast)
         {
-            test.TestState.AdditionalReferences.Add(TestReferences.Steadfast);
-            test.FixedState.AdditionalReferences.Add(TestReferences.Steadfast);
+            test.TestState.AdditionalReferences.AddRange(TestReferences.Steadfast);
+            test.FixedState.AdditionalReferences.AddRange(TestReferences.Steadfast);
         }
 
         return RunThenCompileProducedTreesAsync(test, sources, withSteadfast, equivalenceKey, outputKind);
@@ -63,7 +63,7 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
     {
         var references = await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
         if (withSteadfast)
-            references = references.Add(TestReferences.Steadfast);
+            references = references.AddRange(TestReferences.Steadfast);
         using var workspace = new AdhocWorkspace();
         var projectId = ProjectId.CreateNewId();
         var solution = workspace.CurrentSolution.AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "Test", "Test", LanguageNames.CSharp,
@@ -96,6 +96,34 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
         }
     }
 
+    /// <summary>The equivalence keys of the fixes offered for each of the rule's diagnostics in the source, in source order.</summary>
+    public static async Task<IReadOnlyList<string?[]>> OfferedFixesAsync(string source, bool withSteadfast = false)
+    {
+        var references = await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        if (withSteadfast)
+            references = references.AddRange(TestReferences.Steadfast);
+        using var workspace = new AdhocWorkspace();
+        var projectId = ProjectId.CreateNewId();
+        var solution = workspace.CurrentSolution.AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "Test", "Test", LanguageNames.CSharp,
+            compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary),
+            parseOptions: new CSharpParseOptions(LanguageVersion.CSharp12),
+            metadataReferences: references));
+        var documentId = DocumentId.CreateNewId(projectId);
+        var document = solution.AddDocument(documentId, "Test0.cs", SourceText.From(Markup.Replace(source, ""))).GetDocument(documentId)!;
+        var compilation = (await document.Project.GetCompilationAsync())!;
+        var fixer = new TCodeFix();
+        var diagnostics = await compilation.WithAnalyzers([new TAnalyzer()]).GetAnalyzerDiagnosticsAsync();
+        var offered = new List<string?[]>();
+        foreach (var diagnostic in diagnostics.Where(d => fixer.FixableDiagnosticIds.Contains(d.Id)).OrderBy(d => d.Location.SourceSpan.Start))
+        {
+            var actions = new List<CodeAction>();
+            await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
+            offered.Add(actions.Select(a => a.EquivalenceKey).ToArray());
+        }
+
+        return offered;
+    }
+
     /// <summary>A diagnostic the rule reports but for which no fix is offered (the shape is not safely rewritable).</summary>
     public static Task VerifyNoFixAsync(string source, params DiagnosticResult[] expected) => VerifyNoFixAsync(source, withSteadfast: false, expected);
 
@@ -106,8 +134,8 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
         test.ExpectedDiagnostics.AddRange(expected);
         if (withSteadfast)
         {
-            test.TestState.AdditionalReferences.Add(TestReferences.Steadfast);
-            test.FixedState.AdditionalReferences.Add(TestReferences.Steadfast);
+            test.TestState.AdditionalReferences.AddRange(TestReferences.Steadfast);
+            test.FixedState.AdditionalReferences.AddRange(TestReferences.Steadfast);
         }
 
         return test.RunAsync(CancellationToken.None);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.IO;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
@@ -15,7 +16,10 @@ internal static class TestReferences
     public static readonly ReferenceAssemblies Net80WithRedis = ReferenceAssemblies.Net.Net80.AddPackages(
         [new PackageIdentity("StackExchange.Redis", StackExchangeRedisVersion), new PackageIdentity("System.IO.Hashing", "10.0.2")]);
 
-    /// <summary>Steadfast's net8.0 build, copied beside the tests by the project file.</summary>
-    public static readonly MetadataReference Steadfast = MetadataReference.CreateFromFile(
-        Path.Combine(AppContext.BaseDirectory, "steadfast-net8.0", "Steadfast.dll"));
+    /// <summary>Steadfast's and Steadfast.Redis's net8.0 builds, copied beside the tests by the project file.</summary>
+    public static readonly ImmutableArray<MetadataReference> Steadfast =
+    [
+        MetadataReference.CreateFromFile(Path.Combine(AppContext.BaseDirectory, "steadfast-net8.0", "Steadfast.dll")),
+        MetadataReference.CreateFromFile(Path.Combine(AppContext.BaseDirectory, "steadfast-net8.0", "Steadfast.Redis.dll")),
+    ];
 }

@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Steadfast.Queues;
 using Steadfast.Testing.Queues;
 using Steadfast.Testing.Redis;
@@ -43,5 +44,50 @@ public sealed class RedisReliableQueueClusterTests : IClassFixture<RedisClusterF
             Assert.Single(await consumer.ReadDeadLettersAsync());
             await consumer.TrimAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_list_in_another_slot_is_imported_without_crossslot_scripts()
+    {
+        const int Count = 300;
+        string name = RedisServerFixture.UniqueKey("import");
+        int streamSlot = _cluster.Connection.HashSlot("{steadfast:queue:" + name + "}");
+        string list = RedisServerFixture.UniqueKey("orders");
+        while (_cluster.Connection.HashSlot(list) == streamSlot)
+        {
+            list = RedisServerFixture.UniqueKey("orders");
+        }
+
+        IDatabase db = _cluster.Connection.GetDatabase();
+        var options = new RedisQueueOptions { ImportFromList = list, IdleRecheckInterval = TimeSpan.FromMilliseconds(50) };
+        await using var first = new RedisReliableQueue<string>(_cluster.Connection, name, options);
+        await using var second = new RedisReliableQueue<string>(_cluster.Connection, name, options);
+        Assert.Equal(streamSlot, _cluster.Connection.HashSlot(first.StreamKey));
+
+        for (int i = 0; i < Count; i += 10)
+        {
+            await db.ListLeftPushAsync(list, Enumerable.Range(i, 10).Select(n => (RedisValue)$"o{n}").ToArray());
+        }
+
+        var received = new List<string>();
+        int idle = 0;
+        for (int turn = 0; idle < 2; turn++)
+        {
+            // Alternate consumers; stop after both found the queue and the list empty.
+            var queue = turn % 2 == 0 ? first : second;
+            if (await queue.DequeueAsync(TimeSpan.FromMilliseconds(200)) is { } delivery)
+            {
+                received.Add(delivery.Message);
+                await delivery.AckAsync();
+                idle = 0;
+            }
+            else
+            {
+                idle++;
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, Count).Select(n => $"o{n}").Order(), received.Order());
+        Assert.Equal(0, await db.ListLengthAsync(list));
     }
 }
