@@ -5,7 +5,7 @@ namespace Steadfast.AnalyzerCost;
 /// <summary>
 /// <c>generate --out DIR [--files N] [--seed S] [--plant-every K]</c> writes the tree;
 /// <c>measure --out DIR [--runs R] [--files N] [--seed S] [--report PATH]</c> builds the analyzers, writes the tree,
-/// compiles it three ways and writes the Markdown report (bench/analyzer-cost.md by default).
+/// compiles it six ways (with and without Steadfast, analyzers off to NetAnalyzers All) and writes the Markdown report (bench/analyzer-cost.md by default).
 /// </summary>
 internal static class Cli
 {

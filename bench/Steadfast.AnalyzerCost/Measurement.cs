@@ -49,14 +49,19 @@ internal sealed partial class Measurement(string root, string output, int files,
         await Exec("dotnet", ["restore", project, "-nologo", "-v:q"], treeDir, check: true);
         var sdk = (await Exec("dotnet", ["--version"], treeDir, check: true)).Trim();
 
-        string[] common = ["-p:UseSharedCompilation=false", "-p:ReportAnalyzer=true", $"-p:SteadfastAnalyzers={analyzerDll}"];
+        string[] common = ["-p:UseSharedCompilation=false", "-p:ReportAnalyzer=true"];
+        string[] withSteadfast = [.. common, $"-p:SteadfastAnalyzers={analyzerDll}"];
+        string[] withoutSteadfast = [.. common, "-p:SteadfastAnalyzers="];
         var configs = new[]
         {
-            new Config("a", "analyzers off (`-p:RunAnalyzers=false`)", [.. common, "-p:RunAnalyzers=false", "-p:EnableNETAnalyzers=false"]),
-            new Config("b", "Steadfast's analyzers", [.. common, "-p:EnableNETAnalyzers=false"]),
-            new Config("c", "Steadfast + NetAnalyzers `AnalysisMode=All`", [.. common, "-p:EnableNETAnalyzers=true", "-p:AnalysisMode=All"]),
+            new Config("a", "analyzers off (`-p:RunAnalyzers=false`)", [.. withSteadfast, "-p:RunAnalyzers=false", "-p:EnableNETAnalyzers=false"]),
+            new Config("b0", "the SDK's always-on analyzers only, no Steadfast (`-p:EnableNETAnalyzers=false`)", [.. withoutSteadfast, "-p:EnableNETAnalyzers=false"]),
+            new Config("b", "Steadfast's analyzers (b0 + Steadfast)", [.. withSteadfast, "-p:EnableNETAnalyzers=false"]),
+            new Config("d0", "NetAnalyzers at the SDK's default, no Steadfast", [.. withoutSteadfast, "-p:EnableNETAnalyzers=true"]),
+            new Config("d", "NetAnalyzers at the SDK's default + Steadfast", [.. withSteadfast, "-p:EnableNETAnalyzers=true"]),
+            new Config("c", "Steadfast + NetAnalyzers `AnalysisMode=All`", [.. withSteadfast, "-p:EnableNETAnalyzers=true", "-p:AnalysisMode=All"]),
         };
-        await Build(project, treeDir, configs[1], "warmup");
+        await Build(project, treeDir, configs.Single(c => c.Key == "b"), "warmup");
 
         Console.WriteLine($"[4/5] measuring: {runs} run(s) of each configuration, interleaved");
         var results = new List<Run>();
@@ -218,15 +223,21 @@ internal sealed partial class Measurement(string root, string output, int files,
         md.AppendLine();
         md.AppendLine($"Each build is a full rebuild (`--no-incremental`, no restore) of the tree with `-p:UseSharedCompilation=false` (a fresh compiler");
         md.AppendLine($"process, as on a CI agent), `-p:ReportAnalyzer=true` and a detailed file log. After the restore, one unmeasured warm-up build; then");
-        md.AppendLine($"{runs} run(s) of each configuration, interleaved (a, b, c, a, b, c, …) so load drifts hit all three alike. Medians are reported.");
+        md.AppendLine($"{runs} run(s) of each configuration, interleaved (a, b0, b, d0, d, c, a, …) so load drifts hit all of them alike. Medians are reported.");
         md.AppendLine();
-        md.AppendLine("- (a) analyzers off: `-p:RunAnalyzers=false` (source generators still run)");
-        md.AppendLine("- (b) Steadfast's analyzers: Steadfast.Analyzers.dll as an `<Analyzer>` item, `-p:EnableNETAnalyzers=false` (the SDK's always-on interop/regex analyzers still load)");
+        md.AppendLine("- (a) analyzers off: `-p:RunAnalyzers=false` (source generators still run; the compiler builds no analyzer driver at all)");
+        md.AppendLine("- (b0) the SDK's always-on interop/regex analyzers only: `-p:EnableNETAnalyzers=false`, no Steadfast — the analyzer driver runs");
+        md.AppendLine("- (b) (b0) plus Steadfast.Analyzers.dll as an `<Analyzer>` item");
+        md.AppendLine("- (d0) a default net10.0 project: NetAnalyzers on at the SDK's default `AnalysisMode`, no Steadfast");
+        md.AppendLine("- (d) (d0) plus Steadfast — what adding the package costs a typical project");
         md.AppendLine("- (c) Steadfast's analyzers plus NetAnalyzers: `-p:EnableNETAnalyzers=true -p:AnalysisMode=All`");
         md.AppendLine();
-        md.AppendLine("Two views of the cost: the wall-clock of the whole build, (b) − (a) over (a) — what a developer waits — and ReportAnalyzer's");
-        md.AppendLine("execution time per analyzer over the build's wall-clock and over the Csc task's time. ReportAnalyzer times add up the time spent");
-        md.AppendLine("in each analyzer's callbacks on all threads (analysis runs concurrently), so they bound a rule's cost rather than measure the delay it adds.");
+        md.AppendLine("Three views of the cost: the wall-clock of the whole build against a baseline without Steadfast — (d) − (d0) for a default");
+        md.AppendLine("project, (b) − (b0) with only the SDK's always-on analyzers, (b) − (a) against a build that runs no analyzer driver at all");
+        md.AppendLine("(this one charges Steadfast with the driver's own fixed cost: semantic models and operation trees for every method) — and");
+        md.AppendLine("ReportAnalyzer's execution time per analyzer over the build's wall-clock and over the Csc task's time. ReportAnalyzer times add up");
+        md.AppendLine("the time spent in each analyzer's callbacks on all threads (analysis runs concurrently), so they bound a rule's cost rather than");
+        md.AppendLine("measure the delay it adds.");
         md.AppendLine();
         md.AppendLine("## Build times");
         md.AppendLine();
@@ -241,34 +252,40 @@ internal sealed partial class Measurement(string root, string output, int files,
         var overheadB = (wall["b"] - wall["a"]) / wall["a"];
         var overheadC = (wall["c"] - wall["a"]) / wall["a"];
         var cscOverheadB = (csc["b"] - csc["a"]) / csc["a"];
-        md.AppendLine($"- Steadfast's wall-clock overhead, (b) − (a) over (a): **{P(overheadB)}** (Csc task: {P(cscOverheadB)}); target < 3 %");
-        if (overheadB < 0 || cscOverheadB < 0)
+        var overheadD = (wall["d"] - wall["d0"]) / wall["d0"];
+        var overheadB0 = (wall["b"] - wall["b0"]) / wall["b0"];
+        md.AppendLine($"- Steadfast's wall-clock overhead in a default net10.0 project, (d) − (d0) over (d0): **{P(overheadD)}** (Csc task: {P((csc["d"] - csc["d0"]) / csc["d0"])}); target < 3 %");
+        md.AppendLine($"- with only the SDK's always-on analyzers, (b) − (b0) over (b0): **{P(overheadB0)}** (Csc task: {P((csc["b"] - csc["b0"]) / csc["b0"])})");
+        md.AppendLine($"- against no analyzer driver at all, (b) − (a) over (a): {P(overheadB)} (Csc task: {P(cscOverheadB)}); the driver alone, (b0) − (a) over (a): {P((wall["b0"] - wall["a"]) / wall["a"])}");
+        if (overheadD < 0 || overheadB0 < 0 || overheadB < 0 || cscOverheadB < 0)
             md.AppendLine($"  - negative: the load on this machine (load average {LoadAverage()} at the end of the run) varied more between builds than Steadfast costs, so this figure says nothing beyond that; the ReportAnalyzer view below does not depend on the load of other builds in the same way. Re-run on a quiet machine with more `--runs`.");
         md.AppendLine($"- Steadfast + NetAnalyzers All, (c) − (a) over (a): {P(overheadC)}");
         md.AppendLine();
 
         md.AppendLine("## Per rule (ReportAnalyzer, configuration b)");
         md.AppendLine();
-        md.AppendLine("| rule | analyzer | time (s), median | share of build wall-clock | share of Csc | budget (< 0.5 %) | time in (c) (s) | share of (c) wall-clock |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |");
+        md.AppendLine("| rule | analyzer | time (s), median | share of build wall-clock | share of Csc | budget (< 0.5 %) | time in (d) (s) | share of (d) wall-clock | time in (c) (s) | share of (c) wall-clock |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
         var steadfast = runsOf["b"].SelectMany(r => r.AnalyzerSeconds.Keys).Where(k => k.StartsWith("Steadfast.", StringComparison.Ordinal)).Distinct()
             .Select(k => (Name: k, Rule: RuleOf(k), B: Median(runsOf["b"].Select(r => r.AnalyzerSeconds.GetValueOrDefault(k, double.NaN))),
+                D: Median(runsOf["d"].Select(r => r.AnalyzerSeconds.GetValueOrDefault(k, double.NaN))),
                 C: Median(runsOf["c"].Select(r => r.AnalyzerSeconds.GetValueOrDefault(k, double.NaN)))))
             .OrderByDescending(x => x.B).ToList();
         foreach (var a in steadfast)
         {
             var share = a.B / wall["b"];
             var type = a.Name.Split(' ')[0];
-            md.AppendLine($"| {a.Rule} | `{type[(type.LastIndexOf('.') + 1)..]}` | {S(a.B)} | {P(share)} | {P(a.B / csc["b"])} | {(share < 0.005 ? "within" : "**over**")} | {S(a.C)} | {P(a.C / wall["c"])} |");
+            md.AppendLine($"| {a.Rule} | `{type[(type.LastIndexOf('.') + 1)..]}` | {S(a.B)} | {P(share)} | {P(a.B / csc["b"])} | {(share < 0.005 ? "within" : "**over**")} | {S(a.D)} | {P(a.D / wall["d"])} | {S(a.C)} | {P(a.C / wall["c"])} |");
         }
 
         var totalB = Median(runsOf["b"].Select(r => r.AssemblySeconds.GetValueOrDefault("Steadfast.Analyzers", double.NaN)));
         var totalC = Median(runsOf["c"].Select(r => r.AssemblySeconds.GetValueOrDefault("Steadfast.Analyzers", double.NaN)));
-        md.AppendLine($"| **all** | Steadfast.Analyzers | **{S(totalB)}** | **{P(totalB / wall["b"])}** | {P(totalB / csc["b"])} | total budget < 3 %: {(totalB / wall["b"] < 0.03 ? "within" : "**over**")} | {S(totalC)} | {P(totalC / wall["c"])} |");
+        var totalD = Median(runsOf["d"].Select(r => r.AssemblySeconds.GetValueOrDefault("Steadfast.Analyzers", double.NaN)));
+        md.AppendLine($"| **all** | Steadfast.Analyzers | **{S(totalB)}** | **{P(totalB / wall["b"])}** | {P(totalB / csc["b"])} | total budget < 3 %: {(totalB / wall["b"] < 0.03 ? "within" : "**over**")} | {S(totalD)} | {P(totalD / wall["d"])} | {S(totalC)} | {P(totalC / wall["c"])} |");
         md.AppendLine();
         md.AppendLine("Other analyzer assemblies (ReportAnalyzer, median s):");
         md.AppendLine();
-        foreach (var c in configs.Skip(1))
+        foreach (var c in configs.Where(c => c.Key != "a"))
         {
             var others = runsOf[c.Key].SelectMany(r => r.AssemblySeconds.Keys).Where(k => k != "Steadfast.Analyzers").Distinct()
                 .Select(k => (k, Median(runsOf[c.Key].Select(r => r.AssemblySeconds.GetValueOrDefault(k, double.NaN))))).OrderByDescending(x => x.Item2);
