@@ -9,7 +9,8 @@ namespace Steadfast.Benchmarks.Queues;
 /// End-to-end queue throughput on Redis: 1 producer enqueuing in batches of 100 while 4 consumers take, "handle" and
 /// (where there is such a thing) acknowledge each message; one operation = one message. Compared in the same run:
 /// the unsafe LPUSH/RPOP loop (baseline: a message is lost if its consumer dies), a bare XADD/XREADGROUP/XACK loop,
-/// and Steadfast's <see cref="RedisReliableQueue{T}"/>.
+/// Steadfast's <see cref="RedisReliableQueue{T}"/>, and the shape SF2002's fix leaves: LPUSH producers unchanged, consumers
+/// on <see cref="RedisListQueueExtensions.AsReliableQueue{T}"/>.
 /// </summary>
 [MemoryDiagnoser]
 public class QueueThroughputBenchmarks
@@ -141,6 +142,40 @@ public class QueueThroughputBenchmarks
         }
 
         await _db.KeyDeleteAsync(producer.StreamKey);
+    }
+
+    [Benchmark(OperationsPerInvoke = Messages, Description = "SF2002 fix: LPUSH + AsReliableQueue")]
+    public async Task ListTakenOverByReliableQueue()
+    {
+        // The producers keep LPUSHing to the list; the consumers run what SF2002's fix writes: DequeueAsync(TimeSpan.Zero)
+        // on db.AsReliableQueue<T>(list), handle, ack. All four share the process's one queue for the list, as the fix does.
+        string list = "bench:takeover:" + Interlocked.Increment(ref _run);
+        RedisReliableQueue<Order> queue = _db.AsReliableQueue<Order>(list);
+        int consumed = 0;
+        var consumers = Enumerable.Range(0, Consumers).Select(_ => Task.Run(async () =>
+        {
+            while (Volatile.Read(ref consumed) < Messages)
+            {
+                IDelivery<Order>? delivery = await queue.DequeueAsync(TimeSpan.Zero);
+                if (delivery is null)
+                {
+                    continue; // Empty: take again, like the baseline.
+                }
+
+                Handle(delivery.Message);
+                await delivery.AckAsync();
+                Interlocked.Increment(ref consumed);
+            }
+        })).ToArray();
+
+        var batch = Payloads.Select(p => (RedisValue)p).ToArray();
+        for (int i = 0; i < Messages; i += BatchSize)
+        {
+            await _db.ListLeftPushAsync(list, batch);
+        }
+
+        await Task.WhenAll(consumers);
+        await _db.KeyDeleteAsync([list, queue.StreamKey, queue.DeadLetterKey]);
     }
 
     private static void Handle(Order order)

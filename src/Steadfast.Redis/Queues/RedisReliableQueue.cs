@@ -500,11 +500,36 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             _lastReclaim = now;
         }
 
-        if (_importList is not null)
+        if (_importList is null)
         {
-            await ImportAsync().ConfigureAwait(false);
+            return await ReadAsync(reclaim).ConfigureAwait(false);
         }
 
+        // The list check is pipelined with the read (one round trip, not two); an import follows only when the list has
+        // values, and a read that came back empty is repeated once for what the import added.
+        Task<long> listLength = _database.ListLengthAsync(_importList[0], WriteFlags);
+        int fetched;
+        try
+        {
+            fetched = await ReadAsync(reclaim).ConfigureAwait(false);
+        }
+        catch
+        {
+            _ = listLength.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+
+        if (await listLength.ConfigureAwait(false) > 0 && await ImportAsync().ConfigureAwait(false) && fetched == 0)
+        {
+            fetched = await ReadAsync(reclaim: false).ConfigureAwait(false);
+        }
+
+        return fetched;
+    }
+
+    /// <summary>One Fetch script: reclaim (when asked) and read; what it brings goes to the buffer.</summary>
+    private async Task<int> ReadAsync(bool reclaim)
+    {
         int count = _options.PrefetchCount;
         RedisResult result = await RedisQueueScripts.Fetch.EvaluateAsync(_database, _keys,
         [
@@ -575,18 +600,15 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
     /// first and then popped by a script that pops only values it was told were added, oldest first. A failure or a
     /// concurrent legacy pop in between leaves duplicates in the stream, never a value in neither place.
     /// </summary>
-    private async Task ImportAsync()
+    /// <returns>Whether anything was added to the stream.</returns>
+    private async Task<bool> ImportAsync()
     {
         RedisKey list = _importList![0];
-        if (await _database.ListLengthAsync(list, WriteFlags).ConfigureAwait(false) == 0)
-        {
-            return;
-        }
 
         // Without the lease two consumers would read and add the same values.
         if (!await _database.LockTakeAsync(_importLease, ConsumerName, ImportLease, WriteFlags).ConfigureAwait(false))
         {
-            return; // Another consumer is importing and announces what it adds.
+            return false; // Another consumer is importing and announces what it adds.
         }
 
         bool added = false;
@@ -598,7 +620,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
                 : await _database.ListRangeAsync(list, 0, ImportBatch - 1, WriteFlags).ConfigureAwait(false);
             if (values.Length == 0)
             {
-                return;
+                return false;
             }
 
             if (fromRight)
@@ -639,6 +661,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             args[0] = _importSide;
             values.CopyTo(args, 1);
             await RedisQueueScripts.PopImported.EvaluateAsync(_database, _importList, args, WriteFlags).ConfigureAwait(false);
+            return true;
         }
         finally
         {

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 using Steadfast.Locks;
 using Steadfast.Testing.Redis;
@@ -216,13 +214,7 @@ public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFix
     [Fact]
     public async Task Redis_unreachable_gives_a_typed_exception_within_the_multiplexer_timeout_not_a_hang()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop(); // Nothing listens there now.
-        var options = new ConfigurationOptions { AbortOnConnectFail = false, ConnectTimeout = 500, AsyncTimeout = 1000, SyncTimeout = 1000 };
-        options.EndPoints.Add(IPAddress.Loopback, port);
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        await using var connection = await UnreachableRedis.ConnectAsync();
         var locks = new RedisLockProvider(connection);
 
         var clock = Stopwatch.StartNew();

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 using Steadfast.Locks;
 using Steadfast.Testing.Redis;
@@ -66,13 +64,7 @@ public sealed class RedisLockTracingTests(RedisServerFixture redis) : IClassFixt
     [Fact]
     public async Task A_redis_failure_fails_the_span_with_the_exception_type()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop(); // Nothing listens there now.
-        var options = new ConfigurationOptions { AbortOnConnectFail = false, ConnectTimeout = 500, AsyncTimeout = 1000, SyncTimeout = 1000 };
-        options.EndPoints.Add(IPAddress.Loopback, port);
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        await using var connection = await UnreachableRedis.ConnectAsync();
         using var traces = new ActivityCollector();
 
         await Assert.ThrowsAsync<RedisLockException>(async () => await new RedisLockProvider(connection).AcquireAsync(NewName()));

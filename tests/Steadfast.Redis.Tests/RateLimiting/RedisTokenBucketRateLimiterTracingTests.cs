@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using StackExchange.Redis;
 using Steadfast.Redis.RateLimiting;
@@ -74,13 +72,7 @@ public sealed class RedisTokenBucketRateLimiterTracingTests(RedisServerFixture r
     [Fact]
     public async Task Redis_out_of_reach_fails_the_span_whatever_lease_WhenUnavailable_hands_out()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop(); // Nothing listens there now.
-        var options = new ConfigurationOptions { AbortOnConnectFail = false, ConnectTimeout = 500, AsyncTimeout = 1000, SyncTimeout = 1000 };
-        options.EndPoints.Add(IPAddress.Loopback, port);
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        await using var connection = await UnreachableRedis.ConnectAsync();
         using var limiter = new RedisTokenBucketRateLimiter(connection, _key, Options());
         using var traces = new ActivityCollector();
 
