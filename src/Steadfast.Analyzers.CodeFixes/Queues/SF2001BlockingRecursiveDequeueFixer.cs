@@ -78,7 +78,12 @@ namespace Steadfast.Analyzers.Queues
                 {
                     // A Steadfast queue wakes its waiters on enqueue: wait in DequeueAsync as long as the old sleep, sleep no more.
                     foreach (var (statement, _) in plan.Sleeps)
-                        editor.RemoveNode(statement, SyntaxRemoveOptions.KeepNoTrivia);
+                    {
+                        if (statement.Parent is BlockSyntax || statement.Parent is SwitchSectionSyntax)
+                            editor.RemoveNode(statement, SyntaxRemoveOptions.KeepNoTrivia);
+                        else
+                            editor.ReplaceNode(statement, Block().WithTriviaFrom(statement)); // the body of an if/else/loop cannot just go
+                    }
                     var waitArgument = plan.ReliableDequeue.Arguments[0].Value.Syntax;
                     editor.ReplaceNode(waitArgument, DelayAsTimeSpan(plan.Sleeps[0].Sleep).WithTriviaFrom(waitArgument));
                     editor.ReplaceNode(plan.Body, (current, _) =>
@@ -103,9 +108,17 @@ namespace Steadfast.Analyzers.Queues
                         FixSyntax.StaticCall("System.TimeSpan", "FromTicks", FixSyntax.StaticCall("System.Math", "Min",
                             BinaryExpression(SyntaxKind.MultiplyExpression, Ticks(idleDelay), LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(2))),
                             Ticks(maxIdleDelay)))));
-                    // Insert first: replacing the statement first would lose track of it.
-                    editor.InsertAfter(statement, grow.WithAdditionalAnnotations(Formatter.Annotation));
-                    editor.ReplaceNode(statement, ExpressionStatement(wait).WithTriviaFrom(statement));
+                    if (statement.Parent is BlockSyntax || statement.Parent is SwitchSectionSyntax)
+                    {
+                        // Insert first: replacing the statement first would lose track of it.
+                        editor.InsertAfter(statement, grow.WithAdditionalAnnotations(Formatter.Annotation));
+                        editor.ReplaceNode(statement, ExpressionStatement(wait).WithTriviaFrom(statement));
+                    }
+                    else
+                    {
+                        // The body of an if/else/loop: one statement, so the wait and the growth go in a block.
+                        editor.ReplaceNode(statement, Block(ExpressionStatement(wait), grow).WithTriviaFrom(statement).WithAdditionalAnnotations(Formatter.Annotation));
+                    }
                 }
 
                 var cap = DelayAsTimeSpan(plan.Sleeps[0].Sleep);

@@ -14,6 +14,51 @@ namespace Steadfast.Analyzers.Tests.Queues;
 public sealed class SF2001BlockingRecursiveDequeueFixerTests
 {
     [Fact]
+    public Task SleepAsTheBodyOfAnIf_GetsABlockForTheGrowingDelay() => SF2001.VerifyFixAsync("""
+        using System.Threading;
+        using StackExchange.Redis;
+        class OrderQueue
+        {
+            public string Dequeue(IDatabase redis, bool patient)
+            {
+                var order = redis.ListRightPop("orders");
+                if (order.IsNull)
+                {
+                    if (patient) Thread.Sleep(1000);
+                    return [|Dequeue(redis, patient)|];
+                }
+                return order!;
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class OrderQueue
+        {
+            public string Dequeue(IDatabase redis, bool patient)
+            {
+                var maxIdleDelay = TimeSpan.FromMilliseconds(1000);
+                var idleDelay = TimeSpan.FromTicks(maxIdleDelay.Ticks / 16);
+                while (true)
+                {
+                    var order = redis.ListRightPop("orders");
+                    if (order.IsNull)
+                    {
+                        if (patient)
+                        {
+                            Thread.Sleep(idleDelay);
+                            idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, maxIdleDelay.Ticks));
+                        }
+                        continue;
+                    }
+                    return order!;
+                }
+            }
+        }
+        """, equivalenceKey: SF2001BlockingRecursiveDequeueFixer.LoopWithGrowingDelayKey);
+
+    [Fact]
     public Task SeedShape_BecomesALoopWithAGrowingSleep() => SF2001.VerifyFixAsync("""
         using System.Threading;
         using StackExchange.Redis;
