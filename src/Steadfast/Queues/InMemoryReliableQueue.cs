@@ -28,28 +28,37 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     private long _timerDue = long.MaxValue;
     private long _nextId;
     private int _inFlight;
+    private readonly string? _name;
 
     /// <summary>Creates an empty queue.</summary>
     /// <param name="options">Visibility timeout, maximum deliveries and dead-letter capacity; defaults when null.</param>
     /// <param name="timeProvider">The clock for visibility timeouts, nack delays and waits; <see cref="TimeProvider.System"/> when null.</param>
-    /// <param name="name">The queue's name in traces (<c>messaging.destination.name</c>); none when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (ParamName names it).</exception>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or whitespace.</exception>
-    public InMemoryReliableQueue(QueueOptions? options = null, TimeProvider? timeProvider = null, string? name = null)
+    public InMemoryReliableQueue(QueueOptions? options = null, TimeProvider? timeProvider = null)
     {
-        if (name is not null)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        }
-
         _options = QueueArguments.Validate(options ?? QueueOptions.Default);
         _time = timeProvider ?? TimeProvider.System;
         _visibilityTicks = ToStamp(_options.VisibilityTimeout);
-        Name = name;
     }
 
-    /// <summary>The queue's name in traces; <see langword="null"/> when none was given.</summary>
-    public string? Name { get; }
+    /// <summary>
+    /// The queue's name in traces (<c>messaging.destination.name</c>); <see langword="null"/> (default) for none. Set it
+    /// in an object initializer: <c>new InMemoryReliableQueue&lt;Order&gt;(options) { Name = "orders" }</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty or whitespace.</exception>
+    public string? Name
+    {
+        get => _name;
+        init
+        {
+            if (value is not null)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(value, nameof(Name));
+            }
+
+            _name = value;
+        }
+    }
 
     /// <summary>Messages available for delivery now (not in flight, not delayed by a nack).</summary>
     public int ReadyCount

@@ -12,7 +12,7 @@ public sealed class InMemoryReliableQueueTracingTests
     private readonly string _name = "queue-" + Guid.NewGuid().ToString("N");
 
     private InMemoryReliableQueue<string> Create(int maxDeliveries = 5, string? name = "") =>
-        new(new QueueOptions { MaxDeliveries = maxDeliveries }, _time, name == "" ? _name : name);
+        new(new QueueOptions { MaxDeliveries = maxDeliveries }, _time) { Name = name == "" ? _name : name };
 
     [Fact]
     public async Task Enqueue_is_a_producer_span_named_after_the_queue()
@@ -141,7 +141,7 @@ public sealed class InMemoryReliableQueueTracingTests
     [Fact]
     public void A_blank_name_is_refused()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new InMemoryReliableQueue<string>(name: " "));
-        Assert.Equal("name", ex.ParamName);
+        var ex = Assert.Throws<ArgumentException>(() => new InMemoryReliableQueue<string> { Name = " " });
+        Assert.Equal("Name", ex.ParamName);
     }
 }

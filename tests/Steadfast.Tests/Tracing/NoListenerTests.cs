@@ -39,7 +39,7 @@ public sealed class NoListenerTests
         _time.Advance(TimeSpan.FromSeconds(9));
         Assert.True(lost.Lost.IsCancellationRequested);
 
-        var queue = new InMemoryReliableQueue<string>(timeProvider: _time, name: "q");
+        var queue = new InMemoryReliableQueue<string>(timeProvider: _time) { Name = "q" };
         await queue.EnqueueAsync("m");
         await (await queue.DequeueAsync(TimeSpan.Zero))!.AckAsync();
 
