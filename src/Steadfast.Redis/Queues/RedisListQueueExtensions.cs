@@ -25,6 +25,8 @@ public static class RedisListQueueExtensions
     /// multiplexer, database, list and message type; it lives as long as the multiplexer and is never disposed here. New
     /// code that owns its lifetime should construct <see cref="RedisReliableQueue{T}"/> itself (for example as a
     /// singleton in dependency injection) and move its producers to <see cref="IReliableQueue{T}.EnqueueAsync"/>.
+    /// The queue works on the multiplexer's database with that number, so a key prefix added by
+    /// <c>WithKeyPrefix</c> does not apply: pass the full key of the list (prefix included) on an unprefixed database.
     /// </remarks>
     /// <typeparam name="T">The message type: <see cref="string"/> takes list values as they are; others are deserialized
     /// from JSON.</typeparam>
