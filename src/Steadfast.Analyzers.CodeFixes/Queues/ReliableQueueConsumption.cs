@@ -17,7 +17,8 @@ namespace Steadfast.Analyzers.Queues
     /// if (order.IsNull) return;                             →   RedisValue order = orderDelivery?.Message;
     /// Handle(order);                                            if (order.IsNull) return;
     ///                                                           Handle(order);
-    ///                                                           if (orderDelivery is not null) await orderDelivery.AckAsync(ct);
+    ///                                                           if (orderDelivery is not null)
+    ///                                                               await orderDelivery.AckAsync(ct);
     /// </code>
     /// <c>AsReliableQueue</c> (Steadfast.Redis) is a Redis Streams queue named after the list that first moves whatever the
     /// list's producers keep pushing into its stream, so producers that have not moved are not orphaned. The wait is zero,
@@ -65,9 +66,14 @@ namespace Steadfast.Analyzers.Queues
             var queueArguments = SeparatedList(new[] { Argument(message.Key.WithoutTrivia()) });
             if (message.Side == "Left")
                 queueArguments = queueArguments.Add(Argument(QualifiedMember("StackExchange.Redis.ListSide", "Left")));
+            // A byte[] local keeps binary values intact on a byte[] queue; everything else reads them as text on a string queue.
+            var isBytes = message.Local.Type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Byte };
+            TypeSyntax messageType = isBytes
+                ? ParseTypeName("byte[]")
+                : PredefinedType(Token(SyntaxKind.StringKeyword));
             var queue = InvocationExpression(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, message.Member.Expression.WithoutTrivia(),
-                    GenericName(Identifier("AsReliableQueue"), TypeArgumentList(SingletonSeparatedList<TypeSyntax>(PredefinedType(Token(SyntaxKind.StringKeyword)))))),
+                    GenericName(Identifier("AsReliableQueue"), TypeArgumentList(SingletonSeparatedList(messageType)))),
                 ArgumentList(queueArguments));
             var dequeue = AwaitExpression(Configured(message, InvocationExpression(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, queue, IdentifierName("DequeueAsync")),
@@ -81,11 +87,18 @@ namespace Steadfast.Analyzers.Queues
             var type = declaration.Declaration.Type.IsVar
                 ? ParseTypeName(message.Local.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
                 : declaration.Declaration.Type.WithoutTrivia();
+            ExpressionSyntax value = ConditionalAccessExpression(IdentifierName(delivery), MemberBindingExpression(IdentifierName("Message")));
+            var localType = message.Local.Type;
+            if (!isBytes && localType.SpecialType != SpecialType.System_String && localType.ToDisplayString() != "StackExchange.Redis.RedisValue")
+            {
+                // byte[], object …: go through RedisValue, as the pop's value did, so the same conversion applies.
+                value = CastExpression(ParseTypeName("StackExchange.Redis.RedisValue").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation), value);
+            }
+
             var messageStatement = declaration
                 .WithDeclaration(declaration.Declaration
                     .WithType(type.WithTrailingTrivia(Space))
-                    .WithVariables(SingletonSeparatedList(message.Declarator.WithInitializer(EqualsValueClause(
-                        ConditionalAccessExpression(IdentifierName(delivery), MemberBindingExpression(IdentifierName("Message"))))))))
+                    .WithVariables(SingletonSeparatedList(message.Declarator.WithInitializer(EqualsValueClause(value)))))
                 .WithLeadingTrivia(ElasticMarker)
                 .WithAdditionalAnnotations(Formatter.Annotation);
 

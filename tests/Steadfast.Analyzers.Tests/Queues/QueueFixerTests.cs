@@ -649,6 +649,51 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
         """, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey);
 
     [Fact]
+    public Task Steadfast_ByteArrayLocal_UsesAByteArrayQueue_AndObjectGoesThroughRedisValue() => SF2002.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                byte[]? payload = await [|db.ListRightPopAsync("blobs")|];
+                Console.WriteLine(payload?.Length);
+            }
+            async Task LogAsync(IDatabase db)
+            {
+                object entry = await [|db.ListRightPopAsync("log")|];
+                Console.WriteLine(entry);
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        using Steadfast.Queues;
+        class Worker
+        {
+            async Task RunAsync(IDatabase db)
+            {
+                var payloadDelivery = await db.AsReliableQueue<byte[]>("blobs").DequeueAsync(TimeSpan.Zero);
+                byte[]? payload = payloadDelivery?.Message;
+                Console.WriteLine(payload?.Length);
+                if (payloadDelivery is not null)
+                    await payloadDelivery.AckAsync();
+            }
+            async Task LogAsync(IDatabase db)
+            {
+                var entryDelivery = await db.AsReliableQueue<string>("log").DequeueAsync(TimeSpan.Zero);
+                object entry = (RedisValue)entryDelivery?.Message;
+                Console.WriteLine(entry);
+                if (entryDelivery is not null)
+                    await entryDelivery.AckAsync();
+            }
+        }
+        """, withSteadfast: true, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey);
+
+    [Fact]
     public async Task Steadfast_IsOfferedFirst_AndOnlyWhereItCanAwaitOnADatabase()
     {
         var offered = await SF2002.OfferedFixesAsync("""
