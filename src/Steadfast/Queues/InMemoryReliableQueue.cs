@@ -285,7 +285,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
         if (due < _timerDue)
         {
             _timerDue = due;
-            _timer ??= _time.CreateTimer(static s => ((InMemoryReliableQueue<T>)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer ??= _time.CreateDetached(static s => ((InMemoryReliableQueue<T>)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _timer.Change(FromStamp(Math.Max(0, due - now)), Timeout.InfiniteTimeSpan);
         }
     }

@@ -53,7 +53,7 @@ public sealed class HotWarm<TReplica> : IAsyncDisposable
         _replicas = [primary, standby];
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
-        _timer = _time.CreateTimer(static s => ((HotWarm<TReplica>)s!).OnHeartbeat(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = _time.CreateDetached(static s => ((HotWarm<TReplica>)s!).OnHeartbeat(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         OnHeartbeat();
         _timer.Change(options.HeartbeatInterval, options.HeartbeatInterval);
     }

@@ -105,7 +105,7 @@ internal abstract class LeasedLockHandle : ILockHandle
     /// <summary>Starts the renewal / lost-detection timer. Call once the backend has registered the handle.</summary>
     internal void Start()
     {
-        ITimer timer = _time.CreateTimer(static s => ((LeasedLockHandle)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        ITimer timer = _time.CreateDetached(static s => ((LeasedLockHandle)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         lock (_gate)
         {
             if (_state != StateHeld)
