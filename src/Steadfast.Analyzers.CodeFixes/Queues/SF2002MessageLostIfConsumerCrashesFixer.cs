@@ -46,7 +46,7 @@ namespace Steadfast.Analyzers.Queues
                     continue;
                 if (ReliableQueueConsumption.CanRewrite(semanticModel, message, context.CancellationToken))
                     Register(context, diagnostic, "Consume from Steadfast's reliable queue and acknowledge after handling", UseReliableQueueKey, useReliableQueue: true);
-                if (semanticModel.Compilation.GetBestTypeByMetadataName("StackExchange.Redis.ListSide") != null)
+                if (CanMoveToProcessingList(semanticModel, message))
                     Register(context, diagnostic, "Move to a processing list and remove after handling", MoveToProcessingListKey, useReliableQueue: false);
             }
         }
@@ -67,7 +67,8 @@ namespace Steadfast.Analyzers.Queues
                     continue;
                 if (!useReliableQueue)
                 {
-                    MoveToProcessingList(editor, message);
+                    if (CanMoveToProcessingList(semanticModel, message))
+                        MoveToProcessingList(editor, message);
                 }
                 else if (ReliableQueueConsumption.CanRewrite(semanticModel, message, cancellationToken))
                 {
@@ -84,6 +85,19 @@ namespace Steadfast.Analyzers.Queues
             }
 
             return await FixSyntax.CleanUpAsync(changed, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// LMOVE exists (StackExchange.Redis 2.2+) and the local converts back to a RedisValue for ListRemove: string,
+        /// byte[] and RedisValue do; an <c>object</c> local does not.
+        /// </summary>
+        private static bool CanMoveToProcessingList(SemanticModel semanticModel, PoppedMessage message)
+        {
+            var compilation = semanticModel.Compilation;
+            var redisValue = compilation.GetBestTypeByMetadataName("StackExchange.Redis.RedisValue");
+            return compilation.GetBestTypeByMetadataName("StackExchange.Redis.ListSide") != null
+                && redisValue != null
+                && compilation.ClassifyCommonConversion(message.Local.Type, redisValue).IsImplicit;
         }
 
         private static void MoveToProcessingList(DocumentEditor editor, PoppedMessage message)

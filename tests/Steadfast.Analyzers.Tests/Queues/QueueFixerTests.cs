@@ -737,6 +737,27 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
     }
 
     [Fact]
+    public async Task ProcessingList_IsNotOffered_ForALocalThatDoesNotConvertBackToRedisValue()
+    {
+        const string source = """
+            using System;
+            using System.Threading.Tasks;
+            using StackExchange.Redis;
+            class Worker
+            {
+                async Task LogAsync(IDatabase db)
+                {
+                    object entry = await db.ListRightPopAsync("log");
+                    Console.WriteLine(entry);
+                }
+            }
+            """;
+
+        Assert.Equal([[SF2002MessageLostIfConsumerCrashesFixer.UseReliableQueueKey]], await SF2002.OfferedFixesAsync(source, withSteadfast: true));
+        Assert.Equal([[]], await SF2002.OfferedFixesAsync(source));
+    }
+
+    [Fact]
     public async Task Steadfast_IsNotOffered_WithoutSteadfastRedis()
     {
         var offered = await SF2002.OfferedFixesAsync("""
