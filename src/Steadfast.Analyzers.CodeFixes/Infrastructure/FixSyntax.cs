@@ -15,15 +15,23 @@ namespace Steadfast.Analyzers
     internal static class FixSyntax
     {
         /// <summary>
-        /// <c>Type.Method(args)</c> with the type fully qualified and annotated, so the clean-up after the fix
-        /// shortens it and adds the using it needs.
+        /// A type written fully qualified and annotated, so the clean-up after the fix shortens it and adds the using it
+        /// needs.
         /// </summary>
+        public static TypeSyntax ImportedType(string fullTypeName) =>
+            ParseTypeName(fullTypeName).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+
+        /// <summary><see cref="ImportedType(string)"/> for a type symbol.</summary>
+        public static TypeSyntax ImportedType(ITypeSymbol type) =>
+            ImportedType(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+
+        /// <summary><c>Type.Member</c> with the type as <see cref="ImportedType(string)"/>.</summary>
+        public static MemberAccessExpressionSyntax StaticMember(string fullTypeName, string member) =>
+            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ImportedType(fullTypeName), IdentifierName(member));
+
+        /// <summary><c>Type.Method(args)</c> with the type as <see cref="ImportedType(string)"/>.</summary>
         public static InvocationExpressionSyntax StaticCall(string fullTypeName, string method, params ExpressionSyntax[] arguments) =>
-            InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                    ParseTypeName(fullTypeName).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                    IdentifierName(method)),
-                ArgumentList(SeparatedList(arguments.Select(Argument))));
+            InvocationExpression(StaticMember(fullTypeName, method), ArgumentList(SeparatedList(arguments.Select(Argument))));
 
         /// <summary>After a rewrite: adds the usings that annotated names need, shortens them, and formats what was annotated.</summary>
         public static async Task<Document> CleanUpAsync(Document document, CancellationToken cancellationToken)

@@ -12,7 +12,6 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Steadfast.Analyzers.Locks
@@ -53,7 +52,7 @@ namespace Steadfast.Analyzers.Locks
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var fixedDocument = await FixAsync(context.Document, ImmutableArray.Create(diagnostic), context.CancellationToken).ConfigureAwait(false);
             if (fixedDocument == null)
@@ -90,17 +89,13 @@ namespace Steadfast.Analyzers.Locks
 
             if (!changed)
                 return null;
-            var result = await ImportAdder.AddImportsAsync(editor.GetChangedDocument(), Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
-            result = await Simplifier.ReduceAsync(result, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(result, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         private static ExpressionSyntax NewToken() =>
             InvocationExpression(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                    InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                        ParseTypeName("System.Guid").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                        IdentifierName("NewGuid"))),
+                    FixSyntax.StaticCall("System.Guid", "NewGuid"),
                     IdentifierName("ToString")),
                 ArgumentList(SingletonSeparatedList(Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal("N"))))));
 

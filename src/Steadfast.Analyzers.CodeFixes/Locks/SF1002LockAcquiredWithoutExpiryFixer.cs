@@ -12,7 +12,6 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 using Microsoft.CodeAnalysis.Text;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
@@ -44,7 +43,7 @@ namespace Steadfast.Analyzers.Locks
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             if (!(root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax))
@@ -96,9 +95,7 @@ namespace Steadfast.Analyzers.Locks
 
             if (!changed)
                 return null;
-            var result = await ImportAdder.AddImportsAsync(editor.GetChangedDocument(), Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
-            result = await Simplifier.ReduceAsync(result, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(result, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         private static bool Rewrite(DocumentEditor editor, InvocationExpressionSyntax invocation, RedisAcquire acquire, ExpressionSyntax lease)
@@ -137,15 +134,11 @@ namespace Steadfast.Analyzers.Locks
         }
 
         private static ExpressionSyntax Seconds30() =>
-            InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                    ParseTypeName("System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                    IdentifierName("FromSeconds")),
-                ArgumentList(SingletonSeparatedList(Argument(LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(30))))));
+            FixSyntax.StaticCall("System.TimeSpan", "FromSeconds", LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(30)));
 
         private static MemberDeclarationSyntax LeaseField(string name) =>
             FieldDeclaration(
-                    VariableDeclaration(ParseTypeName("System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation))
+                    VariableDeclaration(FixSyntax.ImportedType("System.TimeSpan"))
                         .WithVariables(SingletonSeparatedList(VariableDeclarator(name).WithInitializer(EqualsValueClause(Seconds30())))))
                 .WithModifiers(TokenList(Token(SyntaxKind.PrivateKeyword), Token(SyntaxKind.StaticKeyword), Token(SyntaxKind.ReadOnlyKeyword)))
                 .WithLeadingTrivia(Comment("// How long a lock outlives a holder that crashed; renew it (LockExtend) for longer work."), ElasticCarriageReturnLineFeed)

@@ -36,7 +36,7 @@ namespace Steadfast.Analyzers.Locks
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);

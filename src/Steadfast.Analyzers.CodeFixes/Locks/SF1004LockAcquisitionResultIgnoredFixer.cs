@@ -38,7 +38,7 @@ namespace Steadfast.Analyzers.Locks
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Use Steadfast's distributed lock", UseSteadfastLockKey).ConfigureAwait(false);
+            await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             if (!diagnostic.Properties.TryGetValue(SF1004LockAcquisitionResultIgnoredAnalyzer.ShapeProperty, out var shape))
                 return;

@@ -24,6 +24,6 @@ namespace Steadfast.Analyzers.Locks
             SteadfastLockRewrite.FixAllProvider(WellKnownFixAllProviders.BatchFixer, UseSteadfastLockKey);
 
         public override Task RegisterCodeFixesAsync(CodeFixContext context) =>
-            SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], "Wait for the lock with Steadfast's distributed lock", UseSteadfastLockKey);
+            SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], UseSteadfastLockKey, "Wait for the lock with Steadfast's distributed lock");
     }
 }

@@ -44,12 +44,13 @@ namespace Steadfast.Analyzers.Locks
         private const string FieldName = "_locks";
         private const string ParameterName = "locks";
         private const string DefaultLease = "TimeSpan.FromSeconds(30)";
+        private const string DefaultTitle = "Use Steadfast's distributed lock";
 
         public static bool IsAvailable(Compilation compilation) =>
             compilation.GetBestTypeByMetadataName(ProviderTypeName) != null && compilation.GetBestTypeByMetadataName(OptionsTypeName) != null;
 
         /// <summary>Registers the Steadfast rewrite for the diagnostic when its function has the usual shape.</summary>
-        public static async Task RegisterAsync(CodeFixContext context, Diagnostic diagnostic, string title, string equivalenceKey)
+        public static async Task RegisterAsync(CodeFixContext context, Diagnostic diagnostic, string equivalenceKey, string title = DefaultTitle)
         {
             var document = context.Document;
             var semanticModel = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);

@@ -5,7 +5,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Steadfast.Analyzers.Queues
@@ -65,7 +64,7 @@ namespace Steadfast.Analyzers.Queues
             // var orderDelivery = await db.AsReliableQueue<string>(key[, ListSide.Left]).DequeueAsync(TimeSpan.Zero[, ct]);
             var queueArguments = SeparatedList(new[] { Argument(message.Key.WithoutTrivia()) });
             if (message.Side == "Left")
-                queueArguments = queueArguments.Add(Argument(QualifiedMember("StackExchange.Redis.ListSide", "Left")));
+                queueArguments = queueArguments.Add(Argument(FixSyntax.StaticMember("StackExchange.Redis.ListSide", "Left")));
             // A byte[] local keeps binary values intact on a byte[] queue; everything else reads them as text on a string queue.
             var isBytes = message.Local.Type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Byte };
             TypeSyntax messageType = isBytes
@@ -77,7 +76,7 @@ namespace Steadfast.Analyzers.Queues
                 ArgumentList(queueArguments));
             var dequeue = AwaitExpression(Configured(message, InvocationExpression(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, queue, IdentifierName("DequeueAsync")),
-                ArgumentList(WithToken(token, QualifiedMember("System.TimeSpan", "Zero"))))));
+                ArgumentList(WithToken(token, FixSyntax.StaticMember("System.TimeSpan", "Zero"))))));
             var dequeueStatement = LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"),
                     SingletonSeparatedList(VariableDeclarator(Identifier(delivery)).WithInitializer(EqualsValueClause(dequeue)))))
                 .WithLeadingTrivia(declaration.GetLeadingTrivia())
@@ -85,14 +84,14 @@ namespace Steadfast.Analyzers.Queues
 
             // RedisValue order = orderDelivery?.Message;  — the local keeps its type, so the code after it reads it as before.
             var type = declaration.Declaration.Type.IsVar
-                ? ParseTypeName(message.Local.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
+                ? FixSyntax.ImportedType(message.Local.Type)
                 : declaration.Declaration.Type.WithoutTrivia();
             ExpressionSyntax value = ConditionalAccessExpression(IdentifierName(delivery), MemberBindingExpression(IdentifierName("Message")));
             var localType = message.Local.Type;
             if (!isBytes && localType.SpecialType != SpecialType.System_String && localType.ToDisplayString() != "StackExchange.Redis.RedisValue")
             {
                 // byte[], object …: go through RedisValue, as the pop's value did, so the same conversion applies.
-                value = CastExpression(ParseTypeName("StackExchange.Redis.RedisValue").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation), value);
+                value = CastExpression(FixSyntax.ImportedType("StackExchange.Redis.RedisValue"), value);
             }
 
             var messageStatement = declaration
@@ -146,11 +145,6 @@ namespace Steadfast.Analyzers.Queues
                 ? call
                 : InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, call, IdentifierName("ConfigureAwait")),
                     ArgumentList(SingletonSeparatedList(message.ConfigureAwait.WithoutTrivia())));
-
-        private static ExpressionSyntax QualifiedMember(string typeName, string member) =>
-            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                ParseTypeName(typeName).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                IdentifierName(member));
 
         private static SeparatedSyntaxList<ArgumentSyntax> WithToken(string? token, params ExpressionSyntax[] arguments)
         {

@@ -9,7 +9,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Steadfast.Analyzers.Queues
@@ -109,8 +108,8 @@ namespace Steadfast.Analyzers.Queues
                 {
                     Argument(key),
                     Argument(ProcessingKey(key, message.KeyIsString)),
-                    Argument(ListSide(message.Side)),
-                    Argument(ListSide("Left")),
+                    Argument(FixSyntax.StaticMember("StackExchange.Redis.ListSide", message.Side)),
+                    Argument(FixSyntax.StaticMember("StackExchange.Redis.ListSide", "Left")),
                 })));
             editor.ReplaceNode(message.Pop, move.WithTriviaFrom(message.Pop));
 
@@ -140,10 +139,5 @@ namespace Steadfast.Analyzers.Queues
                 ? BinaryExpression(SyntaxKind.AddExpression, key, suffix)
                 : InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, key, IdentifierName("Append")), ArgumentList(SingletonSeparatedList(Argument(suffix))));
         }
-
-        private static ExpressionSyntax ListSide(string side) =>
-            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                ParseTypeName("StackExchange.Redis.ListSide").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                IdentifierName(side));
     }
 }

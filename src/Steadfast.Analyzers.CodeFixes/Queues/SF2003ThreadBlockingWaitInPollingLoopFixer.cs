@@ -8,7 +8,6 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Steadfast.Analyzers.Queues
@@ -45,11 +44,7 @@ namespace Steadfast.Analyzers.Queues
                 var token = CancellationTokenLookup.Find(editor.SemanticModel, statement.SpanStart, cancellationToken);
                 if (token != null)
                     arguments = arguments.Add(Argument(IdentifierName(token)));
-                var delay = InvocationExpression(
-                    MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                        ParseTypeName("System.Threading.Tasks.Task").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                        IdentifierName("Delay")),
-                    ArgumentList(arguments));
+                var delay = InvocationExpression(FixSyntax.StaticMember("System.Threading.Tasks.Task", "Delay"), ArgumentList(arguments));
                 editor.ReplaceNode(statement, statement.WithExpression(AwaitExpression(delay)));
             }
 

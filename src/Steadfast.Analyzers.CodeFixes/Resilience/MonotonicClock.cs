@@ -3,7 +3,6 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Steadfast.Analyzers.Resilience
@@ -54,8 +53,7 @@ namespace Steadfast.Analyzers.Resilience
             var stopwatch = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemDiagnosticsStopwatch);
             if (stopwatch == null || !stopwatch.GetMembers("GetElapsedTime").Any())
                 return null;
-            var receiver = ParseTypeName("System.Diagnostics.Stopwatch")
-                .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            var receiver = FixSyntax.ImportedType("System.Diagnostics.Stopwatch");
             return new MonotonicClock(receiver, usesTimeProvider: false);
         }
 

@@ -12,7 +12,6 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 using Steadfast.Analyzers.Queues;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
@@ -255,7 +254,7 @@ namespace Steadfast.Analyzers.Resilience
             {
                 initializers.Add(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName("ShouldHandle"),
                     SimpleLambdaExpression(Parameter(Identifier("exception")),
-                        BinaryExpression(SyntaxKind.IsExpression, IdentifierName("exception"), TypeName(shape.Caught)))));
+                        BinaryExpression(SyntaxKind.IsExpression, IdentifierName("exception"), FixSyntax.ImportedType(shape.Caught)))));
             }
 
             var handler = shape.Catch.Block.Statements.Where(s => !(s is ContinueStatementSyntax)).ToList();
@@ -266,7 +265,7 @@ namespace Steadfast.Analyzers.Resilience
                 {
                     ExpressionSyntax exception = MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName("retry"), IdentifierName("Exception"));
                     if (shape.Caught != null)
-                        exception = CastExpression(TypeName(shape.Caught), exception);
+                        exception = CastExpression(FixSyntax.ImportedType(shape.Caught), exception);
                     handler.Insert(0, LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"),
                         SingletonSeparatedList(VariableDeclarator(exceptionName!).WithInitializer(EqualsValueClause(exception))))));
                 }
@@ -275,10 +274,10 @@ namespace Steadfast.Analyzers.Resilience
                     SimpleLambdaExpression(Parameter(Identifier("retry")), Block(handler.Select(s => s.WithoutLeadingTrivia().WithTrailingTrivia(ElasticCarriageReturnLineFeed))))));
             }
 
-            var options = ObjectCreationExpression(TypeName("Steadfast.Retry.RetryOptions"))
+            var options = ObjectCreationExpression(FixSyntax.ImportedType("Steadfast.Retry.RetryOptions"))
                 .WithArgumentList(null)
                 .WithInitializer(InitializerExpression(SyntaxKind.ObjectInitializerExpression, SeparatedList(initializers)));
-            var policy = ObjectCreationExpression(TypeName("Steadfast.Retry.RetryPolicy")).WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(options))));
+            var policy = ObjectCreationExpression(FixSyntax.ImportedType("Steadfast.Retry.RetryPolicy")).WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(options))));
 
             // The try block becomes the retried action; `break;` / `return;` at its end are what "success" meant.
             var exitIsValue = shape.Exit is ReturnStatementSyntax { Expression: { } };
@@ -318,12 +317,6 @@ namespace Steadfast.Analyzers.Resilience
             editor.InsertBefore(plan.Loop, replacement.Select(s => s.WithAdditionalAnnotations(Formatter.Annotation)));
             editor.RemoveNode(plan.Loop);
         }
-
-        private static TypeSyntax TypeName(ITypeSymbol type) =>
-            ParseTypeName(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-
-        private static TypeSyntax TypeName(string fullName) =>
-            ParseTypeName(fullName).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
 
         private static LiteralExpressionSyntax Number(int value) => LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(value));
     }

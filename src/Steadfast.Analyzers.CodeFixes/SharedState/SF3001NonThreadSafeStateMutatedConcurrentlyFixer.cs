@@ -12,7 +12,6 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 using Microsoft.CodeAnalysis.Text;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
@@ -90,10 +89,7 @@ namespace Steadfast.Analyzers.SharedState
 
             if (!changed)
                 return null;
-            var result = editor.GetChangedDocument();
-            result = await ImportAdder.AddImportsAsync(result, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
-            result = await Simplifier.ReduceAsync(result, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(result, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         private static IOperation? FindStateReference(IOperation mutation) => mutation switch
@@ -149,11 +145,7 @@ namespace Steadfast.Analyzers.SharedState
             var arguments = new List<ArgumentSyntax> { Argument(target.WithoutTrivia()).WithRefKindKeyword(Token(SyntaxKind.RefKeyword)) };
             if (amount != null)
                 arguments.Add(Argument(amount));
-            ExpressionSyntax call = InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                    ParseTypeName("System.Threading.Interlocked").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                    IdentifierName(method)),
-                ArgumentList(SeparatedList(arguments)));
+            ExpressionSyntax call = InvocationExpression(FixSyntax.StaticMember("System.Threading.Interlocked", method), ArgumentList(SeparatedList(arguments)));
             if (adjustForPostfix != 0)
             {
                 call = ParenthesizedExpression(BinaryExpression(
@@ -186,7 +178,7 @@ namespace Steadfast.Analyzers.SharedState
             var name = FixSyntax.FreeName(semanticModel, declaration.SpanStart, baseName);
             var useLockType = model.LockType != null && (int)((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion >= 1300;
             var lockType = useLockType
-                ? ParseTypeName("System.Threading.Lock").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
+                ? FixSyntax.ImportedType("System.Threading.Lock")
                 : PredefinedType(Token(SyntaxKind.ObjectKeyword));
             var creation = ImplicitObjectCreationExpression();
 
@@ -277,7 +269,7 @@ namespace Steadfast.Analyzers.SharedState
                 return false;
             var concurrentType = concurrent.Construct(stateType.TypeArguments[0], stateType.TypeArguments[1]);
             var generator = editor.Generator;
-            TypeSyntax NewType() => ((TypeSyntax)generator.TypeExpression(concurrentType)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            TypeSyntax NewType() => FixSyntax.ImportedType(concurrentType);
 
             var declaration = state.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) as VariableDeclaratorSyntax;
             if (!(declaration?.Parent is VariableDeclarationSyntax variableDeclaration) || variableDeclaration.Variables.Count != 1)
@@ -423,7 +415,7 @@ namespace Steadfast.Analyzers.SharedState
 
             // Add throws on a duplicate key; TryAdd returns false. Keep the exception.
             var throwStatement = ThrowStatement(ObjectCreationExpression(
-                    ParseTypeName("System.ArgumentException").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation))
+                    FixSyntax.ImportedType("System.ArgumentException"))
                 .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal("An item with the same key has already been added.")))))));
             var replacement = IfStatement(PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, tryAdd.WithoutTrivia()), throwStatement)
                 .WithTriviaFrom(addStatement)

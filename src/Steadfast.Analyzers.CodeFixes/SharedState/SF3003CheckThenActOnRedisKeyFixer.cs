@@ -12,7 +12,6 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Steadfast.Analyzers.SharedState
@@ -213,9 +212,7 @@ namespace Steadfast.Analyzers.SharedState
 
         private static InvocationExpressionSyntax WithWhen(IInvocationOperation act, InvocationExpressionSyntax syntax, string when)
         {
-            var whenValue = MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                ParseTypeName("StackExchange.Redis.When").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                IdentifierName(when));
+            var whenValue = FixSyntax.StaticMember("StackExchange.Redis.When", when);
             var explicitWhen = act.Arguments.FirstOrDefault(a => a.Parameter?.Name == "when" && a.ArgumentKind != ArgumentKind.DefaultValue);
             if (explicitWhen?.Syntax is ArgumentSyntax existing)
                 return syntax.ReplaceNode(existing.Expression, whenValue.WithTriviaFrom(existing.Expression));
@@ -243,11 +240,7 @@ namespace Steadfast.Analyzers.SharedState
                     break;
             }
 
-            return InvocationExpression(
-                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
-                    ParseTypeName("StackExchange.Redis.Condition").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                    IdentifierName(method)),
-                ArgumentList(SeparatedList(arguments.Select(Argument))));
+            return FixSyntax.StaticCall("StackExchange.Redis.Condition", method, arguments.ToArray());
         }
     }
 }
