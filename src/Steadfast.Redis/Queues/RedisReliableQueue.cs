@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Steadfast.Queues.Internal;
@@ -160,30 +161,53 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         }
 
         using Activity? activity = QueueTracing.StartPublish(QueueTracing.RedisSystem, Name, messages.Count);
-        var adds = new Task[messages.Count];
-        IBatch batch = _database.CreateBatch();
+        var payloads = new byte[messages.Count][];
         int i = 0;
         foreach (T message in messages)
         {
-            adds[i++] = batch.StreamAddAsync(StreamKey, PayloadField, _serializer.Serialize(message), flags: WriteFlags);
+            payloads[i++] = _serializer.Serialize(message);
+        }
+
+        (int stored, Exception? failure) = await AddToStreamAsync(payloads, cancellationToken).ConfigureAwait(false);
+        QueueMetrics.RecordEnqueued(Backend, stored);
+        if (failure is not null)
+        {
+            throw activity.RecordError(Wrap("enqueue to", failure));
+        }
+
+        Announce();
+    }
+
+    /// <summary>
+    /// One pipelined write of an XADD per payload, in order. A Redis failure is returned, not thrown, with how many
+    /// entries were stored before it; cancellation stops the wait, not the write.
+    /// </summary>
+    private async Task<(int Stored, Exception? Failure)> AddToStreamAsync(byte[][] payloads, CancellationToken cancellationToken)
+    {
+        var adds = new Task[payloads.Length];
+        IBatch batch = _database.CreateBatch();
+        for (int i = 0; i < payloads.Length; i++)
+        {
+            adds[i] = batch.StreamAddAsync(StreamKey, PayloadField, payloads[i], flags: WriteFlags);
         }
 
         Task all = Task.WhenAll(adds);
         try
         {
-            batch.Execute(); // One pipelined write; XADDs keep their order. Throws at once when no connection is available.
+            batch.Execute(); // Throws at once when no connection is available.
             await all.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return (payloads.Length, null);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            QueueMetrics.RecordEnqueued(Backend, adds.Count(a => a.IsCompletedSuccessfully));
-            throw activity.RecordError(Wrap("enqueue to", ex));
+            ObserveFault(all);
+            return (adds.Count(a => a.IsCompletedSuccessfully), ex);
         }
-
-        QueueMetrics.RecordEnqueued(Backend, messages.Count);
-        Announce();
     }
+
+    /// <summary>Keeps a fault nobody awaits any more from surfacing as an unobserved task exception.</summary>
+    private static void ObserveFault(Task task) =>
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <inheritdoc/>
     /// <exception cref="RedisQueueException">Redis could not be reached or refused the command.</exception>
@@ -515,7 +539,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         }
         catch
         {
-            _ = listLength.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            ObserveFault(listLength);
             throw;
         }
 
@@ -634,28 +658,14 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
                 payloads[i] = ImportPayload(values[i]);
             }
 
-            var adds = new Task[values.Length];
-            IBatch batch = _database.CreateBatch();
-            for (int i = 0; i < values.Length; i++)
-            {
-                adds[i] = batch.StreamAddAsync(StreamKey, PayloadField, payloads[i], flags: WriteFlags);
-            }
-
-            Task all = Task.WhenAll(adds);
-            try
-            {
-                batch.Execute();
-                await all.ConfigureAwait(false);
-            }
-            catch (Exception ex) when (IsRedisFailure(ex))
+            (int stored, Exception? failure) = await AddToStreamAsync(payloads, CancellationToken.None).ConfigureAwait(false);
+            added = stored > 0;
+            if (failure is not null)
             {
                 // Nothing is popped: what was added is imported again later, a duplicate rather than a loss.
-                _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                added = adds.Any(a => a.IsCompletedSuccessfully);
-                throw;
+                ExceptionDispatchInfo.Throw(failure);
             }
 
-            added = true;
             QueueMetrics.RecordImported(Backend, values.Length);
             var args = new RedisValue[values.Length + 1];
             args[0] = _importSide;

@@ -55,8 +55,7 @@ internal static class RateLimitingTracing
             return;
         }
 
-        activity.SetTag(ActivityErrors.ErrorTypeTag, NotConnectedErrorType);
-        activity.SetStatus(ActivityStatusCode.Error, NotConnectedErrorType);
+        activity.SetError(NotConnectedErrorType);
     }
 
     public static void Completed(Activity? activity, bool permitted)

@@ -100,8 +100,7 @@ internal static class RedundancyTracing
 
         if (!result.QuorumReached)
         {
-            activity.SetTag(ActivityErrors.ErrorTypeTag, "quorum_missed");
-            activity.SetStatus(ActivityStatusCode.Error, "quorum_missed");
+            activity.SetError("quorum_missed");
         }
     }
 

@@ -12,11 +12,14 @@ internal static class ActivityErrors
     /// Marks the span failed, described by the exception's type only: messages can carry keys or payloads, and the type
     /// is what dashboards group by.
     /// </summary>
-    public static void SetError(this Activity activity, Exception exception)
+    public static void SetError(this Activity activity, Exception exception) =>
+        activity.SetError(exception.GetType().FullName ?? exception.GetType().Name);
+
+    /// <summary>Marks the span failed with an error type of Steadfast's own (no exception: a missed quorum, no connection).</summary>
+    public static void SetError(this Activity activity, string errorType)
     {
-        string type = exception.GetType().FullName ?? exception.GetType().Name;
-        activity.SetTag(ErrorTypeTag, type);
-        activity.SetStatus(ActivityStatusCode.Error, type);
+        activity.SetTag(ErrorTypeTag, errorType);
+        activity.SetStatus(ActivityStatusCode.Error, errorType);
     }
 
     /// <summary>Marks the span (if any) failed by <paramref name="exception"/> and returns it, for <c>throw activity.RecordError(…)</c>.</summary>
