@@ -1,0 +1,147 @@
+using System.Text.RegularExpressions;
+
+namespace Steadfast.RealWorld.Compile;
+
+/// <summary>
+/// One project of a repository as the harness compiles it: the .cs files under its folder (minus bin/obj and nested
+/// projects' folders), its project references, and the few settings that change how code binds (implicit and global
+/// usings, nullable, the web SDK). Read from the .csproj text; nothing is evaluated or restored.
+/// </summary>
+internal sealed partial class SourceProject
+{
+    public required string ProjectFile { get; init; }
+    public required string Folder { get; init; }
+    public required string AssemblyName { get; init; }
+    public List<string> Sources { get; } = [];
+    public List<string> ProjectReferences { get; } = [];
+    public List<string> GlobalUsings { get; } = [];
+    public bool NullableEnabled { get; init; }
+
+    /// <summary>Projects under the repository, each .cs file in exactly one; files outside every project form one loose project.</summary>
+    public static List<SourceProject> Discover(string repositoryRoot)
+    {
+        var projectFiles = Directory.EnumerateFiles(repositoryRoot, "*.csproj", SearchOption.AllDirectories)
+            .Where(p => !IsBuildOutput(p)).OrderBy(p => p, StringComparer.Ordinal).ToList();
+        var projects = projectFiles.Select(Read).ToList();
+
+        // The deepest project folder that contains a file owns it (projects side by side in one folder share it: the first wins).
+        var owners = projects.GroupBy(p => p.Folder).Select(g => g.First())
+            .OrderByDescending(p => p.Folder.Length).ToList();
+        var loose = new SourceProject
+        {
+            ProjectFile = Path.Combine(repositoryRoot, "(loose files)"),
+            Folder = repositoryRoot,
+            AssemblyName = "LooseFiles",
+        };
+        foreach (var file in Directory.EnumerateFiles(repositoryRoot, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            if (IsBuildOutput(file))
+                continue;
+            var owner = owners.FirstOrDefault(p => file.StartsWith(p.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)) ?? loose;
+            owner.Sources.Add(file);
+        }
+
+        if (loose.Sources.Count > 0)
+        {
+            loose.GlobalUsings.AddRange(ImplicitUsings.Default);
+            projects.Add(loose);
+        }
+
+        return projects.Where(p => p.Sources.Count > 0 || projects.Any(q => q.ProjectReferences.Contains(p.ProjectFile))).ToList();
+    }
+
+    private static bool IsBuildOutput(string path) =>
+        path.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or ".git" or "node_modules");
+
+    private static SourceProject Read(string projectFile)
+    {
+        var text = File.ReadAllText(projectFile);
+        var folder = Path.GetDirectoryName(projectFile)!;
+        // Settings usually set once for the whole repository in Directory.Build.props above the project.
+        var inherited = string.Concat(AncestorBuildProps(folder).Select(File.ReadAllText));
+        var settings = inherited + text;
+        var project = new SourceProject
+        {
+            ProjectFile = projectFile,
+            Folder = folder,
+            AssemblyName = Property(text, "AssemblyName") ?? Path.GetFileNameWithoutExtension(projectFile),
+            NullableEnabled = string.Equals(Property(settings, "Nullable"), "enable", StringComparison.OrdinalIgnoreCase),
+        };
+
+        foreach (Match reference in ProjectReferencePattern().Matches(text))
+        {
+            var relative = reference.Groups[1].Value.Replace('\\', Path.DirectorySeparatorChar);
+            project.ProjectReferences.Add(Path.GetFullPath(Path.Combine(folder, relative)));
+        }
+
+        var implicitUsings = Property(settings, "ImplicitUsings");
+        if (implicitUsings is "enable" or "true")
+        {
+            var sdk = SdkPattern().Match(text).Groups[1].Value;
+            project.GlobalUsings.AddRange(sdk switch
+            {
+                "Microsoft.NET.Sdk.Web" => ImplicitUsings.Web,
+                "Microsoft.NET.Sdk.Worker" => ImplicitUsings.Worker,
+                _ => ImplicitUsings.Default,
+            });
+        }
+
+        foreach (Match usingItem in UsingItemPattern().Matches(settings))
+        {
+            if (!usingItem.Value.Contains("Static=\"true\"", StringComparison.OrdinalIgnoreCase) &&
+                !usingItem.Value.Contains("Alias=", StringComparison.OrdinalIgnoreCase))
+                project.GlobalUsings.Add(usingItem.Groups[1].Value);
+        }
+
+        return project;
+    }
+
+    private static IEnumerable<string> AncestorBuildProps(string folder)
+    {
+        for (var dir = new DirectoryInfo(folder); dir != null; dir = dir.Parent)
+        {
+            var props = Path.Combine(dir.FullName, "Directory.Build.props");
+            if (File.Exists(props))
+                yield return props;
+            if (File.Exists(Path.Combine(dir.FullName, ".steadfast-commit")))
+                yield break; // the checkout's root
+        }
+    }
+
+    private static string? Property(string text, string name)
+    {
+        var match = Regex.Match(text, $"<{name}>\\s*([^<]*?)\\s*</{name}>", RegexOptions.IgnoreCase);
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    [GeneratedRegex("<ProjectReference\\s+Include\\s*=\\s*\"([^\"]+)\"", RegexOptions.IgnoreCase)]
+    private static partial Regex ProjectReferencePattern();
+
+    [GeneratedRegex("<Project\\s+Sdk\\s*=\\s*\"([^\"/]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex SdkPattern();
+
+    [GeneratedRegex("<Using\\s+Include\\s*=\\s*\"([^\"]+)\"[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex UsingItemPattern();
+
+    /// <summary>The global usings the .NET SDKs generate when ImplicitUsings is on.</summary>
+    private static class ImplicitUsings
+    {
+        public static readonly string[] Default =
+        [
+            "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading",
+            "System.Threading.Tasks",
+        ];
+
+        public static readonly string[] Worker =
+        [
+            .. Default, "Microsoft.Extensions.Configuration", "Microsoft.Extensions.DependencyInjection",
+            "Microsoft.Extensions.Hosting", "Microsoft.Extensions.Logging",
+        ];
+
+        public static readonly string[] Web =
+        [
+            .. Worker, "System.Net.Http.Json", "Microsoft.AspNetCore.Builder", "Microsoft.AspNetCore.Hosting",
+            "Microsoft.AspNetCore.Http", "Microsoft.AspNetCore.Routing",
+        ];
+    }
+}
