@@ -13,8 +13,10 @@ namespace Steadfast.Analyzers.SharedState
     /// SF3002: lock-set inference per type. A field that one member reads or writes inside <c>lock (x)</c> and
     /// another member touches with no lock at all: the lock protects nothing unless every access takes it.
     /// Constructors, initializers, Dispose paths, volatile fields, lock-free (Interlocked/Volatile) accesses
-    /// and fields nobody changes after construction are excepted; private helpers called only with the lock
-    /// held count as guarded.
+    /// and fields nobody changes after construction are excepted; helpers called only with the lock held
+    /// (private ones, or any whose name says so and whose callers prove it) count as guarded; fields that
+    /// are the lock object (directly or through a local copy) are not state. Of the unguarded accesses left,
+    /// only those that can race are reported (<see cref="UnguardedAccessShape"/>), once per field and line.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SF3002InconsistentlyGuardedFieldAnalyzer : DiagnosticAnalyzer
@@ -28,7 +30,7 @@ namespace Steadfast.Analyzers.SharedState
         internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
             RuleIdentifiers.InconsistentlyGuardedField,
             title: "Inconsistently guarded field",
-            messageFormat: "'{0}' is accessed here without a lock, but '{1}' accesses it inside 'lock ({2})'; take the same lock",
+            messageFormat: "'{0}' is {3} without a lock, but '{1}' accesses it inside 'lock ({2})'; take the same lock",
             description: "A lock protects a field only if every access to it takes the lock. A field read or written under lock (x) in one member and with no lock in another races: the unlocked access sees half-made changes, overwrites updates or corrupts a collection that the locked code is changing.");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
@@ -94,6 +96,9 @@ namespace Steadfast.Analyzers.SharedState
             public bool Changes { get; }
 
             public bool LockFree { get; set; }
+
+            /// <summary>The collection the field holds is changed in place here (Add, Remove, an indexer set …).</summary>
+            public bool ChangesInPlace { get; set; }
         }
 
         private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol? interlocked, INamedTypeSymbol type, ImmutableArray<MemberBlock> blocks)
@@ -102,6 +107,8 @@ namespace Steadfast.Analyzers.SharedState
             var lockObjects = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             var callSites = new Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>>(SymbolEqualityComparer.Default);
             var methodGroups = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            var lockedLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            var localCopies = new Dictionary<ILocalSymbol, IFieldSymbol>(SymbolEqualityComparer.Default);
 
             foreach (var block in blocks)
             {
@@ -113,6 +120,12 @@ namespace Steadfast.Analyzers.SharedState
                         case ILockOperation lockOperation:
                             if (SharedStateModel.Identify(lockOperation.LockedValue).Symbol is IFieldSymbol lockField)
                                 lockObjects.Add(lockField);
+                            else if (SharedStateModel.Unwrap(lockOperation.LockedValue) is ILocalReferenceOperation lockedLocal)
+                                lockedLocals.Add(lockedLocal.Local);
+                            break;
+                        case IVariableDeclaratorOperation declarator when declarator.Initializer != null
+                            && SharedStateModel.Unwrap(declarator.Initializer.Value) is IFieldReferenceOperation copied:
+                            localCopies[declarator.Symbol] = copied.Field; // var subs = _subscriptions; … lock (subs)
                             break;
                         case IInvocationOperation call when IsOwn(call.TargetMethod, type) && (call.Instance == null || SharedStateModel.IsThisReceiver(call.Instance)):
                             var callee = call.TargetMethod.OriginalDefinition;
@@ -132,15 +145,23 @@ namespace Steadfast.Analyzers.SharedState
                             }
 
                             var kind = model.Classify(field.Type);
-                            var changes = SharedStateModel.IsWrite(fieldReference) || (kind != StateKind.None && model.GetMutation(fieldReference, kind) != null);
+                            var mutation = kind != StateKind.None ? model.GetMutation(fieldReference, kind) : null;
+                            var changes = SharedStateModel.IsWrite(fieldReference) || mutation != null;
                             var access = new FieldAccess(field, fieldReference, block.Owner, UnitOf(model, fieldReference, block.Owner), model.GetGuard(fieldReference), changes)
                             {
                                 LockFree = IsLockFree(fieldReference, interlocked),
+                                ChangesInPlace = mutation != null && kind != StateKind.Numeric && kind != StateKind.Array,
                             };
                             accesses.Add(access);
                             break;
                     }
                 }
+            }
+
+            foreach (var local in lockedLocals)
+            {
+                if (localCopies.TryGetValue(local, out var copiedField))
+                    lockObjects.Add(copiedField); // the lock is on the object the field holds: the field names the lock
             }
 
             var guardedMethods = GuardedMethods(model, type, callSites, methodGroups);
@@ -160,13 +181,30 @@ namespace Steadfast.Analyzers.SharedState
                 if (locked.Count == 0 || !all.Any(a => a.Changes && !IsInitialization(a)))
                     continue;
 
-                var guard = locked.GroupBy(a => a.Guard.Lock!.Display).OrderByDescending(g => g.Count()).First().First();
+                // The most used lock, and its first access in source order: the same message whatever order the callbacks ran in.
+                var guard = locked.GroupBy(a => a.Guard.Lock!.Display)
+                    .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, System.StringComparer.Ordinal)
+                    .First().OrderBy(a => a.Reference.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Reference.Syntax.SpanStart)
+                    .First();
+                var kind = model.Classify(field.Type);
+                var changedInPlace = all.Any(a => a.ChangesInPlace);
+                var writtenUnderLock = locked.Any(a => a.Changes);
+                var reportedLines = new HashSet<(string, int)>();
                 foreach (var access in all)
                 {
                     if (access.Guard.IsGuarded || access.LockFree || IsInitialization(access) || IsDisposePath(access.Owner))
                         continue;
                     if (locked.Any(l => Equals(l.Unit, access.Unit)))
                         continue; // double-checked locking and the like: this member handles the lock itself
+                    var readsUnguardedHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded);
+                    var writesUnguardedHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded);
+                    var risk = UnguardedAccessShape.Judge(
+                        (IFieldReferenceOperation)access.Reference, kind, changedInPlace, access.Changes, readsUnguardedHere, writesUnguardedHere, writtenUnderLock);
+                    if (risk == UnguardedAccessRisk.Benign)
+                        continue;
+                    var line = access.Reference.Syntax.GetLocation().GetLineSpan();
+                    if (!reportedLines.Add((line.Path, line.StartLinePosition.Line)))
+                        continue; // one diagnostic per field and line
                     var lockId = guard.Guard.Lock!;
                     var properties = ImmutableDictionary<string, string?>.Empty;
                     if (lockId.Symbol != null && !(lockId.Symbol is ILocalSymbol) && !(lockId.Symbol is IParameterSymbol))
@@ -182,7 +220,8 @@ namespace Steadfast.Analyzers.SharedState
                         properties,
                         field.Name,
                         MemberName(guard.Owner),
-                        lockId.IsThis ? "this" : lockId.LockedValue.Syntax.ToString()));
+                        lockId.IsThis ? "this" : lockId.LockedValue.Syntax.ToString(),
+                        risk == UnguardedAccessRisk.Escapes ? "handed out here, so callers use it" : "accessed here"));
                 }
             }
         }
@@ -256,6 +295,21 @@ namespace Steadfast.Analyzers.SharedState
                 || method.MethodKind == MethodKind.Destructor);
 
         /// <summary>
+        /// A private helper, or one whose name says the caller holds the lock (<c>AddNoLock</c>, <c>TrimLocked</c>):
+        /// its callers in the type are then the proof. Other visible methods may be called from anywhere.
+        /// </summary>
+        private static bool MayInheritCallersLock(IMethodSymbol method)
+        {
+            if (method.DeclaredAccessibility == Accessibility.Private)
+                return true;
+            var name = method.Name;
+            return name.EndsWith("NoLock", System.StringComparison.OrdinalIgnoreCase) || name.EndsWith("Locked", System.StringComparison.Ordinal)
+                || name.EndsWith("UnderLock", System.StringComparison.Ordinal) || name.EndsWith("_NoLock", System.StringComparison.Ordinal)
+                || name.IndexOf("WhileLocked", System.StringComparison.Ordinal) >= 0 || name.IndexOf("LockHeld", System.StringComparison.Ordinal) >= 0
+                || name.EndsWith("Unlocked", System.StringComparison.Ordinal);
+        }
+
+        /// <summary>
         /// Private methods every caller calls with a lock held (directly, or from another such method): their
         /// accesses are guarded by the callers' lock.
         /// </summary>
@@ -273,7 +327,7 @@ namespace Steadfast.Analyzers.SharedState
                 foreach (var pair in callSites)
                 {
                     var method = pair.Key;
-                    if (guarded.ContainsKey(method) || method.DeclaredAccessibility != Accessibility.Private || methodGroups.Contains(method) || pair.Value.Count == 0)
+                    if (guarded.ContainsKey(method) || !MayInheritCallersLock(method) || methodGroups.Contains(method) || pair.Value.Count == 0)
                         continue;
                     LockId? lockId = null;
                     var allGuarded = true;

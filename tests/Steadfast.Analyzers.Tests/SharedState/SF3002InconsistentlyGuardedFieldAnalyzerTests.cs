@@ -16,7 +16,7 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             public void Add(string m) { lock (_gate) { _messages.Add(m); } }
             public int Count => {|#0:_messages|}.Count;
         }
-        """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_messages", "Add", "_gate"));
+        """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_messages", "Add", "_gate", "accessed here"));
 
     [Fact]
     public Task CounterIncrementedWithoutTheLockTheResetTakes() => Verify.VerifyAsync("""
@@ -51,7 +51,7 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             public void Set(string u, int s) { lock (this) { _byUser[u] = s; } }
             public bool Has(string u) => {|#0:_byUser|}.ContainsKey(u);
         }
-        """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_byUser", "Set", "this"));
+        """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_byUser", "Set", "this", "accessed here"));
 
     [Fact]
     public Task StaticFieldLockedOnTypeof() => Verify.VerifyAsync("""
@@ -104,13 +104,13 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
         """);
 
     [Fact]
-    public Task PropertySetterWritesWithoutLock() => Verify.VerifyAsync("""
+    public Task PropertySetterWritesWithoutTheLockThatAlsoWrites() => Verify.VerifyAsync("""
         using System;
         class Lease
         {
             private readonly object _gate = new();
             private DateTime _expires;
-            public bool Valid(DateTime now) { lock (_gate) { return now < _expires; } }
+            public bool Renew(DateTime now, TimeSpan by) { lock (_gate) { if (now >= _expires) return false; _expires = now + by; return true; } }
             public DateTime Expires { set => [|_expires|] = value; }
         }
         """);
@@ -133,6 +133,56 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             }
         }
         """);
+
+    [Fact]
+    public Task GetterHandsOutTheGuardedQueue() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Backlog
+        {
+            private readonly object _gate = new();
+            private readonly Queue<string> _jobs = new();
+            public void Push(string job) { lock (_gate) _jobs.Enqueue(job); }
+            public Queue<string> Jobs => {|#0:_jobs|};
+        }
+        """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_jobs", "Push", "_gate", "handed out here, so callers use it"));
+
+    [Fact]
+    public Task FlagCheckedOutsideTheLockDecidesItsOwnWrite() => Verify.VerifyAsync("""
+        class Starter
+        {
+            private readonly object _gate = new();
+            private bool _running;
+            public void Stop() { lock (_gate) { _running = false; } }
+            public void Start()
+            {
+                if ([|_running|]) return;
+                [|_running|] = true;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task MultiWordStructReadWithoutTheLock() => Verify.VerifyAsync("""
+        struct Window { public long Start; public long End; }
+        class Tracker
+        {
+            private readonly object _gate = new();
+            private Window _window;
+            public void Move(long s, long e) { lock (_gate) { _window = new Window { Start = s, End = e }; } }
+            public long Length() { var w = [|_window|]; return w.End - w.Start; }
+        }
+        """);
+
+    [Fact]
+    public Task ReadAndIncrementOnOneLineIsOneDiagnostic() => Verify.VerifyAsync("""
+        class Sequence
+        {
+            private readonly object _gate = new();
+            private int _next;
+            public void Reset() { lock (_gate) _next = 0; }
+            public int Take() => {|#0:_next|} = _next + 1;
+        }
+        """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_next", "Reset", "_gate", "accessed here"));
 
     // ---- Clean shapes ----
 
@@ -288,6 +338,127 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             public void Add(int i) { lock (_gate) _items.Add(i); }
             public async Task<int> CountAsync() { await _mutex.WaitAsync(); try { return _items.Count; } finally { _mutex.Release(); } }
             public int Peek() { Monitor.Enter(_gate); try { return _items[0]; } finally { Monitor.Exit(_gate); } }
+        }
+        """);
+
+    [Fact]
+    public Task CountersAndStateReadWholeForStatus() => Verify.VerifyAsync("""
+        enum Phase { Idle, Busy }
+        class Worker
+        {
+            private readonly object _gate = new();
+            private int _done;
+            private Phase _phase;
+            private object? _current;
+            public void Complete(object item) { lock (_gate) { _done++; _phase = Phase.Idle; _current = item; } }
+            public int Done => _done;
+            public bool IsBusy => _phase == Phase.Busy;
+            public override string ToString() => $"{_done} {_phase} {_current}";
+        }
+        """);
+
+    [Fact]
+    public Task ValueOnlyReadUnderALockThatGuardsSomethingElse() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        class Connection
+        {
+            private readonly object _gate = new();
+            private readonly Queue<string> _pending = new();
+            private int _protocol;
+            private DateTime _expires;
+            public void SetProtocol(int p) => _protocol = p;
+            public void Extend(DateTime until) => _expires = until;
+            public string? Next() { lock (_gate) { return _protocol > 1 && DateTime.UtcNow < _expires && _pending.Count > 0 ? _pending.Dequeue() : null; } }
+            public void Add(string s) { lock (_gate) _pending.Enqueue(s); }
+        }
+        """);
+
+    [Fact]
+    public Task StopFlagSetWithoutTheLock() => Verify.VerifyAsync("""
+        class Poller
+        {
+            private readonly object _gate = new();
+            private bool _stopping;
+            private int _ticks;
+            public void Tick() { lock (_gate) { if (!_stopping) _ticks++; } }
+            public void Stop() => _stopping = true;
+        }
+        """);
+
+    [Fact]
+    public Task CopyOnWriteFieldsReplacedUnderTheLockAndReadWithout() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        class Listeners
+        {
+            private readonly object _gate = new();
+            private Action? _handlers;
+            private IReadOnlyList<string> _names = Array.Empty<string>();
+            private List<int> _snapshot = new();
+            public void Add(Action a, string name)
+            {
+                lock (_gate)
+                {
+                    _handlers += a;
+                    _names = new List<string>(_names) { name };
+                    _snapshot = new List<int>(_snapshot) { _snapshot.Count };
+                }
+            }
+            public void Raise() => _handlers?.Invoke();
+            public int Count => _names.Count + _snapshot.Count;
+            public IReadOnlyList<int> Snapshot => _snapshot;
+        }
+        """);
+
+    [Fact]
+    public Task FieldReadOnlyToTakeTheLockOnWhatItHolds() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Channels
+        {
+            private Dictionary<string, int>? _subs;
+            private int _count;
+            public bool Any
+            {
+                get
+                {
+                    var subs = _subs;
+                    if (subs is null) return false;
+                    lock (subs) { return subs.Count != 0; }
+                }
+            }
+            public void Clear()
+            {
+                var subs = _subs;
+                if (subs is null) return;
+                lock (subs) { subs.Clear(); _count = 0; }
+            }
+            public int Count => _count;
+            public Dictionary<string, int> Subs => _subs ??= new Dictionary<string, int>();
+        }
+        """);
+
+    [Fact]
+    public Task HelperNamedForTheLockAndOnlyCalledUnderIt() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Index
+        {
+            private readonly object _gate = new();
+            private readonly List<string> _keys = new();
+            public void Add(string k) { lock (_gate) { AddNoLock(k); } }
+            public void AddRange(IEnumerable<string> ks) { lock (_gate) { foreach (var k in ks) AddNoLock(k); } }
+            internal void AddNoLock(string k) { if (!_keys.Contains(k)) _keys.Add(k); }
+        }
+        """);
+
+    [Fact]
+    public Task ArraySlotsWrittenUnderTheLockAndReadWithout() => Verify.VerifyAsync("""
+        class SlotMap
+        {
+            private readonly object _gate = new();
+            private string?[]? _slots;
+            public void Set(int i, string s) { lock (_gate) { (_slots ??= new string?[16])[i] = s; } }
+            public string? Get(int i) { var slots = _slots; return slots?[i]; }
         }
         """);
 

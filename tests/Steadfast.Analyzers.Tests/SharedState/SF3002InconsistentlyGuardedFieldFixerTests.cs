@@ -48,11 +48,11 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
             public void Reset()
             {
                 // close the breaker
-                [|_state|] = 0; [|_failures|] = [|_state|];
+                [|_state|] = 0; [|_failures|] = _state;
             }
             public int Next()
             {
-                var f = [|_failures|] + 1;
+                var f = ++[|_failures|];
                 return f;
             }
         }
@@ -80,7 +80,7 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
                 int f;
                 lock (_lock)
                 {
-                    f = _failures + 1;
+                    f = ++_failures;
                 }
                 return f;
             }

@@ -1,0 +1,107 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Steadfast.Analyzers.SharedState
+{
+    /// <summary>What an access made without the lock does, as far as a race goes.</summary>
+    internal enum UnguardedAccessRisk
+    {
+        /// <summary>Cannot see a half-made change or lose one: a lone word-sized read, a stop-flag write, a reference swap.</summary>
+        Benign,
+
+        /// <summary>Reads or changes state that the locked code changes in place, or changes it in place itself.</summary>
+        Races,
+
+        /// <summary>Hands a collection that the locked code changes in place to a caller, who then uses it with no lock.</summary>
+        Escapes,
+    }
+
+    /// <summary>
+    /// SF3002's judgement of one access made without the lock that guards the field elsewhere. Real code shows
+    /// that most such accesses are deliberate: a counter or state read for a status property (an int or a
+    /// reference is read whole), a bool stop flag set from another thread, a copy-on-write field (a list or
+    /// delegate replaced whole under the lock and read without it). What races is a read-modify-write, a change
+    /// made in place, a read of a collection that the locked code changes in place, a torn multi-word struct,
+    /// and a check of a field outside the lock that decides a write of it.
+    /// </summary>
+    internal static class UnguardedAccessShape
+    {
+        /// <param name="reference">The field reference made without the lock.</param>
+        /// <param name="kind">What the field's type is to the shared-state rules.</param>
+        /// <param name="changedInPlace">Whether any access changes the referenced collection in place (Add, indexer set …).</param>
+        /// <param name="changes">Whether this access changes the field or its collection.</param>
+        /// <param name="readsUnguardedInSameMember">Whether the same member also reads the field without the lock (a check that decides this write).</param>
+        /// <param name="writesUnguardedInSameMember">Whether the same member also writes the field without the lock (this read is the check of a check-then-act).</param>
+        /// <param name="writtenUnderLock">Whether some access under the lock writes the field: the lock guards its writes, not only a read of it.</param>
+        public static UnguardedAccessRisk Judge(
+            IFieldReferenceOperation reference, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember,
+            bool writtenUnderLock)
+        {
+            var type = reference.Field.Type;
+            if (changes)
+            {
+                if (!(reference.Parent is ISimpleAssignmentOperation assignment) || assignment.Target != reference)
+                    return UnguardedAccessRisk.Races; // ++, +=, ref, or an in-place change of the collection
+                if (type.SpecialType == SpecialType.System_Boolean && assignment.Value.ConstantValue.HasValue && !readsUnguardedInSameMember)
+                    return UnguardedAccessRisk.Benign; // a stop or dirty flag: the write is whole, nothing is decided from it here
+                if (readsUnguardedInSameMember)
+                    return UnguardedAccessRisk.Races;
+                if (!type.IsValueType && !changedInPlace)
+                    return UnguardedAccessRisk.Benign; // a reference published whole (copy-on-write, lazily made once)
+                if (IsReadWhole(type) && !writtenUnderLock)
+                    return UnguardedAccessRisk.Benign; // the lock only reads it: it guards something else, and this value is stored whole
+                return UnguardedAccessRisk.Races;
+            }
+
+            if (IsCollection(kind))
+            {
+                if (!changedInPlace)
+                    return UnguardedAccessRisk.Benign; // replaced whole, never changed in place: a snapshot
+                return IsHandedOut(reference) ? UnguardedAccessRisk.Escapes : UnguardedAccessRisk.Races;
+            }
+
+            return IsReadWhole(type) && !writesUnguardedInSameMember ? UnguardedAccessRisk.Benign : UnguardedAccessRisk.Races;
+        }
+
+        private static bool IsCollection(StateKind kind) =>
+            kind == StateKind.Dictionary || kind == StateKind.KeyedCollection || kind == StateKind.Collection;
+
+        /// <summary>A reference, a primitive of at most 8 bytes or an enum: a read sees one whole value, old or new.</summary>
+        private static bool IsReadWhole(ITypeSymbol type)
+        {
+            if (!type.IsValueType || type.TypeKind == TypeKind.Enum || type.TypeKind == TypeKind.Pointer)
+                return true;
+            switch (type.SpecialType)
+            {
+                case SpecialType.System_Boolean:
+                case SpecialType.System_Char:
+                case SpecialType.System_Byte:
+                case SpecialType.System_SByte:
+                case SpecialType.System_Int16:
+                case SpecialType.System_UInt16:
+                case SpecialType.System_Int32:
+                case SpecialType.System_UInt32:
+                case SpecialType.System_Int64:
+                case SpecialType.System_UInt64:
+                case SpecialType.System_Single:
+                case SpecialType.System_Double:
+                case SpecialType.System_IntPtr:
+                case SpecialType.System_UIntPtr:
+                case SpecialType.System_DateTime:
+                    return true;
+            }
+
+            // TimeSpan is one long.
+            return type.Name == "TimeSpan" && type.ContainingNamespace?.ToDisplayString() == "System";
+        }
+
+        /// <summary>The collection itself leaves the member: returned, or the body of an expression-bodied getter.</summary>
+        private static bool IsHandedOut(IOperation reference)
+        {
+            var current = reference;
+            while (current.Parent is IConversionOperation || current.Parent is IParenthesizedOperation)
+                current = current.Parent;
+            return current.Parent is IReturnOperation;
+        }
+    }
+}
