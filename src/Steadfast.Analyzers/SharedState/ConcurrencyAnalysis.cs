@@ -512,6 +512,13 @@ namespace Steadfast.Analyzers.SharedState
             var declaration = state.DeclaringSyntaxReferences.FirstOrDefault();
             if (declaration == null)
                 return true;
+            // Declared in a member the context runs whole (reached through calls): each run has its own local, even
+            // when a local function of that member changes it.
+            var member = state.ContainingSymbol;
+            while (member is IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction })
+                member = member.ContainingSymbol;
+            if (member is IMethodSymbol declaringMethod && context.Methods.Contains(declaringMethod.OriginalDefinition))
+                return true;
             foreach (var root in context.LexicalRoots)
             {
                 if (root.Syntax.SyntaxTree == declaration.SyntaxTree && root.Syntax.Span.Contains(declaration.Span))

@@ -204,6 +204,24 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
     // ---- Clean shapes ----
 
     [Fact]
+    public Task LocalListFilledByALocalFunctionOfAMethodRunOnTheThreadPool() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Reporter
+        {
+            public void Start() => Task.Run(() => Report("boom"));
+            private string Report(string reason)
+            {
+                var parts = new List<string>();
+                void Add(string key, string value) => parts.Add(key + "=" + value);
+                Add("reason", reason);
+                Add("thread", "pool");
+                return string.Join(", ", parts);
+            }
+        }
+        """);
+
+    [Fact]
     public Task LockedAccessesAreClean() => Verify.VerifyAsync("""
         using System.Collections.Generic;
         using System.Threading.Tasks;
