@@ -187,6 +187,55 @@ namespace Steadfast.Analyzers.SharedState
             return null;
         }
 
+        /// <summary>
+        /// A read-modify-write: the act writes a value computed from an earlier StringGet/HashGet of the same key
+        /// (or hash field) in the same function — a counter or a stock level read, changed and written back.
+        /// </summary>
+        public IInvocationOperation? FindReadModifyWrite(IInvocationOperation act, CancellationToken cancellationToken)
+        {
+            var actName = BaseName(act.TargetMethod);
+            if (actName != "StringSet" && actName != "HashSet")
+                return null;
+            var value = act.Arguments.FirstOrDefault(a => a.Parameter?.Name == "value")?.Value;
+            if (value == null)
+                return null;
+            foreach (var read in ValuesFeeding(value, depth: 0, cancellationToken))
+            {
+                var readName = BaseName(read.TargetMethod);
+                if ((readName == "StringGet" && actName == "StringSet" || readName == "HashGet" && actName == "HashSet")
+                    && read.Syntax.SpanStart < act.Syntax.SpanStart && SameKey(Key(read)!, Key(act)!)
+                    && (actName != "HashSet" || SameKey(Field(read)!, Field(act)!)))
+                {
+                    return read;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The reads of a key whose result flows into <paramref name="value"/>: nested in it, or through locals it names.</summary>
+        private IEnumerable<IInvocationOperation> ValuesFeeding(IOperation value, int depth, CancellationToken cancellationToken)
+        {
+            foreach (var operation in value.DescendantsAndSelf())
+            {
+                if (operation is IInvocationOperation call && IsCheck(call) && BaseName(call.TargetMethod).EndsWith("Get", System.StringComparison.Ordinal))
+                {
+                    yield return call;
+                }
+                else if (operation is ILocalReferenceOperation local && depth < 2 && local.Local.DeclaringSyntaxReferences.Length == 1)
+                {
+                    var declarator = local.Local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+                    if (!(local.SemanticModel?.GetOperation(declarator, cancellationToken) is IVariableDeclaratorOperation declaration))
+                        continue;
+                    var initializer = declaration.Initializer?.Value ?? (declaration.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
+                    if (initializer == null)
+                        continue;
+                    foreach (var read in ValuesFeeding(initializer, depth + 1, cancellationToken))
+                        yield return read;
+                }
+            }
+        }
+
         /// <summary>Whether a distributed lock (LockTake, an Acquire…/…Lock… handle) is held around the act.</summary>
         public static bool IsUnderDistributedLock(IOperation act)
         {

@@ -19,8 +19,13 @@ namespace Steadfast.Analyzers.SharedState
         internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
             RuleIdentifiers.CheckThenActOnRedisKey,
             title: "Check-then-act on a Redis key",
-            messageFormat: "'{0}' on key '{1}' depends on an earlier '{2}' of the same key, but another client can change the key in between; use When.NotExists/When.Exists, a transaction condition or a script",
-            description: "Redis runs each command atomically, not a sequence of them. Reading a key (KeyExists, StringGet, HashExists, HashGet) and then writing it (StringSet, HashSet, KeyDelete) based on what was read leaves a window in which another client writes the key: both clients see it missing and both set it, or a value is deleted after someone else replaced it. Make the write itself conditional (When.NotExists / When.Exists), or run it in a transaction with the matching condition, or in a Lua script.");
+            messageFormat: "'{0}' on key '{1}' {3} an earlier '{2}' of the same key, but another client can change the key in between{4}",
+            description: "Redis runs each command atomically, not a sequence of them. Reading a key (KeyExists, StringGet, HashExists, HashGet) and then writing it (StringSet, HashSet, KeyDelete) based on what was read leaves a window in which another client writes the key: both clients see it missing and both set it, a value is deleted after someone else replaced it, or two clients read a counter or a stock level, change it and write it back, and one update is lost. Make the write itself conditional (When.NotExists / When.Exists), use an atomic command (INCRBY, HINCRBY), run it in a transaction with the matching condition, or in a Lua script.");
+
+        private const string DependsOn = "depends on";
+        private const string CheckThenActAdvice = "; use When.NotExists/When.Exists, a transaction condition or a script";
+        private const string WritesBack = "writes back a value computed from";
+        private const string ReadModifyWriteAdvice = " and its update is lost; use INCRBY/DECRBY (HINCRBY), a transaction condition or a script";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
 
@@ -44,7 +49,23 @@ namespace Steadfast.Analyzers.SharedState
                 return;
             var found = model.FindCheck(act, context.CancellationToken);
             if (found == null)
+            {
+                var read = model.FindReadModifyWrite(act, context.CancellationToken);
+                if (read != null)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Rule,
+                        act.Syntax.GetLocation(),
+                        new[] { read.Syntax.GetLocation() },
+                        RedisCheckThenActModel.BaseName(act.TargetMethod),
+                        RedisCheckThenActModel.Key(act)!.Syntax.ToString(),
+                        RedisCheckThenActModel.BaseName(read.TargetMethod),
+                        WritesBack,
+                        ReadModifyWriteAdvice));
+                }
+
                 return;
+            }
             context.ReportDiagnostic(Diagnostic.Create(
                 Rule,
                 act.Syntax.GetLocation(),
@@ -52,7 +73,9 @@ namespace Steadfast.Analyzers.SharedState
                 ImmutableDictionary<string, string?>.Empty.Add(FactProperty, found.Fact.ToString()),
                 found.ActName,
                 RedisCheckThenActModel.Key(act)!.Syntax.ToString(),
-                found.CheckName));
+                found.CheckName,
+                DependsOn,
+                CheckThenActAdvice));
         }
     }
 }

@@ -21,7 +21,7 @@ public sealed class SF3003CheckThenActOnRedisKeyAnalyzerTests
                 return false;
             }
         }
-        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("StringSet", "key", "KeyExists"));
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("StringSet", "key", "KeyExists", "depends on", "; use When.NotExists/When.Exists, a transaction condition or a script"));
 
     [Fact]
     public Task AsyncKeyExistsThenStringSetAsync() => Verify.VerifyAsync("""
@@ -179,7 +179,88 @@ public sealed class SF3003CheckThenActOnRedisKeyAnalyzerTests
         }
         """);
 
+    [Fact]
+    public Task CounterReadIncrementedAndWrittenBack() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Visits
+        {
+            public long Hit(IDatabase db, string page)
+            {
+                var count = (long){|#1:db.StringGet("visits:" + page)|};
+                count++;
+                {|#0:db.StringSet("visits:" + page, count)|};
+                return count;
+            }
+        }
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("StringSet", "\"visits:\" + page", "StringGet", "writes back a value computed from", " and its update is lost; use INCRBY/DECRBY (HINCRBY), a transaction condition or a script"));
+
+    [Fact]
+    public Task StockReadCheckedAndDecrementedAsync() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Seckill
+        {
+            public async Task<bool> BuyAsync(IDatabase db, string sku)
+            {
+                var raw = await db.StringGetAsync(sku);
+                var stock = (int)raw;
+                if (stock <= 0) return false;
+                await [|db.StringSetAsync(sku, stock - 1)|];
+                return true;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task HashFieldReadModifiedAndWrittenBack() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Wallet
+        {
+            public void Credit(IDatabase db, string user, decimal amount)
+            {
+                var balance = decimal.Parse(db.HashGet("wallets", user)!);
+                [|db.HashSet("wallets", user, (balance + amount).ToString())|];
+            }
+        }
+        """);
+
     // ---- Clean shapes ----
+
+    [Fact]
+    public Task AtomicIncrementsTransactionsAndUnrelatedWritesAreClean() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Counters
+        {
+            public long Hit(IDatabase db, string page) => db.StringIncrement("visits:" + page);
+            public void Touch(IDatabase db, string key, string fresh)
+            {
+                var old = db.StringGet(key);
+                db.StringSet(key, fresh);
+                db.StringSet(key + ":previous", old);
+            }
+            public async Task<bool> DecrementAsync(IDatabase db, string sku)
+            {
+                var stock = (int)await db.StringGetAsync(sku);
+                var tran = db.CreateTransaction();
+                tran.AddCondition(Condition.StringEqual(sku, stock));
+                _ = tran.StringSetAsync(sku, stock - 1);
+                return await tran.ExecuteAsync();
+            }
+            public void UnderLock(IDatabase db, string sku, string token)
+            {
+                if (db.LockTake("lock:" + sku, token, System.TimeSpan.FromSeconds(5)))
+                {
+                    try
+                    {
+                        var stock = (int)db.StringGet(sku);
+                        db.StringSet(sku, stock - 1);
+                    }
+                    finally { db.LockRelease("lock:" + sku, token); }
+                }
+            }
+        }
+        """);
 
     [Fact]
     public Task ConditionalSetsAreClean() => Verify.VerifyAsync("""
