@@ -186,6 +186,11 @@ namespace Steadfast.Analyzers.SharedState
                     .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, System.StringComparer.Ordinal)
                     .First().OrderBy(a => a.Reference.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Reference.Syntax.SpanStart)
                     .First();
+                // A member that takes the lock for some accesses of the field and not for others decides by hand which
+                // accesses need it (double-checked initialisation, a buffer handed off to an in-flight operation under
+                // the lock and used outside it): the field is guarded by that protocol, not by the lock alone.
+                if (all.Any(a => !a.Guard.IsGuarded && !IsInitialization(a) && locked.Any(l => Equals(l.Unit, a.Unit))))
+                    continue;
                 var kind = model.Classify(field.Type);
                 var changedInPlace = all.Any(a => a.ChangesInPlace);
                 var writtenUnderLock = locked.Any(a => a.Changes);
@@ -194,12 +199,13 @@ namespace Steadfast.Analyzers.SharedState
                 {
                     if (access.Guard.IsGuarded || access.LockFree || IsInitialization(access) || IsDisposePath(access.Owner))
                         continue;
-                    if (locked.Any(l => Equals(l.Unit, access.Unit)))
-                        continue; // double-checked locking and the like: this member handles the lock itself
-                    var readsUnguardedHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded);
-                    var writesUnguardedHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded);
+                    // Check-then-act without the lock: a test of the field that decides a later write of it in the same member.
+                    var checkedBeforeHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded
+                        && IsBefore(a, access) && IsInCondition(a.Reference));
+                    var writtenAfterHere = IsInCondition(access.Reference)
+                        && all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded && IsBefore(access, a));
                     var risk = UnguardedAccessShape.Judge(
-                        (IFieldReferenceOperation)access.Reference, kind, changedInPlace, access.Changes, readsUnguardedHere, writesUnguardedHere, writtenUnderLock);
+                        (IFieldReferenceOperation)access.Reference, kind, changedInPlace, access.Changes, checkedBeforeHere, writtenAfterHere, writtenUnderLock);
                     if (risk == UnguardedAccessRisk.Benign)
                         continue;
                     var line = access.Reference.Syntax.GetLocation().GetLineSpan();
@@ -224,6 +230,40 @@ namespace Steadfast.Analyzers.SharedState
                         risk == UnguardedAccessRisk.Escapes ? "handed out here, so callers use it" : "accessed here"));
                 }
             }
+        }
+
+        private static bool IsBefore(FieldAccess first, FieldAccess second) =>
+            first.Reference.Syntax.SyntaxTree == second.Reference.Syntax.SyntaxTree && first.Reference.Syntax.SpanStart < second.Reference.Syntax.SpanStart;
+
+        /// <summary>Whether the access is part of a test: an if, a loop or a ?: condition, or the left of ??.</summary>
+        private static bool IsInCondition(IOperation reference)
+        {
+            IOperation child = reference;
+            for (var parent = reference.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IConditionalOperation conditional:
+                        return conditional.Condition == child;
+                    case IWhileLoopOperation loop:
+                        return loop.Condition == child;
+                    case ICoalesceOperation coalesce:
+                        return coalesce.Value == child;
+                    case IIsPatternOperation _:
+                    case IBinaryOperation _:
+                    case IUnaryOperation _:
+                    case IConversionOperation _:
+                    case IParenthesizedOperation _:
+                    case IPropertyReferenceOperation _:
+                    case IInvocationOperation _:
+                    case IArgumentOperation _:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsOwn(IMethodSymbol method, INamedTypeSymbol type) =>

@@ -30,8 +30,8 @@ namespace Steadfast.Analyzers.SharedState
         /// <param name="kind">What the field's type is to the shared-state rules.</param>
         /// <param name="changedInPlace">Whether any access changes the referenced collection in place (Add, indexer set …).</param>
         /// <param name="changes">Whether this access changes the field or its collection.</param>
-        /// <param name="readsUnguardedInSameMember">Whether the same member also reads the field without the lock (a check that decides this write).</param>
-        /// <param name="writesUnguardedInSameMember">Whether the same member also writes the field without the lock (this read is the check of a check-then-act).</param>
+        /// <param name="readsUnguardedInSameMember">Whether the same member tests the field without the lock before this write (a check that decides it).</param>
+        /// <param name="writesUnguardedInSameMember">Whether this read is a test that decides a later write of the field without the lock in the same member.</param>
         /// <param name="writtenUnderLock">Whether some access under the lock writes the field: the lock guards its writes, not only a read of it.</param>
         public static UnguardedAccessRisk Judge(
             IFieldReferenceOperation reference, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember,

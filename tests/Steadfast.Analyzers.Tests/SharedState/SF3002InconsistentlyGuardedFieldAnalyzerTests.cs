@@ -463,6 +463,55 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
         """);
 
     [Fact]
+    public Task BufferHandedOffUnderTheLockToAnInFlightSend() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Sender
+        {
+            private readonly object _sendLock = new();
+            private List<byte> _pending = new();
+            private List<byte> _flushing = new();
+            private long _flushOffset;
+            private bool _sending;
+            public void Send(byte b) { lock (_sendLock) { _pending.Add(b); } TrySend(); }
+            private void TrySend()
+            {
+                lock (_sendLock)
+                {
+                    if (_sending || _pending.Count == 0) return;
+                    (_pending, _flushing) = (_flushing, _pending);
+                    _flushOffset = 0;
+                    _sending = true;
+                }
+                Write(_flushing.Count - (int)_flushOffset);
+            }
+            private void OnWritten(int size)
+            {
+                _flushOffset += size;
+                if (_flushOffset == _flushing.Count) { _flushing.Clear(); _flushOffset = 0; }
+            }
+            private void Write(int n) { }
+        }
+        """);
+
+    [Fact]
+    public Task ReconnectMakesNewBuffersThenUsesThem() => Verify.VerifyAsync("""
+        class Buffer { public void Reserve(int n) { } public bool IsEmpty => true; }
+        class Client
+        {
+            private readonly object _sendLock = new();
+            private Buffer _main = new();
+            public void Enqueue() { lock (_sendLock) { _main.Reserve(1); } }
+            public void Connect()
+            {
+                _main = new Buffer();
+                _main.Reserve(64);
+                if (_main.IsEmpty) OnEmpty();
+            }
+            private void OnEmpty() { }
+        }
+        """);
+
+    [Fact]
     public Task NameofIsNotAnAccess() => Verify.VerifyAsync("""
         class Named
         {
