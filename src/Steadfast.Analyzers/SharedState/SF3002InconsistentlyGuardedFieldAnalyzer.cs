@@ -99,12 +99,16 @@ namespace Steadfast.Analyzers.SharedState
 
             /// <summary>The collection the field holds is changed in place here (Add, Remove, an indexer set …).</summary>
             public bool ChangesInPlace { get; set; }
+
+            /// <summary>In a private helper that only constructors call (<c>init()</c>): the object is not shared yet.</summary>
+            public bool InInitializer { get; set; }
         }
 
         private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol? interlocked, INamedTypeSymbol type, ImmutableArray<MemberBlock> blocks)
         {
             var accesses = new List<FieldAccess>();
             var lockObjects = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var directLockObjects = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             var callSites = new Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>>(SymbolEqualityComparer.Default);
             var methodGroups = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             var lockedLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
@@ -119,7 +123,10 @@ namespace Steadfast.Analyzers.SharedState
                     {
                         case ILockOperation lockOperation:
                             if (SharedStateModel.Identify(lockOperation.LockedValue).Symbol is IFieldSymbol lockField)
+                            {
                                 lockObjects.Add(lockField);
+                                directLockObjects.Add(lockField);
+                            }
                             else if (SharedStateModel.Unwrap(lockOperation.LockedValue) is ILocalReferenceOperation lockedLocal)
                                 lockedLocals.Add(lockedLocal.Local);
                             break;
@@ -139,7 +146,8 @@ namespace Steadfast.Analyzers.SharedState
                         case IFieldReferenceOperation fieldReference:
                             var field = fieldReference.Field;
                             if (field.IsConst || field.IsVolatile || !SymbolEqualityComparer.Default.Equals(field.ContainingType.OriginalDefinition, type.OriginalDefinition)
-                                || !(field.IsStatic || SharedStateModel.IsThisReceiver(fieldReference.Instance)) || IsInNameOf(fieldReference))
+                                || !(field.IsStatic || SharedStateModel.IsThisReceiver(fieldReference.Instance)) || IsInNameOf(fieldReference)
+                                || IsTheLockTaken(fieldReference))
                             {
                                 break;
                             }
@@ -165,8 +173,10 @@ namespace Steadfast.Analyzers.SharedState
             }
 
             var guardedMethods = GuardedMethods(model, type, callSites, methodGroups);
+            var initializers = InitializerHelpers(callSites, methodGroups);
             foreach (var access in accesses)
             {
+                access.InInitializer = access.Unit is IMethodSymbol unit && initializers.Contains(unit.OriginalDefinition);
                 if (!access.Guard.IsGuarded && access.Owner is IMethodSymbol method && guardedMethods.TryGetValue(method.OriginalDefinition, out var inherited) && access.Unit is ISymbol)
                     access.Guard = inherited;
             }
@@ -174,7 +184,10 @@ namespace Steadfast.Analyzers.SharedState
             foreach (var byField in accesses.GroupBy(a => a.Field, SymbolEqualityComparer.Default))
             {
                 var field = (IFieldSymbol)byField.Key!;
-                if (lockObjects.Contains(field) || IsThreadSafeType(field.Type))
+                var kind = model.Classify(field.Type);
+                // A lock object is not state — unless it is a collection locked on itself (lock (_items) { _items.Add(x); }):
+                // then the lock guards its contents like any other.
+                if ((lockObjects.Contains(field) && !(IsCollection(kind) && directLockObjects.Contains(field))) || IsThreadSafeType(field.Type))
                     continue;
                 var all = byField.ToList();
                 var locked = all.Where(a => a.Guard.Lock != null).ToList();
@@ -189,11 +202,21 @@ namespace Steadfast.Analyzers.SharedState
                 // A member that takes the lock for some accesses of the field and not for others decides by hand which
                 // accesses need it (double-checked initialisation, a buffer handed off to an in-flight operation under
                 // the lock and used outside it): the field is guarded by that protocol, not by the lock alone.
-                if (all.Any(a => !a.Guard.IsGuarded && !IsInitialization(a) && locked.Any(l => Equals(l.Unit, a.Unit))))
-                    continue;
-                var kind = model.Classify(field.Type);
+                // Not for a collection changed in place: reading a Dictionary while another thread adds to it races, so a
+                // double-checked "if (!map.ContainsKey(k)) lock (…) map[k] = …" is itself the bug.
                 var changedInPlace = all.Any(a => a.ChangesInPlace);
-                var writtenUnderLock = locked.Any(a => a.Changes);
+                if (!(IsCollection(kind) && changedInPlace)
+                    && all.Any(a => !a.Guard.IsGuarded && !IsInitialization(a) && locked.Any(l => Equals(l.Unit, a.Unit))))
+                {
+                    continue;
+                }
+
+                // Only read under the lock (often by a helper called while a lock for something else is held): the
+                // lock does not guard this field's changes, so its unlocked accesses are not inconsistent with it.
+                if (!locked.Any(a => a.Changes))
+                    continue;
+                // A test-and-set under the lock (if (!_running) { _running = true; … }): a write without the lock breaks it.
+                var testAndSetUnderLock = locked.Any(w => w.Changes && locked.Any(r => !r.Changes && Equals(r.Unit, w.Unit) && IsInCondition(r.Reference)));
                 var reportedLines = new HashSet<(string, int)>();
                 foreach (var access in all)
                 {
@@ -205,7 +228,7 @@ namespace Steadfast.Analyzers.SharedState
                     var writtenAfterHere = IsInCondition(access.Reference)
                         && all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded && IsBefore(access, a));
                     var risk = UnguardedAccessShape.Judge(
-                        (IFieldReferenceOperation)access.Reference, kind, changedInPlace, access.Changes, checkedBeforeHere, writtenAfterHere, writtenUnderLock);
+                        (IFieldReferenceOperation)access.Reference, kind, changedInPlace, access.Changes, checkedBeforeHere || testAndSetUnderLock, writtenAfterHere);
                     if (risk == UnguardedAccessRisk.Benign)
                         continue;
                     var line = access.Reference.Syntax.GetLocation().GetLineSpan();
@@ -230,6 +253,21 @@ namespace Steadfast.Analyzers.SharedState
                         risk == UnguardedAccessRisk.Escapes ? "handed out here, so callers use it" : "accessed here"));
                 }
             }
+        }
+
+        private static bool IsCollection(StateKind kind) =>
+            kind == StateKind.Dictionary || kind == StateKind.KeyedCollection || kind == StateKind.Collection;
+
+        /// <summary>The field named as the lock itself: <c>lock (_items)</c>, <c>Monitor.Enter(_items)</c>.</summary>
+        private static bool IsTheLockTaken(IOperation reference)
+        {
+            var current = reference;
+            while (current.Parent is IConversionOperation)
+                current = current.Parent;
+            if (current.Parent is ILockOperation lockOperation)
+                return lockOperation.LockedValue == current;
+            return current.Parent is IArgumentOperation { Parent: IInvocationOperation call }
+                && call.TargetMethod.ContainingType?.ToDisplayString() == "System.Threading.Monitor";
         }
 
         private static bool IsBefore(FieldAccess first, FieldAccess second) =>
@@ -315,6 +353,8 @@ namespace Steadfast.Analyzers.SharedState
         {
             if (!(access.Unit is ISymbol))
                 return false; // a lambda started on another thread from the constructor is not initialization
+            if (access.InInitializer)
+                return true;
             switch (access.Owner)
             {
                 case IFieldSymbol _:
@@ -333,6 +373,44 @@ namespace Steadfast.Analyzers.SharedState
             owner is IMethodSymbol method
             && (method.Name == "Dispose" || method.Name == "DisposeAsync" || method.Name == "DisposeCore" || method.Name == "DisposeAsyncCore"
                 || method.MethodKind == MethodKind.Destructor);
+
+        /// <summary>Private methods called only from constructors (directly or through another such method), never as a delegate.</summary>
+        private static HashSet<IMethodSymbol> InitializerHelpers(Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups)
+        {
+            var helpers = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            var changed = true;
+            for (var round = 0; changed && round < 5; round++)
+            {
+                changed = false;
+                foreach (var pair in callSites)
+                {
+                    var method = pair.Key;
+                    if (helpers.Contains(method) || method.DeclaredAccessibility != Accessibility.Private || methodGroups.Contains(method) || pair.Value.Count == 0)
+                        continue;
+                    if (pair.Value.All(site => site.Owner is IMethodSymbol caller
+                            && (caller.MethodKind == MethodKind.Constructor || helpers.Contains(caller.OriginalDefinition))
+                            && !(site.Call.Parent is null)
+                            && !InsideLambda(site.Call)))
+                    {
+                        helpers.Add(method);
+                        changed = true;
+                    }
+                }
+            }
+
+            return helpers;
+        }
+
+        private static bool InsideLambda(IOperation operation)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                    return true;
+            }
+
+            return false;
+        }
 
         /// <summary>
         /// A private helper, or one whose name says the caller holds the lock (<c>AddNoLock</c>, <c>TrimLocked</c>):

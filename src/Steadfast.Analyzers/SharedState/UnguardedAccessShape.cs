@@ -30,12 +30,10 @@ namespace Steadfast.Analyzers.SharedState
         /// <param name="kind">What the field's type is to the shared-state rules.</param>
         /// <param name="changedInPlace">Whether any access changes the referenced collection in place (Add, indexer set …).</param>
         /// <param name="changes">Whether this access changes the field or its collection.</param>
-        /// <param name="readsUnguardedInSameMember">Whether the same member tests the field without the lock before this write (a check that decides it).</param>
+        /// <param name="readsUnguardedInSameMember">Whether a test decides this write: the same member tests the field without the lock before it, or the locked code tests and sets it.</param>
         /// <param name="writesUnguardedInSameMember">Whether this read is a test that decides a later write of the field without the lock in the same member.</param>
-        /// <param name="writtenUnderLock">Whether some access under the lock writes the field: the lock guards its writes, not only a read of it.</param>
         public static UnguardedAccessRisk Judge(
-            IFieldReferenceOperation reference, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember,
-            bool writtenUnderLock)
+            IFieldReferenceOperation reference, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember)
         {
             var type = reference.Field.Type;
             if (changes)
@@ -48,19 +46,38 @@ namespace Steadfast.Analyzers.SharedState
                     return UnguardedAccessRisk.Races;
                 if (!type.IsValueType && !changedInPlace)
                     return UnguardedAccessRisk.Benign; // a reference published whole (copy-on-write, lazily made once)
-                if (IsReadWhole(type) && !writtenUnderLock)
-                    return UnguardedAccessRisk.Benign; // the lock only reads it: it guards something else, and this value is stored whole
                 return UnguardedAccessRisk.Races;
             }
 
             if (IsCollection(kind))
             {
-                if (!changedInPlace)
-                    return UnguardedAccessRisk.Benign; // replaced whole, never changed in place: a snapshot
+                if (!changedInPlace || IsNullTestOrSize(reference))
+                    return UnguardedAccessRisk.Benign; // a snapshot replaced whole; or only its size or its presence read, one word
                 return IsHandedOut(reference) ? UnguardedAccessRisk.Escapes : UnguardedAccessRisk.Races;
             }
 
             return IsReadWhole(type) && !writesUnguardedInSameMember ? UnguardedAccessRisk.Benign : UnguardedAccessRisk.Races;
+        }
+
+        /// <summary><c>_items == null</c>, <c>_items is null</c>, <c>_items.Count</c>: one word read, stale at worst.</summary>
+        private static bool IsNullTestOrSize(IOperation reference)
+        {
+            var current = reference;
+            while (current.Parent is IConversionOperation || current.Parent is IParenthesizedOperation)
+                current = current.Parent;
+            switch (current.Parent)
+            {
+                case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals:
+                    var other = binary.LeftOperand == current ? binary.RightOperand : binary.LeftOperand;
+                    return other.ConstantValue.HasValue && other.ConstantValue.Value == null;
+                case IIsPatternOperation pattern:
+                    return pattern.Pattern is IConstantPatternOperation constant && constant.Value.ConstantValue.HasValue && constant.Value.ConstantValue.Value == null
+                        || pattern.Pattern is INegatedPatternOperation;
+                case IPropertyReferenceOperation property when property.Instance == current:
+                    return property.Property.Name == "Count" || property.Property.Name == "IsEmpty" || property.Property.Name == "Length";
+                default:
+                    return false;
+            }
         }
 
         private static bool IsCollection(StateKind kind) =>

@@ -14,7 +14,7 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             private readonly object _gate = new();
             private readonly List<string> _messages = new();
             public void Add(string m) { lock (_gate) { _messages.Add(m); } }
-            public int Count => {|#0:_messages|}.Count;
+            public bool Has(string m) => {|#0:_messages|}.Contains(m);
         }
         """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_messages", "Add", "_gate", "accessed here"));
 
@@ -183,6 +183,56 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             public int Take() => {|#0:_next|} = _next + 1;
         }
         """, Verify.Diagnostic("SF3002").WithLocation(0).WithArguments("_next", "Reset", "_gate", "accessed here"));
+
+    [Fact]
+    public Task CollectionLockedOnItselfAndEnumeratedWithoutIt() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Linq;
+        class Roster
+        {
+            private readonly List<string> _online = new();
+            public void Join(string name) { lock (_online) { _online.Add(name); } }
+            public void Leave(string name) { lock (_online) { _online.Remove(name); } }
+            public string[] Snapshot() => [|_online|].ToArray();
+            public void Reset() => [|_online|].Clear();
+        }
+        """);
+
+    [Fact]
+    public Task DoubleCheckedDictionaryFill() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        static class Exchanges
+        {
+            private static readonly object Gate = new();
+            private static readonly Dictionary<string, bool> Declared = new();
+            public static void Ensure(string name)
+            {
+                if ([|Declared|].ContainsKey(name)) return;
+                lock (Gate)
+                {
+                    if (!Declared.ContainsKey(name)) Declared[name] = true;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FlagTestedAndSetUnderTheLockButClearedWithoutIt() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Renewer
+        {
+            private readonly object _gate = new();
+            private bool _working;
+            public void Add()
+            {
+                lock (_gate)
+                {
+                    if (!_working) { _working = true; new Thread(Loop).Start(); }
+                }
+            }
+            private void Loop() { [|_working|] = false; }
+        }
+        """);
 
     // ---- Clean shapes ----
 
@@ -508,6 +558,35 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
                 if (_main.IsEmpty) OnEmpty();
             }
             private void OnEmpty() { }
+        }
+        """);
+
+    [Fact]
+    public Task SizeAndNullTestsOfAGuardedCollection() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Mailbox
+        {
+            private readonly object _gate = new();
+            private List<string>? _messages;
+            public void Add(string m) { lock (_gate) { (_messages ??= new()).Add(m); } }
+            public int Count => _messages?.Count ?? 0;
+            public bool Started => _messages != null;
+            public bool Full => _messages is not null && _messages.Count > 100;
+        }
+        """);
+
+    [Fact]
+    public Task PrivateInitCalledOnlyFromConstructors() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Socket
+        {
+            private readonly object _sendLock = new();
+            private Queue<byte[]> _outgoing = null!;
+            private int _sent;
+            public Socket() { Init(); }
+            public Socket(int capacity) { Init(); _outgoing.EnsureCapacity(capacity); }
+            private void Init() { _outgoing = new Queue<byte[]>(); _outgoing.Enqueue(new byte[0]); _sent = 0; }
+            public void Send(byte[] b) { lock (_sendLock) { _outgoing.Enqueue(b); _sent++; } }
         }
         """);
 

@@ -15,7 +15,7 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
             private readonly object _gate = new();
             private readonly List<string> _messages = new();
             public void Add(string m) { lock (_gate) { _messages.Add(m); } }
-            public int Count => [|_messages|].Count; // snapshot
+            public int Count => [|_messages|].FindAll(m => m.Length > 0).Count; // snapshot
         }
         """, """
         using System.Collections.Generic;
@@ -30,7 +30,7 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
                 {
                     lock (_gate)
                     {
-                        return _messages.Count;
+                        return _messages.FindAll(m => m.Length > 0).Count;
                     }
                 }
             } // snapshot
