@@ -120,7 +120,8 @@ namespace Steadfast.Analyzers.SharedState
             ExpressionSyntax target;
             string method;
             ExpressionSyntax? amount = null;
-            var valueUsed = !(syntax.Parent is ExpressionStatementSyntax);
+            // The body of a void expression-bodied member or lambda is a statement too (`void Hit() => _n++;`).
+            var valueUsed = !(syntax.Parent is ExpressionStatementSyntax) && !(mutation.Parent is IExpressionStatementOperation);
             var adjustForPostfix = 0;
             switch (mutation)
             {

@@ -201,7 +201,49 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
         }
         """);
 
+    [Fact]
+    public Task StaticStateOfAHelperInAWebApplication() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        namespace Microsoft.AspNetCore.Http { public abstract class HttpContext { } }
+        static class CacheKeys
+        {
+            private static readonly List<string> Keys = new();
+            private static int _hits;
+            public static void Remember(string key) { if (!Keys.Contains(key)) [|Keys.Add(key)|]; }
+            public static void Forget(string key) => [|Keys.Remove(key)|];
+            public static void Hit() => [|_hits++|];
+        }
+        class ReplicaPicker
+        {
+            private static int _next;
+            public int Pick(int replicas) => [|_next++|] % replicas;
+        }
+        """);
+
     // ---- Clean shapes ----
+
+    [Fact]
+    public Task WebApplicationStartupAndThreadSafeStaticState() => Verify.VerifyAsync("""
+        using System.Collections.Concurrent;
+        using System.Collections.Generic;
+        namespace Microsoft.AspNetCore.Http { public abstract class HttpContext { } }
+        namespace Microsoft.Extensions.DependencyInjection { public interface IServiceCollection { } }
+        static class Registry
+        {
+            private static readonly List<string> Modules = new();
+            private static readonly ConcurrentDictionary<string, int> Counts = new();
+            private static readonly object Gate = new();
+            private static readonly Dictionary<string, string> Routes = new();
+            public static void AddModules(this Microsoft.Extensions.DependencyInjection.IServiceCollection services, string name) => Modules.Add(name);
+            public static void Count(string key) => Counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+            public static void Route(string k, string v) { lock (Gate) { Routes[k] = v; } }
+        }
+        class Program
+        {
+            private static readonly List<string> Args = new();
+            static void Main(string[] args) => Args.AddRange(args);
+        }
+        """);
 
     [Fact]
     public Task LocalListFilledByALocalFunctionOfAMethodRunOnTheThreadPool() => Verify.VerifyAsync("""

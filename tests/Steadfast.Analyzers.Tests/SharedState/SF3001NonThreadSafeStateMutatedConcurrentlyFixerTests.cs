@@ -44,6 +44,26 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyFixerTests
         """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.UseInterlockedKey);
 
     [Fact]
+    public Task VoidExpressionBodiedIncrement_BecomesAPlainInterlockedCall() => Verify.VerifyFixAsync("""
+        using System.Threading.Tasks;
+        class Meter
+        {
+            private int _hits;
+            public void Hit() => [|_hits++|];
+            public void Start() => Parallel.For(0, 8, _ => Hit());
+        }
+        """, """
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Meter
+        {
+            private int _hits;
+            public void Hit() => Interlocked.Increment(ref _hits);
+            public void Start() => Parallel.For(0, 8, _ => Hit());
+        }
+        """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.UseInterlockedKey);
+
+    [Fact]
     public Task Dictionary_BecomesConcurrentDictionary_WithCallSitesRewritten() => Verify.VerifyFixAsync("""
         using System.Collections.Generic;
         using System.Threading;
