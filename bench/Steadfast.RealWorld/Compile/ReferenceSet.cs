@@ -13,11 +13,13 @@ internal sealed class ReferenceSet
         ["StackExchange.Redis", "Pipelines.Sockets.Unofficial", "Newtonsoft.Json", "System.IO.Hashing"];
 
     private readonly IReadOnlyList<MetadataReference> _framework;
+    private readonly IReadOnlyList<MetadataReference> _aspNetCore;
     private readonly IReadOnlyList<(string Name, MetadataReference Reference)> _libraries;
 
-    private ReferenceSet(IReadOnlyList<MetadataReference> framework, IReadOnlyList<(string, MetadataReference)> libraries)
+    private ReferenceSet(IReadOnlyList<MetadataReference> framework, IReadOnlyList<MetadataReference> aspNetCore, IReadOnlyList<(string, MetadataReference)> libraries)
     {
         _framework = framework;
+        _aspNetCore = aspNetCore;
         _libraries = libraries;
     }
 
@@ -25,13 +27,12 @@ internal sealed class ReferenceSet
     {
         // shared/Microsoft.NETCore.App/<version>/ -> the dotnet root, then its packs/ folder.
         var dotnetRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
-        var framework = new List<MetadataReference>();
-        foreach (var pack in new[] { "Microsoft.NETCore.App.Ref", "Microsoft.AspNetCore.App.Ref" })
+        List<MetadataReference> Pack(string pack)
         {
             var refFolder = NewestRefFolder(Path.Combine(dotnetRoot, "packs", pack))
                 ?? throw new InvalidOperationException($"the SDK at {dotnetRoot} has no {pack} pack");
-            framework.AddRange(Directory.EnumerateFiles(refFolder, "*.dll").Order(StringComparer.Ordinal)
-                .Select(dll => MetadataReference.CreateFromFile(dll)));
+            return Directory.EnumerateFiles(refFolder, "*.dll").Order(StringComparer.Ordinal)
+                .Select(dll => (MetadataReference)MetadataReference.CreateFromFile(dll)).ToList();
         }
 
         var libraries = LibraryAssemblies
@@ -39,12 +40,16 @@ internal sealed class ReferenceSet
             .Where(l => File.Exists(l.Path))
             .Select(l => (l.name, (MetadataReference)MetadataReference.CreateFromFile(l.Path)))
             .ToList();
-        return new ReferenceSet(framework, libraries);
+        return new ReferenceSet(Pack("Microsoft.NETCore.App.Ref"), Pack("Microsoft.AspNetCore.App.Ref"), libraries);
     }
 
-    /// <summary>The references for one repository: libraries it builds itself come from its own projects instead.</summary>
-    public IEnumerable<MetadataReference> For(IReadOnlySet<string> assembliesBuiltFromSource) =>
-        _framework.Concat(_libraries.Where(l => !assembliesBuiltFromSource.Contains(l.Name)).Select(l => l.Reference));
+    /// <summary>
+    /// The references for one project: ASP.NET Core only where the project (or one it references) is built on it, as
+    /// in its owner's build — the rules read "references ASP.NET Core" as evidence of concurrent requests. Libraries
+    /// the repository builds itself come from its own projects instead.
+    /// </summary>
+    public IEnumerable<MetadataReference> For(IReadOnlySet<string> assembliesBuiltFromSource, bool aspNetCore) =>
+        _framework.Concat(aspNetCore ? _aspNetCore : []).Concat(_libraries.Where(l => !assembliesBuiltFromSource.Contains(l.Name)).Select(l => l.Reference));
 
     private static string? NewestRefFolder(string packFolder)
     {

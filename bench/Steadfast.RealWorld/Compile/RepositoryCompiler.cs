@@ -45,7 +45,18 @@ internal static class RepositoryCompiler
             Need(project);
 
         var fromSource = needed.Select(p => p.AssemblyName).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var baseReferences = references.For(fromSource).ToList();
+        var withAspNetCore = references.For(fromSource, aspNetCore: true).ToList();
+        var withoutAspNetCore = references.For(fromSource, aspNetCore: false).ToList();
+        var aspNetCoreMemo = new Dictionary<SourceProject, bool>();
+        bool UsesAspNetCore(SourceProject p, int depth = 0)
+        {
+            if (aspNetCoreMemo.TryGetValue(p, out var known))
+                return known;
+            var uses = p.UsesAspNetCore || (depth < 20 && p.ProjectReferences.Any(r => byFile.TryGetValue(r, out var d) && UsesAspNetCore(d, depth + 1)));
+            aspNetCoreMemo[p] = uses;
+            return uses;
+        }
+
         var compiled = new Dictionary<SourceProject, CSharpCompilation>();
         var visiting = new HashSet<SourceProject>();
 
@@ -66,7 +77,7 @@ internal static class RepositoryCompiler
             var compilation = CSharpCompilation.Create(
                 project.AssemblyName,
                 Parse(project, cancellationToken),
-                baseReferences.Concat(projectReferences),
+                (UsesAspNetCore(project) ? withAspNetCore : withoutAspNetCore).Concat(projectReferences),
                 new CSharpCompilationOptions(
                     OutputKind.DynamicallyLinkedLibrary,
                     allowUnsafe: true,

@@ -17,6 +17,9 @@ internal sealed partial class SourceProject
     public List<string> GlobalUsings { get; } = [];
     public bool NullableEnabled { get; init; }
 
+    /// <summary>Built on ASP.NET Core: the web SDK, or a reference to Microsoft.AspNetCore.* (loose files are given the benefit).</summary>
+    public bool UsesAspNetCore { get; init; }
+
     /// <summary>Projects under the repository, each .cs file in exactly one; files outside every project form one loose project.</summary>
     public static List<SourceProject> Discover(string repositoryRoot)
     {
@@ -32,6 +35,7 @@ internal sealed partial class SourceProject
             ProjectFile = Path.Combine(repositoryRoot, "(loose files)"),
             Folder = repositoryRoot,
             AssemblyName = "LooseFiles",
+            UsesAspNetCore = true,
         };
         foreach (var file in Directory.EnumerateFiles(repositoryRoot, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
@@ -66,6 +70,10 @@ internal sealed partial class SourceProject
             Folder = folder,
             AssemblyName = Property(text, "AssemblyName") ?? Path.GetFileNameWithoutExtension(projectFile),
             NullableEnabled = string.Equals(Property(settings, "Nullable"), "enable", StringComparison.OrdinalIgnoreCase),
+            UsesAspNetCore = settings.Contains("Microsoft.NET.Sdk.Web", StringComparison.OrdinalIgnoreCase)
+                || settings.Contains("Microsoft.NET.Sdk.Razor", StringComparison.OrdinalIgnoreCase)
+                || settings.Contains("Microsoft.NET.Sdk.BlazorWebAssembly", StringComparison.OrdinalIgnoreCase)
+                || settings.Contains("\"Microsoft.AspNetCore", StringComparison.OrdinalIgnoreCase),
         };
 
         foreach (Match reference in ProjectReferencePattern().Matches(text))

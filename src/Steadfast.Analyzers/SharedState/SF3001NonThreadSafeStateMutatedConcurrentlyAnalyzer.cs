@@ -14,8 +14,7 @@ namespace Steadfast.Analyzers.SharedState
     /// without a lock from code that runs concurrently with other use of it: delegates handed to
     /// Task.Run, Parallel.*, threads, the thread pool and timers (and the type's methods they call), and,
     /// by framework contract, static state changed by controllers, hubs, gRPC services, middleware,
-    /// hosted services and minimal-API handlers — and in a web application, static state changed by any type
-    /// that declares it (outside start-up code), since the requests that reach it run concurrently.
+    /// hosted services and minimal-API handlers (outside their start-up code).
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzer : DiagnosticAnalyzer
@@ -49,7 +48,7 @@ namespace Steadfast.Analyzers.SharedState
                         return;
                     // Most types (DTOs, validators, mappers …) start no concurrent work and serve no requests: rule
                     // them out from their symbol and source text before any operation tree is built.
-                    var serving = (type.IsStatic ? null : model.GetServingDescription(type)) ?? model.GetWebStaticStateDescription(type);
+                    var serving = type.IsStatic ? null : model.GetServingDescription(type);
                     if (serving == null && !mentions.MayStartConcurrentWork(type, symbolStart.CancellationToken))
                         return;
                     var blocks = new ConcurrentBag<MemberBlock>();

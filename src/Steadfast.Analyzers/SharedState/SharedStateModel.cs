@@ -597,26 +597,6 @@ namespace Steadfast.Analyzers.SharedState
 
         // ---- Framework types whose instances serve concurrent requests ----
 
-        /// <summary>Whether the compilation is built on ASP.NET Core: its static state is reached by concurrent requests.</summary>
-        public bool IsWebApplication => _httpContext != null;
-
-        /// <summary>
-        /// For a type of a web application that declares static mutable state (a collection, or a number it changes):
-        /// how that state is shared. Null for other types.
-        /// </summary>
-        public string? GetWebStaticStateDescription(INamedTypeSymbol type)
-        {
-            if (!IsWebApplication || IsStartupType(type))
-                return null;
-            foreach (var member in type.GetMembers())
-            {
-                if (member is IFieldSymbol { IsStatic: true, IsConst: false } field && !IsThreadStatic(field) && Classify(field.Type) != StateKind.None)
-                    return "code of a web application, whose concurrent requests share static state";
-            }
-
-            return null;
-        }
-
         /// <summary>Start-up code runs once, before requests: Program, Startup, Main, and service or pipeline registration.</summary>
         public static bool IsStartupCode(ISymbol owner)
         {

@@ -201,29 +201,10 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
         }
         """);
 
-    [Fact]
-    public Task StaticStateOfAHelperInAWebApplication() => Verify.VerifyAsync("""
-        using System.Collections.Generic;
-        namespace Microsoft.AspNetCore.Http { public abstract class HttpContext { } }
-        static class CacheKeys
-        {
-            private static readonly List<string> Keys = new();
-            private static int _hits;
-            public static void Remember(string key) { if (!Keys.Contains(key)) [|Keys.Add(key)|]; }
-            public static void Forget(string key) => [|Keys.Remove(key)|];
-            public static void Hit() => [|_hits++|];
-        }
-        class ReplicaPicker
-        {
-            private static int _next;
-            public int Pick(int replicas) => [|_next++|] % replicas;
-        }
-        """);
-
     // ---- Clean shapes ----
 
     [Fact]
-    public Task WebApplicationStartupAndThreadSafeStaticState() => Verify.VerifyAsync("""
+    public Task StaticRegistriesOfAWebApplicationAreNotJudgedWithoutAStarter() => Verify.VerifyAsync("""
         using System.Collections.Concurrent;
         using System.Collections.Generic;
         namespace Microsoft.AspNetCore.Http { public abstract class HttpContext { } }
