@@ -11,6 +11,8 @@ using Steadfast.Testing.Redis;
 //        dotnet run -c Release --project bench/Steadfast.Benchmarks -- hedging [requests]     (hedging QoS on a virtual clock)
 //        dotnet run -c Release --project bench/Steadfast.Benchmarks -- hedging-realclock [requests]  (the same on the real clock; noisy)
 //        dotnet run -c Release --project bench/Steadfast.Benchmarks -- switchover [trials]   (HotWarm switchover)
+// Redis harnesses (outside BenchmarkDotNet):
+//        dotnet run -c Release --project bench/Steadfast.Benchmarks -- ratelimit-accuracy [trials]  (contended token bucket: admitted vs allowance)
 var rest = new List<string>(args);
 if (rest.Count > 0 && rest[0] is "redundancy" or "hedging" or "hedging-realclock" or "switchover")
 {
@@ -38,10 +40,11 @@ if (rest.Count > 0 && rest[0] is "redundancy" or "hedging" or "hedging-realclock
 
 string? endPoint = TakeOption(rest, "--redis");
 bool handOff = rest.Remove("--handoff");
+bool accuracy = rest.Remove("ratelimit-accuracy");
 bool report = rest.Remove("--report");
 string command = "dotnet run -c Release --project bench/Steadfast.Benchmarks -- " + string.Join(' ', args);
-int rounds = 200;
-if (handOff && rest.Count > 0 && int.TryParse(rest[0], out int parsed))
+int rounds = accuracy ? 5 : 200;
+if ((handOff || accuracy) && rest.Count > 0 && int.TryParse(rest[0], out int parsed))
 {
     rounds = parsed;
     rest.RemoveAt(0);
@@ -61,6 +64,10 @@ try
     if (handOff)
     {
         await HandOffLatency.RunAsync(rounds);
+    }
+    else if (accuracy)
+    {
+        await RateLimitAccuracy.RunAsync(rounds);
     }
     else
     {

@@ -63,6 +63,13 @@ public sealed class RedisQueueOptions : QueueOptions
     /// </summary>
     public ListSide ImportFromListSide { get; init; } = ListSide.Right;
 
+    /// <summary>
+    /// The clock for this instance's own timing: dequeue waits, the fallback re-read, how often it looks for deliveries
+    /// to take over, and how long read-ahead entries may wait before they are handed back; <see cref="TimeProvider.System"/>
+    /// when null. The visibility timeout itself runs on the Redis server's clock (the idle time of pending entries).
+    /// </summary>
+    public TimeProvider? TimeProvider { get; init; }
+
     /// <summary>Where to log background failures (trimming, releasing read-ahead entries); none when null.</summary>
     public ILogger? Logger { get; init; }
 }

@@ -45,6 +45,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
     private readonly RedisQueueOptions _options;
     private readonly IQueueSerializer _serializer;
     private readonly ILogger? _logger;
+    private readonly TimeProvider _time;
     private readonly RedisKey[] _keys;
     private readonly RedisKey[] _streamKey;
     private readonly RedisChannel _channel;
@@ -85,6 +86,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         _database = multiplexer.GetDatabase(_options.Database);
         _serializer = _options.Serializer ?? JsonQueueSerializer.Default;
         _logger = _options.Logger;
+        _time = _options.TimeProvider ?? TimeProvider.System;
         Name = name;
         ConsumerGroup = _options.ConsumerGroup;
         ConsumerName = _options.ConsumerName
@@ -220,7 +222,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         QueueArguments.ValidateWait(wait);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        long start = Stopwatch.GetTimestamp();
+        long start = _time.GetTimestamp();
         try
         {
             Task subscribed = wait == TimeSpan.Zero ? Task.CompletedTask : EnsureSubscribed();
@@ -228,7 +230,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             {
                 if (TryTake() is { } buffered)
                 {
-                    QueueMetrics.RecordDequeueWait(Backend, "delivered", Stopwatch.GetElapsedTime(start));
+                    QueueMetrics.RecordDequeueWait(Backend, "delivered", _time.GetElapsedTime(start));
                     return buffered;
                 }
 
@@ -245,7 +247,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
 
                 if (TryTake() is { } delivery)
                 {
-                    QueueMetrics.RecordDequeueWait(Backend, "delivered", Stopwatch.GetElapsedTime(start));
+                    QueueMetrics.RecordDequeueWait(Backend, "delivered", _time.GetElapsedTime(start));
                     return delivery;
                 }
 
@@ -262,10 +264,10 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
                 }
 
                 TrimWhenIdle();
-                TimeSpan remaining = wait == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : wait - Stopwatch.GetElapsedTime(start);
+                TimeSpan remaining = wait == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : wait - _time.GetElapsedTime(start);
                 if (remaining != Timeout.InfiniteTimeSpan && remaining <= TimeSpan.Zero)
                 {
-                    QueueMetrics.RecordDequeueWait(Backend, "timeout", Stopwatch.GetElapsedTime(start));
+                    QueueMetrics.RecordDequeueWait(Backend, "timeout", _time.GetElapsedTime(start));
                     return null;
                 }
 
@@ -281,7 +283,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            QueueMetrics.RecordDequeueWait(Backend, "canceled", Stopwatch.GetElapsedTime(start));
+            QueueMetrics.RecordDequeueWait(Backend, "canceled", _time.GetElapsedTime(start));
             throw;
         }
     }
@@ -486,7 +488,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         Interlocked.Exchange(ref _signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    private static async Task WhenSignaledOrAsync(Task signal, TimeSpan delay, CancellationToken cancellationToken)
+    private async Task WhenSignaledOrAsync(Task signal, TimeSpan delay, CancellationToken cancellationToken)
     {
         if (signal.IsCompleted)
         {
@@ -494,7 +496,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
         }
 
         using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task delayTask = Task.Delay(delay, delayCancellation.Token);
+        Task delayTask = Task.Delay(delay, _time, delayCancellation.Token);
         await Task.WhenAny(signal, delayTask).ConfigureAwait(false);
         delayCancellation.Cancel();
         cancellationToken.ThrowIfCancellationRequested();
@@ -516,8 +518,8 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
     /// <summary>One round trip: reclaim (when due) and read; what it brings goes to the buffer, even if the caller gave up.</summary>
     private async Task<int> FetchAsync()
     {
-        long now = Stopwatch.GetTimestamp();
-        bool reclaim = _reclaimDue || Stopwatch.GetElapsedTime(_lastReclaim, now) >= _reclaimInterval;
+        long now = _time.GetTimestamp();
+        bool reclaim = _reclaimDue || _time.GetElapsedTime(_lastReclaim, now) >= _reclaimInterval;
         if (reclaim)
         {
             _reclaimDue = false;
@@ -555,6 +557,8 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
     private async Task<int> ReadAsync(bool reclaim)
     {
         int count = _options.PrefetchCount;
+        // Taken before the read is sent, so an entry's age here is never less than its idle time on the server.
+        long readAt = _time.GetTimestamp();
         RedisResult result = await RedisQueueScripts.Fetch.EvaluateAsync(_database, _keys,
         [
             ConsumerGroup, ConsumerName, _visibilityMs, _cursor, Math.Max(count, 10), count,
@@ -579,7 +583,6 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
             return 0;
         }
 
-        long readAt = Stopwatch.GetTimestamp();
         List<Fetched>? poison = null;
         var ready = new List<Fetched>(fetched);
         for (int i = 3; i + 2 < items.Length; i += 3)
@@ -716,12 +719,12 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
     {
         List<Fetched>? stale = null;
         Delivery? delivery = null;
-        long now = Stopwatch.GetTimestamp();
+        long now = _time.GetTimestamp();
         lock (_gate)
         {
             while (_buffer.TryDequeue(out Fetched? entry))
             {
-                if (Stopwatch.GetElapsedTime(entry.ReadAt, now) * 2 >= _options.VisibilityTimeout)
+                if (_time.GetElapsedTime(entry.ReadAt, now) * 2 >= _options.VisibilityTimeout)
                 {
                     (stale ??= []).Add(entry); // Held back too long: let the group have it rather than hand out half a timeout.
                     continue;
@@ -789,7 +792,7 @@ public sealed class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDisposable
 
         if (acked > 0)
         {
-            QueueMetrics.RecordAcked(Backend, Stopwatch.GetElapsedTime(delivery.DeliveredAt));
+            QueueMetrics.RecordAcked(Backend, _time.GetElapsedTime(delivery.DeliveredAt));
             if (Interlocked.Increment(ref _acksSinceTrim) >= 1000)
             {
                 StartTrim();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Steadfast.CircuitBreakers;
 using Steadfast.Testing.Redis;
 
@@ -12,13 +13,14 @@ public sealed class RedisCircuitStateStoreClusterTests(RedisClusterFixture clust
         var heard = new TaskCompletionSource<SharedCircuitState>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var subscription = await store.SubscribeAsync("cluster-circuit", s => heard.TrySetResult(s), CancellationToken.None);
 
+        var sincePublished = Stopwatch.StartNew();
         await store.PublishAsync("cluster-circuit", new SharedCircuitState(CircuitState.Open, TimeSpan.FromSeconds(30), "node-a"), CancellationToken.None);
 
         var stored = await store.ReadAsync("cluster-circuit", CancellationToken.None);
         Assert.Equal(CircuitState.Open, stored?.State);
-        Assert.InRange(stored!.Value.RemainingBreak, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30));
+        Assert.InRange(stored!.Value.RemainingBreak, TimeSpan.FromSeconds(30) - sincePublished.Elapsed, TimeSpan.FromSeconds(30));
         Assert.Equal("node-a", stored.Value.Source);
-        Assert.Equal(new SharedCircuitState(CircuitState.Open, TimeSpan.FromSeconds(30), "node-a"), await heard.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(new SharedCircuitState(CircuitState.Open, TimeSpan.FromSeconds(30), "node-a"), await heard.Task.WaitAsync(TimeSpan.FromSeconds(30)));
 
         await store.PublishAsync("cluster-circuit", new SharedCircuitState(CircuitState.Closed, TimeSpan.Zero, "node-a"), CancellationToken.None);
         Assert.Null(await store.ReadAsync("cluster-circuit", CancellationToken.None));

@@ -3,13 +3,24 @@ using System.Diagnostics;
 using StackExchange.Redis;
 using Steadfast.Locks;
 using Steadfast.Testing.Redis;
+using Steadfast.Testing.Time;
 
 namespace Steadfast.Redis.Tests.Locks;
 
 /// <summary>Redis-specific lock behaviour on a real redis-server.</summary>
 public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
+    /// <summary>Bounds a wait so a broken test fails instead of hanging; never the measure of a success.</summary>
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(30);
+
     private static string NewName() => "lock-" + Guid.NewGuid().ToString("N");
+
+    private static async Task UntilLostAsync(ILockHandle handle)
+    {
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using CancellationTokenRegistration registration = handle.Lost.Register(() => lost.TrySetResult());
+        await lost.Task.WaitAsync(Prompt);
+    }
 
     [Fact]
     public async Task Eight_clients_times_500_acquisitions_keep_a_non_atomic_counter_exact_and_fencing_tokens_strictly_increasing()
@@ -85,20 +96,28 @@ public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFix
     {
         await using var c1 = await redis.Server.ConnectAsync();
         await using var c2 = await redis.Server.ConnectAsync();
-        var first = new RedisLockProvider(c1);
+        // The holder's clock is a fake one, moved by hand: when Lost fires is a matter of the holder's own time, not of
+        // how promptly a busy machine runs its timers.
+        var holderClock = new ObservedTimeProvider();
+        var first = new RedisLockProvider(c1, new RedisLockProviderOptions { TimeProvider = holderClock });
         var second = new RedisLockProvider(c2);
         var name = NewName();
         var lease = TimeSpan.FromMilliseconds(800);
         var stalled = await first.AcquireAsync(name, new LockOptions { Lease = lease, AutoExtend = false });
-        var lostAt = new TaskCompletionSource<TimeSpan>();
-        var clock = Stopwatch.StartNew();
-        stalled.Lost.Register(() => lostAt.TrySetResult(clock.Elapsed));
 
-        await using var next = await second.AcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromSeconds(5) });
-        var acquiredAt = clock.Elapsed;
+        // Lost fires before the lease has run out on the holder's clock (which started before the acquire was sent, so
+        // it is never behind Redis's expiry of the key).
+        TimeSpan held = TimeSpan.Zero;
+        while (!stalled.Lost.IsCancellationRequested && held < lease)
+        {
+            holderClock.Advance(TimeSpan.FromMilliseconds(10));
+            held += TimeSpan.FromMilliseconds(10);
+        }
 
-        Assert.True(lostAt.Task.IsCompleted, "Lost must fire before the next holder can acquire");
-        Assert.True(await lostAt.Task < acquiredAt);
+        Assert.True(stalled.Lost.IsCancellationRequested, "Lost must fire before the next holder can acquire");
+        Assert.True(held < lease, $"Lost fired after {held} of a {lease} lease");
+
+        await using var next = await second.AcquireAsync(name, new LockOptions { WaitTimeout = Prompt });
         Assert.True(next.FencingToken > stalled.FencingToken);
         Assert.False(await stalled.ExtendAsync(lease));
         Assert.False(await stalled.ReleaseAsync());
@@ -110,20 +129,19 @@ public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFix
     {
         await using var c1 = await redis.Server.ConnectAsync();
         await using var c2 = await redis.Server.ConnectAsync();
+        // The waiter's clock never moves, so its fallback re-check never comes: only the release message can wake it.
+        var waiterClock = new ObservedTimeProvider();
         var holder = new RedisLockProvider(c1);
-        var waiter = new RedisLockProvider(c2);
+        var waiter = new RedisLockProvider(c2, new RedisLockProviderOptions { TimeProvider = waiterClock });
         var name = NewName();
         var held = await holder.AcquireAsync(name);
         var waiting = waiter.AcquireAsync(name).AsTask();
-        await Task.Delay(200);
+        await waiterClock.WaitForTimerAsync(_ => true, Prompt); // tried, subscribed, and now waiting for a re-check
         Assert.False(waiting.IsCompleted);
 
-        var clock = Stopwatch.StartNew();
         await held.DisposeAsync();
-        await using var next = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
-
-        // The fallback re-check would take a second (the holder's lease is 30 s); pub/sub takes milliseconds.
-        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(500), $"hand-off took {clock.Elapsed}");
+        await using var next = await waiting.WaitAsync(Prompt);
+        Assert.True(next.FencingToken > held.FencingToken);
     }
 
     [Fact]
@@ -131,13 +149,23 @@ public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFix
     {
         var locks = new RedisLockProvider(redis.Connection);
         var name = NewName();
+        var wait = TimeSpan.FromMilliseconds(400);
         await using var held = await locks.AcquireAsync(name);
 
+        // Never early, however fast or slow the machine: the provider's clock is the one measured here.
         var clock = Stopwatch.StartNew();
-        Assert.Null(await locks.TryAcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromMilliseconds(400) }));
-        var elapsed = clock.Elapsed;
+        Assert.Null(await locks.TryAcquireAsync(name, new LockOptions { WaitTimeout = wait }));
+        Assert.True(clock.Elapsed >= wait, $"gave up after {clock.Elapsed}");
 
-        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(390), TimeSpan.FromMilliseconds(900));
+        // Not late either, on a clock moved by hand: still waiting a tick before the timeout, done at it.
+        var fake = new ObservedTimeProvider();
+        var timed = new RedisLockProvider(redis.Connection, new RedisLockProviderOptions { TimeProvider = fake });
+        var waiting = timed.TryAcquireAsync(name, new LockOptions { WaitTimeout = wait }).AsTask();
+        Assert.Equal(wait, await fake.WaitForTimerAsync(_ => true, Prompt)); // the re-check is cut to the time left
+        fake.Advance(wait - TimeSpan.FromMilliseconds(1));
+        Assert.False(waiting.IsCompleted);
+        fake.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Null(await waiting.WaitAsync(Prompt));
     }
 
     [Fact]
@@ -181,13 +209,13 @@ public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFix
 
             await server.RestartAsync();
 
-            await lost.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await lost.Task.WaitAsync(Prompt);
             Assert.False(await held.ExtendAsync(TimeSpan.FromSeconds(2)));
             await held.DisposeAsync(); // Must not throw.
 
             ILockHandle? again = null;
             var deadline = Stopwatch.StartNew();
-            while (again is null && deadline.Elapsed < TimeSpan.FromSeconds(15))
+            while (again is null && deadline.Elapsed < Prompt)
             {
                 try
                 {
@@ -223,7 +251,7 @@ public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFix
         Assert.NotNull(ex.InnerException);
         await Assert.ThrowsAsync<RedisLockException>(async () => await locks.TryAcquireAsync(NewName()));
         Assert.Throws<RedisLockException>(() => locks.Acquire(NewName()));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < Prompt, $"took {clock.Elapsed}; each call is bounded by the multiplexer's 1 s timeouts");
     }
 
     [Fact]
@@ -242,14 +270,14 @@ public sealed class RedisLockProviderTests(RedisServerFixture redis) : IClassFix
         Assert.True(await writer1.TrySetAsync(resource, "from-1-early", paused.FencingToken));
 
         // Meanwhile the lease runs out and client 2 takes the lock and writes.
-        await using var current = await new RedisLockProvider(c2).AcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromSeconds(5) });
+        await using var current = await new RedisLockProvider(c2).AcquireAsync(name, new LockOptions { WaitTimeout = Prompt });
         Assert.True(await writer2.TrySetAsync(resource, "from-2", current.FencingToken));
 
         // Client 1 wakes up and performs its late write: refused by the resource.
         Assert.False(await writer1.TrySetAsync(resource, "from-1-late", paused.FencingToken));
         Assert.Equal("from-2", (string?)await c2.GetDatabase().StringGetAsync(resource));
         Assert.Equal(current.FencingToken, await writer2.GetHighestTokenAsync(resource));
-        Assert.True(paused.Lost.IsCancellationRequested);
+        await UntilLostAsync(paused); // its own timer tells it too, however late a busy machine runs it
 
         // The current holder may write again with the same token.
         Assert.True(await writer2.TrySetAsync(resource, "from-2-again", current.FencingToken));
@@ -276,7 +304,7 @@ public sealed class RedisClusterLockTests(RedisClusterFixture cluster) : IClassF
             Assert.Equal(cluster.Connection.HashSlot(keys.Keys[0]), cluster.Connection.HashSlot(keys.Keys[1]));
             var held = await a.AcquireAsync(name);
             Assert.Null(await b.TryAcquireAsync(name));
-            var waiting = b.AcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromSeconds(5) }).AsTask();
+            var waiting = b.AcquireAsync(name, new LockOptions { WaitTimeout = TimeSpan.FromSeconds(30) }).AsTask();
             await held.DisposeAsync();
             await using var next = await waiting;
             Assert.True(next.FencingToken > held.FencingToken);

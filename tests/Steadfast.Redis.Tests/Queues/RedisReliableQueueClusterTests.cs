@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 using Steadfast.Queues;
 using Steadfast.Testing.Queues;
@@ -8,6 +9,8 @@ namespace Steadfast.Redis.Tests.Queues;
 /// <summary>On a 3-master Redis Cluster: every script touches keys under one hash tag, so nothing is CROSSSLOT.</summary>
 public sealed class RedisReliableQueueClusterTests : IClassFixture<RedisClusterFixture>
 {
+    /// <summary>Bounds a wait so a broken test fails instead of hanging; never the measure of a success.</summary>
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(30);
     private readonly RedisClusterFixture _cluster;
 
     public RedisReliableQueueClusterTests(RedisClusterFixture cluster)
@@ -26,11 +29,17 @@ public sealed class RedisReliableQueueClusterTests : IClassFixture<RedisClusterF
             await producer.EnqueueAsync(new WorkItem(-1, "poison"));
             await producer.EnqueueBatchAsync(Enumerable.Range(0, 20).Select(i => new WorkItem(i)).ToArray());
 
+            // Until every message has had its deliveries (the poison one twice: the second nack dead-letters it, in the
+            // same script), each wait bounded only to fail instead of hanging; then nothing is left.
             var handled = new List<int>();
-            while (await consumer.DequeueAsync(TimeSpan.FromMilliseconds(300)) is { } delivery)
+            int poisonDeliveries = 0;
+            while (handled.Count < 20 || poisonDeliveries < 2)
             {
+                var delivery = await consumer.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask().WaitAsync(Prompt);
+                Assert.NotNull(delivery);
                 if (delivery.Message.Number < 0)
                 {
+                    poisonDeliveries++;
                     await delivery.NackAsync();
                 }
                 else
@@ -40,7 +49,9 @@ public sealed class RedisReliableQueueClusterTests : IClassFixture<RedisClusterF
                 }
             }
 
+            Assert.Null(await consumer.DequeueAsync(TimeSpan.Zero));
             Assert.Equal(Enumerable.Range(0, 20), handled.Order());
+            Assert.Equal(2, poisonDeliveries);
             Assert.Single(await consumer.ReadDeadLettersAsync());
             await consumer.TrimAsync();
         }
@@ -69,24 +80,22 @@ public sealed class RedisReliableQueueClusterTests : IClassFixture<RedisClusterF
             await db.ListLeftPushAsync(list, Enumerable.Range(i, 10).Select(n => (RedisValue)$"o{n}").ToArray());
         }
 
+        // Alternate consumers until every value has arrived (the overall bound only fails a hang); then neither finds more.
         var received = new List<string>();
-        int idle = 0;
-        for (int turn = 0; idle < 2; turn++)
+        long start = Stopwatch.GetTimestamp();
+        for (int turn = 0; received.Count < Count; turn++)
         {
-            // Alternate consumers; stop after both found the queue and the list empty.
+            Assert.True(Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(60), $"only {received.Count} of {Count} values arrived");
             var queue = turn % 2 == 0 ? first : second;
             if (await queue.DequeueAsync(TimeSpan.FromMilliseconds(200)) is { } delivery)
             {
                 received.Add(delivery.Message);
                 await delivery.AckAsync();
-                idle = 0;
-            }
-            else
-            {
-                idle++;
             }
         }
 
+        Assert.Null(await first.DequeueAsync(TimeSpan.Zero));
+        Assert.Null(await second.DequeueAsync(TimeSpan.Zero));
         Assert.Equal(Enumerable.Range(0, Count).Select(n => $"o{n}").Order(), received.Order());
         Assert.Equal(0, await db.ListLengthAsync(list));
     }

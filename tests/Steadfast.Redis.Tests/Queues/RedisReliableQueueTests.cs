@@ -5,6 +5,7 @@ using StackExchange.Redis;
 using Steadfast.Queues;
 using Steadfast.Testing.Queues;
 using Steadfast.Testing.Redis;
+using Steadfast.Testing.Time;
 
 namespace Steadfast.Redis.Tests.Queues;
 
@@ -22,6 +23,7 @@ public sealed class HeavyRedisQueueTests
 [Collection(HeavyRedisQueueTests.Name)]
 public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
 {
+    /// <summary>Bounds a wait so a broken test fails instead of hanging; never the measure of a success.</summary>
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(10);
     private readonly RedisServerFixture _redis;
 
@@ -48,24 +50,44 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
         var handled = new int[Count];
         var acked = new int[Count];
         var heldByCrashed = new int[Count];
+        var late = new int[Count];
         int ackedTotal = 0;
         int crashes = 0;
         using var done = new CancellationTokenSource();
+        var threeCrashes = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // A delivery is the handler's for the visibility timeout from its read, and read-ahead hands out only entries
+        // read less than half of it ago; one acknowledged later than half the timeout after the dequeue was asked for
+        // may have been taken over by then (a stall on a busy machine, not a crash), so it is allowed a second handling.
+        void Acked(int number, long askedAt)
+        {
+            if (Stopwatch.GetElapsedTime(askedAt) * 2 >= options.VisibilityTimeout)
+            {
+                Interlocked.Increment(ref late[number]);
+            }
+
+            Interlocked.Increment(ref acked[number]);
+        }
 
         async Task StableConsumer()
         {
+            // The stable consumers join once the crashing one has crashed three times, so there is always something to recover.
+            await threeCrashes.Task.WaitAsync(TimeSpan.FromSeconds(60));
             await using var queue = new RedisReliableQueue<WorkItem>(_redis.Connection, name, options);
             try
             {
+                long askedAt = Stopwatch.GetTimestamp();
                 await foreach (var delivery in queue.ConsumeAsync(done.Token))
                 {
                     Interlocked.Increment(ref handled[delivery.Message.Number]);
                     await delivery.AckAsync();
-                    Interlocked.Increment(ref acked[delivery.Message.Number]);
+                    Acked(delivery.Message.Number, askedAt);
                     if (Interlocked.Increment(ref ackedTotal) == Count)
                     {
                         done.Cancel();
                     }
+
+                    askedAt = Stopwatch.GetTimestamp();
                 }
             }
             catch (OperationCanceledException) when (done.IsCancellationRequested)
@@ -86,6 +108,7 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
                 {
                     for (int n = 0; ; n++)
                     {
+                        long askedAt = Stopwatch.GetTimestamp();
                         var delivery = await queue.DequeueAsync(TimeSpan.FromMilliseconds(200), done.Token);
                         if (delivery is null)
                         {
@@ -96,12 +119,16 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
                         if (n == crashAfter)
                         {
                             Interlocked.Increment(ref heldByCrashed[delivery.Message.Number]);
-                            Interlocked.Increment(ref crashes);
+                            if (Interlocked.Increment(ref crashes) == 3)
+                            {
+                                threeCrashes.SetResult();
+                            }
+
                             break;
                         }
 
                         await delivery.AckAsync();
-                        Interlocked.Increment(ref acked[delivery.Message.Number]);
+                        Acked(delivery.Message.Number, askedAt);
                         if (Interlocked.Increment(ref ackedTotal) == Count)
                         {
                             done.Cancel();
@@ -119,25 +146,24 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
             }
         }
 
-        var stopwatch = Stopwatch.StartNew();
         Task[] consumers = [StableConsumer(), StableConsumer(), StableConsumer(), CrashingConsumer()];
         for (int i = 0; i < Count; i += 100)
         {
             await producer.EnqueueBatchAsync(Enumerable.Range(i, 100).Select(n => new WorkItem(n)).ToArray());
         }
 
-        await Task.WhenAll(consumers).WaitAsync(TimeSpan.FromSeconds(90));
+        await Task.WhenAll(consumers).WaitAsync(TimeSpan.FromSeconds(120)); // only bounds a hang
 
         Assert.True(crashes >= 3, $"Only {crashes} crashes happened.");
         for (int n = 0; n < Count; n++)
         {
-            Assert.True(acked[n] == 1, $"Message {n} was acked {acked[n]} times.");
-            // A message is handled more than once only when a consumer crashed holding it.
-            Assert.True(handled[n] == 1 + heldByCrashed[n], $"Message {n}: handled {handled[n]} times, held by a crashed consumer {heldByCrashed[n]} times.");
+            Assert.True(acked[n] >= 1 && acked[n] <= 1 + late[n], $"Message {n} was acked {acked[n]} times ({late[n]} of them late).");
+            // A message is handled more than once only when a consumer crashed holding it (or acknowledged it late).
+            Assert.True(handled[n] >= 1 + heldByCrashed[n] && handled[n] <= 1 + heldByCrashed[n] + late[n],
+                $"Message {n}: handled {handled[n]} times, held by a crashed consumer {heldByCrashed[n]} times, acknowledged late {late[n]} times.");
         }
 
         Assert.Empty(await producer.ReadDeadLettersAsync());
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(60), $"Took {stopwatch.Elapsed}.");
     }
 
     [Fact]
@@ -181,7 +207,7 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
         await WaitUntilAsync(() => returned.Count >= 500);
         await server.StopAsync(); // A crash, mid-stream.
         int beforeRestart = returned.Count;
-        await Task.Delay(300);
+        await WaitUntilAsync(() => Volatile.Read(ref failures) > 0); // the producer has seen the outage
         await server.RestartAsync();
         await WaitUntilAsync(() => returned.Count >= beforeRestart + 500 || produce.IsCompleted);
         stop.Cancel();
@@ -206,9 +232,13 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
         await queue.EnqueueAsync(new WorkItem(-1, "poison"));
         await queue.EnqueueAsync(new WorkItem(1));
 
+        // Until both messages have had their deliveries (the poison one, nacked at once, comes back at once); the
+        // dead-lettering after the second nack is atomic with it, so nothing is delivered after that.
         var delivered = new List<int>();
-        while (await queue.DequeueAsync(TimeSpan.FromMilliseconds(200)) is { } delivery)
+        while (delivered.Count(n => n < 0) < 2 || !delivered.Contains(1))
         {
+            var delivery = await queue.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask().WaitAsync(Prompt);
+            Assert.NotNull(delivery);
             delivered.Add(delivery.Message.Number);
             if (delivery.Message.Number < 0)
             {
@@ -220,6 +250,7 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
             }
         }
 
+        Assert.Null(await queue.DequeueAsync(TimeSpan.Zero));
         Assert.Equal(2, delivered.Count(n => n < 0));
         Assert.Single(delivered, 1);
         StreamEntry dead = Assert.Single(await _redis.Connection.GetDatabase().StreamRangeAsync(queue.DeadLetterKey));
@@ -247,20 +278,24 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
     [Fact]
     public async Task An_idle_consumer_is_woken_by_the_enqueue_notification_within_milliseconds()
     {
+        // The consumer's clock never moves, so its fallback re-read never comes: only the notification can wake it.
         string name = RedisServerFixture.UniqueKey("wake");
-        await using var consumer = new RedisReliableQueue<WorkItem>(_redis.Connection, name, Options(TimeSpan.FromSeconds(30)));
+        var clock = new ObservedTimeProvider();
+        var options = new RedisQueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30), TimeProvider = clock };
+        await using var consumer = new RedisReliableQueue<WorkItem>(_redis.Connection, name, options);
         await using var producer = new RedisReliableQueue<WorkItem>(_redis.Connection, name, Options(TimeSpan.FromSeconds(30)));
 
         for (int i = 0; i < 5; i++)
         {
+            int timers = clock.TimerCount;
             var waiting = consumer.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask();
-            await Task.Delay(100); // Past the first read: the consumer is now waiting for a notification.
-            var stopwatch = Stopwatch.StartNew();
+            // Past its reads and waiting: it has started the timer of its fallback re-read.
+            await clock.WaitForTimerAsync(_ => true, Prompt, after: timers);
+            Assert.False(waiting.IsCompleted);
             await producer.EnqueueAsync(new WorkItem(i));
             var delivery = await waiting.WaitAsync(Prompt);
-            stopwatch.Stop();
-            Assert.True(stopwatch.Elapsed < TimeSpan.FromMilliseconds(300), $"Woken after {stopwatch.Elapsed}; the fallback re-read is 1 s.");
-            await delivery!.AckAsync();
+            Assert.Equal(i, delivery!.Message.Number);
+            await delivery.AckAsync();
         }
     }
 
@@ -268,14 +303,19 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
     public async Task A_missed_notification_is_covered_by_the_bounded_fallback_read()
     {
         string name = RedisServerFixture.UniqueKey("fallback");
-        var options = new RedisQueueOptions { IdleRecheckInterval = TimeSpan.FromMilliseconds(300) };
+        TimeSpan recheck = TimeSpan.FromMilliseconds(300);
+        var clock = new ObservedTimeProvider();
+        var options = new RedisQueueOptions { IdleRecheckInterval = recheck, TimeProvider = clock };
         await using var consumer = new RedisReliableQueue<WorkItem>(_redis.Connection, name, options);
 
         var waiting = consumer.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask();
-        await Task.Delay(100);
+        // Waiting, with its fallback re-read due after the interval.
+        Assert.Equal(recheck, await clock.WaitForTimerAsync(_ => true, Prompt));
         // Written behind the queue's back: no notification is published.
         await _redis.Connection.GetDatabase().StreamAddAsync(consumer.StreamKey, "m", "{\"Number\":5,\"Text\":\"x\"}");
-        var delivery = await waiting.WaitAsync(TimeSpan.FromSeconds(2));
+        Assert.False(waiting.IsCompleted);
+        clock.Advance(recheck);
+        var delivery = await waiting.WaitAsync(Prompt);
         Assert.Equal(5, delivery!.Message.Number);
     }
 
@@ -349,8 +389,9 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
         Assert.Null(await second.DequeueAsync(TimeSpan.Zero));
         await first.DisposeAsync();
 
+        // Within Prompt, far less than the visibility timeout (30 s) after which they would be taken over anyway.
         var rest = new List<IDelivery<WorkItem>>();
-        while (rest.Count < 4 && await second.DequeueAsync(TimeSpan.FromSeconds(2)) is { } delivery)
+        while (rest.Count < 4 && await second.DequeueAsync(Prompt) is { } delivery)
         {
             rest.Add(delivery);
         }
@@ -369,23 +410,20 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
         await queue.EnqueueAsync(new WorkItem(1));
         await (await queue.DequeueAsync(Prompt))!.AckAsync();
         var waiting = queue.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask();
-        await Task.Delay(100);
         await server.StopAsync();
 
-        var stopwatch = Stopwatch.StartNew();
+        // Each bounded by Prompt only to fail instead of hanging; none of them waits for anything but Redis.
         await Assert.ThrowsAsync<RedisQueueException>(() => waiting.WaitAsync(Prompt)); // A consumer waiting on an idle queue.
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"The waiting consumer noticed after {stopwatch.Elapsed}.");
-
-        stopwatch.Restart();
         var enqueue = await Assert.ThrowsAsync<RedisQueueException>(() => queue.EnqueueAsync(new WorkItem(2)).AsTask().WaitAsync(Prompt));
         Assert.NotNull(enqueue.InnerException);
         await Assert.ThrowsAsync<RedisQueueException>(() => queue.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask().WaitAsync(Prompt));
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(9), $"Took {stopwatch.Elapsed}: more than the multiplexer's timeouts.");
 
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        stopwatch.Restart();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queue.DequeueAsync(Timeout.InfiniteTimeSpan, cts.Token).AsTask().WaitAsync(Prompt));
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"Cancellation took {stopwatch.Elapsed}.");
+        // Cancelled while its read waits on the unreachable server (the read would fail only after the multiplexer's
+        // timeout, as a RedisQueueException): the cancellation wins.
+        using var cts = new CancellationTokenSource();
+        var cancelled = queue.DequeueAsync(Timeout.InfiniteTimeSpan, cts.Token).AsTask();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Prompt));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using Steadfast.Locks;
 using Steadfast.Redundancy;
 using Steadfast.Testing.Redis;
+using Steadfast.Testing.Time;
 
 namespace Steadfast.Redis.Tests.Redundancy;
 
@@ -12,8 +13,7 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan WakeUp = TimeSpan.FromSeconds(1); // the provider's longest fallback re-check
-    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(300);
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30); // bounds a hang, never a success
 
     /// <summary>One contender: its own connection, provider and election loop.</summary>
     private sealed class Contender : IAsyncDisposable
@@ -51,7 +51,7 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
             var connection = await server.ConnectAsync();
             var locks = new RedisLockProvider(connection, new RedisLockProviderOptions { KeyPrefix = prefix, TimeProvider = clock });
             var contender = new Contender(name, connection, locks);
-            var leaderElection = new LeaderElection(locks, new LeaderElectionOptions { Lease = Lease, RetryDelay = TimeSpan.FromMilliseconds(100) });
+            var leaderElection = new LeaderElection(locks, new LeaderElectionOptions { Lease = Lease, RetryDelay = TimeSpan.FromMilliseconds(100) }, clock);
             contender.Run = leaderElection.RunAsync(election, async (leadership, ct) =>
             {
                 Interlocked.CompareExchange(ref contender.ElectedAt, Stopwatch.GetTimestamp(), 0);
@@ -94,16 +94,21 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         // renews and never sees its lease lost) — the case only fencing can catch.
         await using var a = await Contender.StartAsync("a", redis.Server, prefix, "orders", resource, resourceKey, new FakeTimeProvider());
         Leadership leaderA = await a.Elected.Task.WaitAsync(Wait);
-        await using var b = await Contender.StartAsync("b", redis.Server, prefix, "orders", resource, resourceKey);
-        await using var c = await Contender.StartAsync("c", redis.Server, prefix, "orders", resource, resourceKey);
 
+        // The standbys share a clock moved by hand, so "within one wake-up" is a matter of their time, not of how
+        // promptly a busy machine runs their timers. Both try, fail and wait (each has started a re-check timer).
+        var standbyClock = new ObservedTimeProvider();
+        await using var b = await Contender.StartAsync("b", redis.Server, prefix, "orders", resource, resourceKey, standbyClock);
+        await using var c = await Contender.StartAsync("c", redis.Server, prefix, "orders", resource, resourceKey, standbyClock);
+        await UntilTimersAsync(standbyClock, 2);
+        RedisKey lockKey = b.Locks.GetKeys("orders").Keys[0];
+        await UntilExpiredAsync(lockKey); // A's lease has run out on Redis's clock
+
+        // One wake-up later (on their clock), one of them leads; the other tried too and waits again.
+        standbyClock.Advance(WakeUp + TimeSpan.FromMilliseconds(1));
         Contender second = (await Task.WhenAny(b.Elected.Task, c.Elected.Task).WaitAsync(Wait)) == b.Elected.Task ? b : c;
         Contender third = second == b ? c : b;
         Leadership leaderSecond = await second.Elected.Task;
-        // ElectedAt is taken when the leader's work starts, which on a loaded machine can be well after the lock was
-        // taken; Redis's own expiry enforces the lower bound, so only the upper one is a property of the election.
-        TimeSpan takeover = Stopwatch.GetElapsedTime(a.ElectedAt, second.ElectedAt);
-        Assert.InRange(takeover, TimeSpan.Zero, Lease + WakeUp + Slack);
         Assert.False(third.Elected.Task.IsCompleted);
         Assert.True(leaderSecond.FencingToken > leaderA.FencingToken);
 
@@ -112,13 +117,15 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         Assert.False(await a.SecondWrite.Task.WaitAsync(Wait));
         Assert.Equal(second.Name, (string?)await redis.Connection.GetDatabase().StringGetAsync(resourceKey));
 
-        // The second leader crashes for real (its connection dies): it sees leadership lost, and only after that
-        // does the third contender lead.
+        // The second leader crashes for real (its connection dies): once a lease's worth of its time has passed it sees
+        // leadership lost; the third contender leads only after that, on its first wake-up once Redis let the lease go.
         await second.Connection.CloseAsync(allowCommandsToComplete: false);
-        Leadership leaderThird = await third.Elected.Task.WaitAsync(Wait);
+        standbyClock.Advance(Lease);
         Assert.NotEqual(0, Volatile.Read(ref second.LostAt));
+        await UntilExpiredAsync(lockKey);
+        standbyClock.Advance(WakeUp + TimeSpan.FromMilliseconds(1));
+        Leadership leaderThird = await third.Elected.Task.WaitAsync(Wait);
         Assert.True(third.ElectedAt > second.LostAt, "two contenders held valid leadership at the same time");
-        Assert.InRange(Stopwatch.GetElapsedTime(second.ElectedAt, third.ElectedAt), TimeSpan.Zero, Lease + WakeUp + Slack);
         Assert.True(leaderThird.FencingToken > leaderSecond.FencingToken);
 
         second.WriteAgain.TrySetResult(); // its work was cancelled when leadership was lost: no further write happens
@@ -146,7 +153,8 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         });
         Leadership leaderA = await electedA.Task.WaitAsync(Wait);
 
-        await using var b = await Contender.StartAsync("b", redis.Server, prefix, "reports", resource, resourceKey);
+        // B's clock never moves, so its fallback re-check never comes: only the release notification can wake it.
+        await using var b = await Contender.StartAsync("b", redis.Server, prefix, "reports", resource, resourceKey, new FakeTimeProvider());
         // Wait until b is subscribed to the release channel, i.e. waiting on the held lock.
         var server = redis.Connection.GetServer(redis.Server.EndPoint);
         var channel = RedisChannel.Literal($"{prefix}:reports:released");
@@ -154,16 +162,34 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         while (await server.SubscriptionSubscriberCountAsync(channel) == 0)
         {
             Assert.True(Stopwatch.GetElapsedTime(start) < Wait, "b never started waiting");
+            await Task.Delay(5);
         }
 
         Assert.False(b.Elected.Task.IsCompleted);
 
-        long released = Stopwatch.GetTimestamp();
         stepDown.SetResult();
         await runA.WaitAsync(Wait);
         Leadership leaderB = await b.Elected.Task.WaitAsync(Wait);
-
-        Assert.True(Stopwatch.GetElapsedTime(released) < TimeSpan.FromMilliseconds(500), "the standby waited for a re-check instead of the release notification");
         Assert.True(leaderB.FencingToken > leaderA.FencingToken);
+    }
+
+    private static async Task UntilTimersAsync(ObservedTimeProvider clock, int count)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (clock.DueTimes.Count(due => due != Timeout.InfiniteTimeSpan) < count)
+        {
+            Assert.True(Stopwatch.GetElapsedTime(start) < Wait, $"{count} waiters never started waiting");
+            await Task.Delay(5);
+        }
+    }
+
+    private async Task UntilExpiredAsync(RedisKey key)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (await redis.Connection.GetDatabase().KeyExistsAsync(key))
+        {
+            Assert.True(Stopwatch.GetElapsedTime(start) < Wait, $"{key} never expired");
+            await Task.Delay(10);
+        }
     }
 }

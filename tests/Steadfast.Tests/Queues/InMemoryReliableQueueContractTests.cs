@@ -22,8 +22,6 @@ public sealed class InMemoryReliableQueueContractTests : ReliableQueueContractTe
         return Task.CompletedTask;
     }
 
-    protected override Task SettleAsync() => Task.CompletedTask;
-
     protected override Task<IReadOnlyList<DeadLetter<WorkItem>>> GetDeadLettersAsync(IReliableQueue<WorkItem> queue) =>
         Task.FromResult(((InMemoryReliableQueue<WorkItem>)queue).GetDeadLetters());
 }
