@@ -72,7 +72,7 @@ namespace Steadfast.Analyzers.SharedState
 
         private sealed class FieldAccess
         {
-            public FieldAccess(IFieldSymbol field, IOperation reference, ISymbol owner, object unit, Guard guard, bool changes)
+            public FieldAccess(ISymbol field, IOperation reference, ISymbol owner, object unit, Guard guard, bool changes)
             {
                 Field = field;
                 Reference = reference;
@@ -82,7 +82,8 @@ namespace Steadfast.Analyzers.SharedState
                 Changes = changes;
             }
 
-            public IFieldSymbol Field { get; }
+            /// <summary>The field, or the auto-property (its hidden field is state the same way).</summary>
+            public ISymbol Field { get; }
 
             public IOperation Reference { get; }
 
@@ -112,7 +113,7 @@ namespace Steadfast.Analyzers.SharedState
             var callSites = new Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>>(SymbolEqualityComparer.Default);
             var methodGroups = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             var lockedLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-            var localCopies = new Dictionary<ILocalSymbol, IFieldSymbol>(SymbolEqualityComparer.Default);
+            var localCopies = new Dictionary<ILocalSymbol, ISymbol>(SymbolEqualityComparer.Default);
 
             foreach (var block in blocks)
             {
@@ -122,17 +123,22 @@ namespace Steadfast.Analyzers.SharedState
                     switch (operation)
                     {
                         case ILockOperation lockOperation:
-                            if (SharedStateModel.Identify(lockOperation.LockedValue).Symbol is IFieldSymbol lockField)
+                            var lockedValue = SharedStateModel.Unwrap(lockOperation.LockedValue);
+                            if (SharedStateModel.ReferencedState(lockedValue) is { } lockState && (lockState is IFieldSymbol || lockState is IPropertySymbol))
                             {
-                                lockObjects.Add(lockField);
-                                directLockObjects.Add(lockField);
+                                lockObjects.Add(lockState);
+                                directLockObjects.Add(lockState);
                             }
-                            else if (SharedStateModel.Unwrap(lockOperation.LockedValue) is ILocalReferenceOperation lockedLocal)
+                            else if (lockedValue is ILocalReferenceOperation lockedLocal)
+                            {
                                 lockedLocals.Add(lockedLocal.Local);
+                            }
+
                             break;
                         case IVariableDeclaratorOperation declarator when declarator.Initializer != null
-                            && SharedStateModel.Unwrap(declarator.Initializer.Value) is IFieldReferenceOperation copied:
-                            localCopies[declarator.Symbol] = copied.Field; // var subs = _subscriptions; … lock (subs)
+                            && SharedStateModel.ReferencedState(SharedStateModel.Unwrap(declarator.Initializer.Value)) is { } copied
+                            && (copied is IFieldSymbol || copied is IPropertySymbol):
+                            localCopies[declarator.Symbol] = copied; // var subs = _subscriptions; … lock (subs)
                             break;
                         case IInvocationOperation call when IsOwn(call.TargetMethod, type) && (call.Instance == null || SharedStateModel.IsThisReceiver(call.Instance)):
                             var callee = call.TargetMethod.OriginalDefinition;
@@ -143,16 +149,18 @@ namespace Steadfast.Analyzers.SharedState
                         case IMethodReferenceOperation reference:
                             methodGroups.Add(reference.Method.OriginalDefinition);
                             break;
-                        case IFieldReferenceOperation fieldReference:
-                            var field = fieldReference.Field;
-                            if (field.IsConst || field.IsVolatile || !SymbolEqualityComparer.Default.Equals(field.ContainingType.OriginalDefinition, type.OriginalDefinition)
-                                || !(field.IsStatic || SharedStateModel.IsThisReceiver(fieldReference.Instance)) || IsInNameOf(fieldReference)
-                                || IsTheLockTaken(fieldReference))
+                        case IFieldReferenceOperation _:
+                        case IPropertyReferenceOperation _:
+                            var fieldReference = operation;
+                            var field = SharedStateModel.ReferencedState(operation);
+                            if (!(field is IFieldSymbol || field is IPropertySymbol) || field is IFieldSymbol { IsVolatile: true } || field is IPropertySymbol { SetMethod: null }
+                                || !SymbolEqualityComparer.Default.Equals(field.ContainingType.OriginalDefinition, type.OriginalDefinition)
+                                || IsInNameOf(fieldReference) || IsTheLockTaken(fieldReference))
                             {
                                 break;
                             }
 
-                            var kind = model.Classify(field.Type);
+                            var kind = model.Classify(SharedStateModel.TypeOf(field));
                             var mutation = kind != StateKind.None ? model.GetMutation(fieldReference, kind) : null;
                             var changes = SharedStateModel.IsWrite(fieldReference) || mutation != null;
                             var access = new FieldAccess(field, fieldReference, block.Owner, UnitOf(model, fieldReference, block.Owner), model.GetGuard(fieldReference), changes)
@@ -183,11 +191,12 @@ namespace Steadfast.Analyzers.SharedState
 
             foreach (var byField in accesses.GroupBy(a => a.Field, SymbolEqualityComparer.Default))
             {
-                var field = (IFieldSymbol)byField.Key!;
-                var kind = model.Classify(field.Type);
+                var field = byField.Key!;
+                var fieldType = SharedStateModel.TypeOf(field)!;
+                var kind = model.Classify(fieldType);
                 // A lock object is not state — unless it is a collection locked on itself (lock (_items) { _items.Add(x); }):
                 // then the lock guards its contents like any other.
-                if ((lockObjects.Contains(field) && !(IsCollection(kind) && directLockObjects.Contains(field))) || IsThreadSafeType(field.Type))
+                if ((lockObjects.Contains(field) && !(IsCollection(kind) && directLockObjects.Contains(field))) || IsThreadSafeType(fieldType))
                     continue;
                 var all = byField.ToList();
                 var locked = all.Where(a => a.Guard.Lock != null).ToList();
@@ -205,30 +214,31 @@ namespace Steadfast.Analyzers.SharedState
                 // Not for a collection changed in place: reading a Dictionary while another thread adds to it races, so a
                 // double-checked "if (!map.ContainsKey(k)) lock (…) map[k] = …" is itself the bug.
                 var changedInPlace = all.Any(a => a.ChangesInPlace);
-                if (!(IsCollection(kind) && changedInPlace)
-                    && all.Any(a => !a.Guard.IsGuarded && !IsInitialization(a) && locked.Any(l => Equals(l.Unit, a.Unit))))
-                {
+                // A test-and-set under the lock (if (!_running) { _running = true; … }): a write without the lock breaks it,
+                // even when the member that tests and sets it also peeks at it first (double-checked).
+                var testAndSetUnderLock = locked.Any(w => w.Changes && locked.Any(r => !r.Changes && Equals(r.Unit, w.Unit) && IsInCondition(r.Reference)));
+                var handManaged = all.Any(a => !a.Guard.IsGuarded && !IsInitialization(a) && locked.Any(l => Equals(l.Unit, a.Unit)));
+                if (!(IsCollection(kind) && changedInPlace) && handManaged && !testAndSetUnderLock)
                     continue;
-                }
 
                 // Only read under the lock (often by a helper called while a lock for something else is held): the
                 // lock does not guard this field's changes, so its unlocked accesses are not inconsistent with it.
                 if (!locked.Any(a => a.Changes))
                     continue;
-                // A test-and-set under the lock (if (!_running) { _running = true; … }): a write without the lock breaks it.
-                var testAndSetUnderLock = locked.Any(w => w.Changes && locked.Any(r => !r.Changes && Equals(r.Unit, w.Unit) && IsInCondition(r.Reference)));
                 var reportedLines = new HashSet<(string, int)>();
                 foreach (var access in all)
                 {
                     if (access.Guard.IsGuarded || access.LockFree || IsInitialization(access) || IsDisposePath(access.Owner))
                         continue;
+                    if (!(IsCollection(kind) && changedInPlace) && locked.Any(l => Equals(l.Unit, access.Unit)))
+                        continue; // the double-checked peek of a member that then takes the lock
                     // Check-then-act without the lock: a test of the field that decides a later write of it in the same member.
                     var checkedBeforeHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded
                         && IsBefore(a, access) && IsInCondition(a.Reference));
                     var writtenAfterHere = IsInCondition(access.Reference)
                         && all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded && IsBefore(access, a));
                     var risk = UnguardedAccessShape.Judge(
-                        (IFieldReferenceOperation)access.Reference, kind, changedInPlace, access.Changes, checkedBeforeHere || testAndSetUnderLock, writtenAfterHere);
+                        access.Reference, fieldType, kind, changedInPlace, access.Changes, checkedBeforeHere || testAndSetUnderLock, writtenAfterHere);
                     if (risk == UnguardedAccessRisk.Benign)
                         continue;
                     var line = access.Reference.Syntax.GetLocation().GetLineSpan();

@@ -26,16 +26,16 @@ namespace Steadfast.Analyzers.SharedState
     /// </summary>
     internal static class UnguardedAccessShape
     {
-        /// <param name="reference">The field reference made without the lock.</param>
+        /// <param name="reference">The field (or auto-property) reference made without the lock.</param>
+        /// <param name="type">The field's type.</param>
         /// <param name="kind">What the field's type is to the shared-state rules.</param>
         /// <param name="changedInPlace">Whether any access changes the referenced collection in place (Add, indexer set …).</param>
         /// <param name="changes">Whether this access changes the field or its collection.</param>
         /// <param name="readsUnguardedInSameMember">Whether a test decides this write: the same member tests the field without the lock before it, or the locked code tests and sets it.</param>
         /// <param name="writesUnguardedInSameMember">Whether this read is a test that decides a later write of the field without the lock in the same member.</param>
         public static UnguardedAccessRisk Judge(
-            IFieldReferenceOperation reference, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember)
+            IOperation reference, ITypeSymbol type, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember)
         {
-            var type = reference.Field.Type;
             if (changes)
             {
                 if (!(reference.Parent is ISimpleAssignmentOperation assignment) || assignment.Target != reference)

@@ -225,12 +225,24 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             private bool _working;
             public void Add()
             {
+                if (_working) return;
                 lock (_gate)
                 {
                     if (!_working) { _working = true; new Thread(Loop).Start(); }
                 }
             }
             private void Loop() { [|_working|] = false; }
+        }
+        """);
+
+    [Fact]
+    public Task AutoPropertyListLockedOnItselfAndCopiedWithoutIt() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Market
+        {
+            public List<string> Offers { get; set; } = new();
+            public void Refresh(string[] fresh) { lock (Offers) { Offers.Clear(); Offers.AddRange(fresh); } }
+            public string[] Page() => [|Offers|].ToArray();
         }
         """);
 
