@@ -192,6 +192,10 @@ namespace Steadfast.Analyzers.SharedState
             foreach (var byField in accesses.GroupBy(a => a.Field, SymbolEqualityComparer.Default))
             {
                 var field = byField.Key!;
+                // Auto-properties are mostly the type's public surface, set and read by whoever owns the object: judged
+                // only when the code locks on one itself (a list property locked on itself while it changes).
+                if (field is IPropertySymbol && !directLockObjects.Contains(field))
+                    continue;
                 var fieldType = SharedStateModel.TypeOf(field)!;
                 var kind = model.Classify(fieldType);
                 // A lock object is not state — unless it is a collection locked on itself (lock (_items) { _items.Add(x); }):
