@@ -275,13 +275,19 @@ namespace Steadfast.Analyzers.SharedState
         /// <summary>The field named as the lock itself: <c>lock (_items)</c>, <c>Monitor.Enter(_items)</c>.</summary>
         private static bool IsTheLockTaken(IOperation reference)
         {
-            var current = reference;
-            while (current.Parent is IConversionOperation)
-                current = current.Parent;
-            if (current.Parent is ILockOperation lockOperation)
-                return lockOperation.LockedValue == current;
-            return current.Parent is IArgumentOperation { Parent: IInvocationOperation call }
-                && call.TargetMethod.ContainingType?.ToDisplayString() == "System.Threading.Monitor";
+            // Anywhere in the expression that names the lock: lock (((ICollection)_items).SyncRoot) reads _items to lock.
+            IOperation child = reference;
+            for (var parent = reference.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                if (parent is ILockOperation lockOperation)
+                    return lockOperation.LockedValue == child;
+                if (parent is IArgumentOperation { Parent: IInvocationOperation call })
+                    return call.TargetMethod.ContainingType?.ToDisplayString() == "System.Threading.Monitor";
+                if (!(parent is IConversionOperation || parent is IPropertyReferenceOperation || parent is IParenthesizedOperation))
+                    return false;
+            }
+
+            return false;
         }
 
         private static bool IsBefore(FieldAccess first, FieldAccess second) =>
@@ -465,6 +471,8 @@ namespace Steadfast.Analyzers.SharedState
                     var allGuarded = true;
                     foreach (var (call, owner) in pair.Value)
                     {
+                        if (owner is IMethodSymbol { MethodKind: MethodKind.Constructor } && !InsideLambda(call))
+                            continue; // called while the object is being built: nothing else can reach it yet
                         var guard = model.GetGuard(call);
                         if (!guard.IsGuarded && owner is IMethodSymbol caller && guarded.TryGetValue(caller.OriginalDefinition, out var callerGuard))
                             guard = callerGuard;

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -40,13 +41,14 @@ namespace Steadfast.Analyzers.SharedState
             {
                 if (!(reference.Parent is ISimpleAssignmentOperation assignment) || assignment.Target != reference)
                     return UnguardedAccessRisk.Races; // ++, +=, ref, or an in-place change of the collection
-                if (type.SpecialType == SpecialType.System_Boolean && assignment.Value.ConstantValue.HasValue && !readsUnguardedInSameMember)
-                    return UnguardedAccessRisk.Benign; // a stop or dirty flag: the write is whole, nothing is decided from it here
-                if (readsUnguardedInSameMember)
-                    return UnguardedAccessRisk.Races;
-                if (!type.IsValueType && !changedInPlace)
-                    return UnguardedAccessRisk.Benign; // a reference published whole (copy-on-write, lazily made once)
-                return UnguardedAccessRisk.Races;
+                if (readsUnguardedInSameMember || ReadsItself(assignment.Value, reference))
+                    return UnguardedAccessRisk.Races; // check-then-act, or x = x + 1: the read that decides this write is not under the lock
+                if (IsCollection(kind) && changedInPlace)
+                    return UnguardedAccessRisk.Races; // replaces a collection the locked code is adding to: its adds are lost
+                // A whole value stored: a stop flag, a reset in Disconnect, a reference published once. On real code these
+                // are set-up, tear-down and fast-path stores far more often than races, and a lock would not change what
+                // the next reader sees; only a read-modify-write or a decided write loses an update.
+                return IsReadWhole(type) ? UnguardedAccessRisk.Benign : UnguardedAccessRisk.Races;
             }
 
             if (IsCollection(kind))
@@ -78,6 +80,12 @@ namespace Steadfast.Analyzers.SharedState
                 default:
                     return false;
             }
+        }
+
+        private static bool ReadsItself(IOperation value, IOperation target)
+        {
+            var symbol = SharedStateModel.ReferencedState(target);
+            return symbol != null && value.DescendantsAndSelf().Any(o => SymbolEqualityComparer.Default.Equals(SharedStateModel.ReferencedState(o), symbol));
         }
 
         private static bool IsCollection(StateKind kind) =>

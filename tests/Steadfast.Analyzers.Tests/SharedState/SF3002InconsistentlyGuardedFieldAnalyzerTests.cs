@@ -38,7 +38,7 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             private State _state;
             private int _failures;
             public void OnFailure() { lock (_lock) { _failures++; if (_failures > 5) _state = State.Open; } }
-            public void Reset() { [|_state|] = State.Closed; [|_failures|] = 0; }
+            public void Reset() { _state = State.Closed; [|_failures|] = 0; } // the lock tests _failures to decide; _state is only stored whole
         }
         """);
 
@@ -99,7 +99,7 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             private static readonly object Gate = new();
             private static long _next;
             public static long Next() { lock (Gate) { return ++_next; } }
-            public static void Seed(long v) => [|_next|] = v;
+            public static void Skip(long n) => [|_next|] += n;
         }
         """);
 

@@ -48,7 +48,8 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
             public void Reset()
             {
                 // close the breaker
-                [|_state|] = 0; [|_failures|] = _state;
+                _state = 0;
+                [|_failures|] = _state;
             }
             public int Next()
             {
@@ -66,10 +67,7 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
             public void Reset()
             {
                 // close the breaker
-                lock (_lock)
-                {
-                    _state = 0;
-                }
+                _state = 0;
                 lock (_lock)
                 {
                     _failures = _state;
@@ -94,7 +92,7 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
             private static readonly object Gate = new();
             private static long _next;
             public static long Next() { lock (Gate) { return ++_next; } }
-            public static void Seed(long v) => [|_next|] = v;
+            public static void Skip(long v) => [|_next|] += v;
         }
         """, """
         class Ids
@@ -102,11 +100,11 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
             private static readonly object Gate = new();
             private static long _next;
             public static long Next() { lock (Gate) { return ++_next; } }
-            public static void Seed(long v)
+            public static void Skip(long v)
             {
                 lock (Gate)
                 {
-                    _next = v;
+                    _next += v;
                 }
             }
         }
