@@ -140,6 +140,170 @@ public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
     // ---- clean shapes ----
 
     [Fact]
+    public Task TakeInsideAHelper_ReleaseAfterACallbackThatCanThrow() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        sealed class Guarded<T>
+        {
+            private readonly object _sync = new();
+            private T _value = default!;
+            private void Enter() => Monitor.Enter(_sync);
+            private void Leave() => Monitor.Exit(_sync);
+            public void Replace(Func<T, T> update)
+            {
+                Enter();
+                _value = update(_value);
+                [|Leave()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SwallowingTryThatRethrows_StillFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Worker
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            void Run(Action work)
+            {
+                _gate.Wait();
+                try { work(); }
+                catch (Exception) { Console.WriteLine("failed"); throw; }
+                [|_gate.Release()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseAfterACatchAllThatSwallows_IsReached() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Worker
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            private readonly object _sync = new();
+            void Run(Action work)
+            {
+                _gate.Wait();
+                try { work(); }
+                catch (Exception e) { Console.WriteLine(e.Message); }
+                _gate.Release();
+            }
+            void Other(Action work)
+            {
+                Monitor.Enter(_sync);
+                try { work(); } catch { }
+                Monitor.Exit(_sync);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseInAnAbandonedMutexHandler_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class SingleInstance
+        {
+            private readonly Mutex _mutex = new(false, "app");
+            bool IsFirst()
+            {
+                try
+                {
+                    return _mutex.WaitOne(0);
+                }
+                catch (AbandonedMutexException)
+                {
+                    _mutex.ReleaseMutex();
+                    return false;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RefFlagHelpersInsideAMethodWideTryFinally_AreClean() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Writer
+        {
+            private readonly object _sync = new();
+            private int _pending;
+            private void TakeLock(ref bool taken) => Monitor.Enter(_sync, ref taken);
+            private void ReleaseLock(ref bool taken) { if (taken) { taken = false; Monitor.Exit(_sync); } }
+            void Drain()
+            {
+                bool taken = false;
+                try
+                {
+                    while (true)
+                    {
+                        TakeLock(ref taken);
+                        if (_pending == 0) { ReleaseLock(ref taken); return; }
+                        _pending--;
+                        ReleaseLock(ref taken);
+                        Flush();
+                    }
+                }
+                finally
+                {
+                    ReleaseLock(ref taken);
+                }
+            }
+            void Flush() { }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseInBodyWithACatchAllThatReleases_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Worker
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            void Run(Action work)
+            {
+                try
+                {
+                    _gate.Wait();
+                    work();
+                    _gate.Release();
+                }
+                catch
+                {
+                    _gate.Release();
+                    throw;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseRightAfterTheTake_NothingInBetween_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Probe
+        {
+            async Task<bool> CheckAsync(IDatabaseAsync db, RedisKey key)
+            {
+                var token = Guid.NewGuid().ToString();
+                await db.LockTakeAsync(key, token, TimeSpan.FromSeconds(5));
+                var released = await db.LockReleaseAsync(key, token);
+                return released;
+            }
+            bool Check(IDatabase db, RedisKey key)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (db.LockTake(key, token, TimeSpan.FromSeconds(5)))
+                {
+                    return db.LockRelease(key, token);
+                }
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
     public Task ReleaseInFinally_IsClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
