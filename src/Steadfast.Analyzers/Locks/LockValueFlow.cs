@@ -575,7 +575,8 @@ namespace Steadfast.Analyzers.Locks
                 foreach (var invocation in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
                     var name = InvokedName(invocation.Expression);
-                    if (name == null || !(name.StartsWith("StringSet", System.StringComparison.Ordinal) || name.StartsWith("LockTake", System.StringComparison.Ordinal) || name.StartsWith("Execute", System.StringComparison.Ordinal)))
+                    if (name == null || !(name.StartsWith("StringSet", System.StringComparison.Ordinal) || name.StartsWith("LockTake", System.StringComparison.Ordinal) || name.StartsWith("Execute", System.StringComparison.Ordinal)
+                        || name.StartsWith("HashSet", System.StringComparison.Ordinal)))
                         continue;
                     var acquire = _model.AsRedisAcquire(semanticModel.GetOperation(invocation, cancellationToken));
                     var identity = acquire == null ? null : Identity(acquire.Key, cancellationToken);

@@ -20,6 +20,8 @@ namespace Steadfast.Analyzers.Locks
         public const string DiscardedShape = "Discarded";
         public const string UnreadLocalShape = "UnreadLocal";
         public const string FinallyShape = "Finally";
+        /// <summary>A Steadfast TryAcquire handle discarded or never tested for null (no automatic fix: the handle has to be kept and disposed).</summary>
+        public const string NullableHandleShape = "NullableHandle";
 
         internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
             RuleIdentifiers.LockAcquisitionResultIgnored,
@@ -35,6 +37,9 @@ namespace Steadfast.Analyzers.Locks
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
+                var provider = start.Compilation.GetBestTypeByMetadataName("Steadfast.Locks.IDistributedLockProvider");
+                if (provider != null)
+                    start.RegisterOperationAction(c => AnalyzeSteadfastTryAcquire(c, provider), OperationKind.Invocation);
                 var model = LockModel.Create(start.Compilation);
                 if (model == null)
                     return;
@@ -81,8 +86,78 @@ namespace Steadfast.Analyzers.Locks
 
             if ((acquire.ReturnsSuccess || IsTryWithRef(call)) && UngatedFinallyRelease(acquire, model, token) is { } release)
             {
-                Report(context, call, FinallyShape, $"The finally block releases with '{SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(release)}' even when '{name}' failed, freeing a lock another caller holds; release only if it was acquired");
+                Report(context, call, FinallyShape, $"The finally block releases with '{SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(release)}' even when '{name}' failed, {WhatAFailedReleaseDoes(acquire.Kind)}; release only if it was acquired");
             }
+        }
+
+        /// <summary>What releasing a lock this caller does not hold does, per kind.</summary>
+        private static string WhatAFailedReleaseDoes(LockKind kind) => kind switch
+        {
+            LockKind.Monitor => "which throws SynchronizationLockException (this thread does not own the monitor) and hides what happened in the try; it frees nothing",
+            LockKind.ReaderWriterLockSlim => "which throws SynchronizationLockException (this thread does not hold the lock) and hides what happened in the try",
+            LockKind.Mutex => "which throws ApplicationException (this thread does not own the mutex) and hides what happened in the try",
+            LockKind.SpinLock => "which throws SynchronizationLockException (this thread does not hold the spin lock) and hides what happened in the try",
+            LockKind.SemaphoreSlim => "which adds a slot the semaphore never gave out and lets one caller too many in",
+            _ => "freeing a lock another caller holds",
+        };
+
+        /// <summary>
+        /// Steadfast's own <c>TryAcquire</c>/<c>TryAcquireAsync</c> return null when the lock is busy: a handle that is
+        /// discarded, or kept and never tested for null, lets the critical section run without the lock.
+        /// </summary>
+        private static void AnalyzeSteadfastTryAcquire(OperationAnalysisContext context, INamedTypeSymbol provider)
+        {
+            var call = (IInvocationOperation)context.Operation;
+            var method = call.TargetMethod;
+            if ((method.Name != "TryAcquireAsync" && method.Name != "TryAcquire") || method.ContainingType == null
+                || !(SymbolEqualityComparer.Default.Equals(method.ContainingType.OriginalDefinition, provider) || method.ContainingType.AllInterfaces.Contains(provider, SymbolEqualityComparer.Default)))
+            {
+                return;
+            }
+
+            var name = SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(call);
+            IOperation result = call;
+            var parent = call.Parent;
+            while (parent is IConversionOperation || parent is IAwaitOperation || parent is IInvocationOperation { TargetMethod: { Name: "ConfigureAwait" } })
+            {
+                result = parent;
+                parent = parent.Parent;
+            }
+
+            if (parent is IExpressionStatementOperation || (parent is ISimpleAssignmentOperation { Target: IDiscardOperation }))
+            {
+                Report(context, call, NullableHandleShape, $"The handle '{name}' returns is discarded: it is null when the lock is busy, so the code after it runs without the lock, and when it was taken nothing releases it; keep it in 'await using', test it for null and leave");
+                return;
+            }
+
+            if (StoredLocal(result) is { } local && !IsNullTested(local, call, context.CancellationToken))
+                Report(context, call, NullableHandleShape, $"'{local.Name}' is null when '{name}' did not get the lock, but it is never tested for null, so the code after it runs either way; leave when it is null");
+        }
+
+        private static bool IsNullTested(ILocalSymbol local, IOperation at, CancellationToken cancellationToken)
+        {
+            foreach (var reference in LockModel.GetRoot(at).Descendants().OfType<ILocalReferenceOperation>())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!SymbolEqualityComparer.Default.Equals(reference.Local, local) || reference.IsDeclaration)
+                    continue;
+                var parent = reference.Parent;
+                while (parent is IConversionOperation)
+                    parent = parent.Parent;
+                switch (parent)
+                {
+                    case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals }:
+                    case IIsPatternOperation _:
+                    case IConditionalAccessOperation _:
+                    case ICoalesceOperation _:
+                    case IArgumentOperation _: // handed to code of its own, which decides
+                    case IReturnOperation _:
+                    case ISimpleAssignmentOperation { Target: not ILocalReferenceOperation }:
+                        return true;
+                }
+            }
+
+            return false;
         }
 
         private static void Report(OperationAnalysisContext context, IInvocationOperation call, string shape, string message) =>
@@ -108,10 +183,49 @@ namespace Steadfast.Analyzers.Locks
                     continue;
                 if (reference.Parent is IArgumentOperation { Parameter: { RefKind: RefKind.Ref } } argument && argument.Parent == at)
                     continue;
+                if (IsOnlyLogged(reference))
+                    continue;
                 return true;
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The read only goes into a log line or console output (<c>logger.LogInformation("took: {Taken}", taken)</c>,
+        /// <c>Console.WriteLine($"lock {taken}")</c>): printing the result does not act on it.
+        /// </summary>
+        private static bool IsOnlyLogged(IOperation reference)
+        {
+            for (var current = reference.Parent; current != null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case IConversionOperation _:
+                    case IInterpolationOperation _:
+                    case IInterpolatedStringOperation _:
+                    case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } when current.Type?.SpecialType == SpecialType.System_String:
+                    case IArgumentOperation _:
+                    case IArrayInitializerOperation _:
+                    case IArrayCreationOperation _:
+                        continue;
+                    case IInvocationOperation log:
+                        return IsLogging(log.TargetMethod);
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsLogging(IMethodSymbol method)
+        {
+            var name = method.Name;
+            var type = method.ContainingType?.Name ?? string.Empty;
+            if (name.StartsWith("Log", System.StringComparison.Ordinal) || type.IndexOf("Logger", System.StringComparison.Ordinal) >= 0 || type == "LoggerExtensions")
+                return true;
+            return (type == "Console" || type == "Debug" || type == "Trace") && (name.StartsWith("Write", System.StringComparison.Ordinal) || name.StartsWith("Trace", System.StringComparison.Ordinal));
         }
 
         private static bool IsTryWithRef(IInvocationOperation call) =>

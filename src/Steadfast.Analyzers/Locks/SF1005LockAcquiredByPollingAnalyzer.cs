@@ -18,7 +18,7 @@ namespace Steadfast.Analyzers.Locks
         internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
             RuleIdentifiers.LockAcquiredByPolling,
             title: "Lock acquired by polling",
-            messageFormat: "'{0}' is retried in a sleep-and-poll loop with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)",
+            messageFormat: "'{0}' is retried {1} with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)",
             description: "A loop that tries a lock, sleeps and tries again holds a thread (or a timer) for as long as the lock is busy, adds up to one sleep interval of latency to every hand-over, hammers the lock server from every waiter, and when nothing can cancel it and nothing bounds it, never gives up: a stuck holder or a lost key hangs the caller and the shutdown of the host. Wait with a bounded, cancellable acquire that is woken when the lock is released.");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
@@ -33,7 +33,36 @@ namespace Steadfast.Analyzers.Locks
                 if (model == null)
                     return;
                 start.RegisterOperationAction(c => Analyze(c, model), OperationKind.Loop);
+                start.RegisterOperationAction(c => AnalyzeSpinUntil(c, model), OperationKind.Invocation);
             });
+        }
+
+        /// <summary>
+        /// <c>SpinWait.SpinUntil(() => TryTake())</c> with no timeout: the condition is polled (spinning, yielding, then
+        /// sleeping) until it is true, with nothing that can cancel or bound the wait.
+        /// </summary>
+        private static void AnalyzeSpinUntil(OperationAnalysisContext context, LockModel model)
+        {
+            var call = (IInvocationOperation)context.Operation;
+            if (call.TargetMethod.Name != "SpinUntil" || call.TargetMethod.ContainingType?.Name != "SpinWait"
+                || call.TargetMethod.ContainingType.ContainingNamespace?.ToDisplayString() != "System.Threading" || call.Arguments.Length != 1)
+            {
+                return;
+            }
+
+            var condition = call.Arguments[0].Value;
+            while (condition is IConversionOperation || condition is IDelegateCreationOperation)
+                condition = condition is IConversionOperation conversion ? conversion.Operand : ((IDelegateCreationOperation)condition).Target;
+            if (!(condition is IAnonymousFunctionOperation lambda))
+                return;
+            foreach (var candidate in lambda.Body.Descendants().OfType<IInvocationOperation>())
+            {
+                if (model.AsAcquire(candidate, context.CancellationToken) is { } acquire && (acquire.ReturnsSuccess || candidate.TargetMethod.Name == "TryEnter"))
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(Rule, candidate.Syntax.GetLocation(), SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(candidate), "by SpinWait.SpinUntil"));
+                    return;
+                }
+            }
         }
 
         private static void Analyze(OperationAnalysisContext context, LockModel model)
@@ -56,7 +85,8 @@ namespace Steadfast.Analyzers.Locks
             context.ReportDiagnostic(Diagnostic.Create(
                 Rule,
                 acquire.Syntax.GetLocation(),
-                SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(acquire)));
+                SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(acquire),
+                "in a sleep-and-poll loop"));
         }
 
         internal static ILoopOperation? NearestLoop(IOperation operation)

@@ -124,13 +124,13 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         class Orders
         {
             private readonly IDatabase _db;
-            private readonly string _token = Guid.NewGuid().ToString("N");
+            private readonly string _token = {|#1:Guid.NewGuid().ToString("N")|};
             public Orders(IDatabase db) => _db = db;
-            public bool AcquireLock(string key) => _db.StringSet($"lock:{key}", _token, TimeSpan.FromSeconds(30), When.NotExists);
+            public bool AcquireLock(string key) => _db.StringSet($"lock:{key}", {|#0:_token|}, TimeSpan.FromSeconds(30), When.NotExists);
             public void ReleaseLock(string key) => [|_db.KeyDelete($"lock:{key}")|];
             public Task<bool> ReleaseLockAsync(string key) => [|_db.KeyDeleteAsync($"lock:{key}")|];
         }
-        """);
+        """, Origin(0, 1));
 
     [Fact]
     public Task GetCompareThenDelete_IsNotAtomic() => Verify.VerifyAsync("""
@@ -192,6 +192,39 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         if (Take()) db.LockRelease("jobs", [|Environment.MachineName|]);
         """, withSteadfast: false, OutputKind.ConsoleApplication);
 
+    [Fact]
+    public Task TokenMadeOncePerInstanceOfASharedLockService() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        public sealed class JobLocks
+        {
+            private readonly IDatabase _db;
+            private readonly string _instanceId;
+            public JobLocks(IDatabase db) { _db = db; _instanceId = {|#1:Guid.NewGuid().ToString()|}; }
+            public Task<bool> TakeAsync(string job) => _db.LockTakeAsync("job-lock:" + job, {|#0:_instanceId|}, TimeSpan.FromMinutes(1));
+            public Task<bool> GiveBackAsync(string job) => _db.LockReleaseAsync("job-lock:" + job, {|#2:_instanceId|});
+        }
+        """, Origin(0, 1), Origin(2, 1));
+
+    [Fact]
+    public Task ConstantHandedToAPreparedCompareAndDeleteScript() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Unlocker
+        {
+            private static readonly LuaScript Unlock = LuaScript.Prepare(
+                "if redis.call('get', @key) == @owner then return redis.call('del', @key) else return 0 end");
+            void Release(IDatabase db, string name) =>
+                db.ScriptEvaluate(Unlock, new { key = (RedisKey)("lock:" + name), owner = [|"worker"|] });
+            void ReleaseLoaded(IDatabase db, IServer server, string name)
+            {
+                var loaded = Unlock.Load(server);
+                loaded.Evaluate(db, new { key = (RedisKey)("lock:" + name), owner = [|Environment.MachineName|] });
+            }
+        }
+        """);
+
     // ---- clean shapes ----
 
     [Fact]
@@ -234,6 +267,27 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
             public Handle(IDatabase db, string key) { _db = db; _key = key; }
             public bool Take() => _db.LockTake(_key, _token, TimeSpan.FromSeconds(30));
             public void Dispose() => _db.LockRelease(_key, _token);
+        }
+        """);
+
+    [Fact]
+    public Task PreparedScriptWithAFreshToken_AndTokenMadePerCall_AreClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        public sealed class JobLocks
+        {
+            private static readonly LuaScript Unlock = LuaScript.Prepare(
+                "if redis.call('get', @key) == @owner then return redis.call('del', @key) else return 0 end");
+            private readonly IDatabase _db;
+            private string _current = "";
+            public JobLocks(IDatabase db) => _db = db;
+            public bool Take(string job)
+            {
+                _current = Guid.NewGuid().ToString();
+                return _db.LockTake("job-lock:" + job, _current, TimeSpan.FromMinutes(1));
+            }
+            public void Release(string job, string token) =>
+                _db.ScriptEvaluate(Unlock, new { key = (RedisKey)("job-lock:" + job), owner = token });
         }
         """);
 

@@ -33,6 +33,23 @@ public sealed class SF1005LockAcquiredByPollingAnalyzerTests
             .WithMessage("'_redis.StringSet' is retried in a sleep-and-poll loop with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
 
     [Fact]
+    public Task SpinUntilAroundALockTake() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            void Run(IDatabase db, string token)
+            {
+                SpinWait.SpinUntil(() => {|#0:db.LockTake("jobs:lock", token, TimeSpan.FromSeconds(30))|});
+                SpinWait.SpinUntil(() => db.LockTake("bounded:lock", token, TimeSpan.FromSeconds(30)), TimeSpan.FromSeconds(5));
+                SpinWait.SpinUntil(() => db.KeyExists("ready"));
+            }
+        }
+        """, new DiagnosticResult("SF1005", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'db.LockTake' is retried by SpinWait.SpinUntil with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
+
+    [Fact]
     public Task WhileNotLockTakeAsync_TaskDelay_OnIDatabaseAsync() => Verify.VerifyAsync("""
         using System;
         using System.Threading.Tasks;
