@@ -633,6 +633,16 @@ namespace Steadfast.Analyzers.Locks
             return new HelperSummary(acquire, release, acquire != null && ReturnsBool(method));
         }
 
+        /// <summary>A log or console/debug/trace write: <c>logger.LogError(…)</c>, <c>Log.Warn(…)</c>, <c>Console.WriteLine(…)</c>.</summary>
+        public static bool IsLogging(IMethodSymbol method)
+        {
+            var name = method.Name;
+            var type = method.ContainingType?.Name ?? string.Empty;
+            if (name.StartsWith("Log", System.StringComparison.Ordinal) || type.IndexOf("Logger", System.StringComparison.Ordinal) >= 0 || type == "LoggerExtensions" || type == "Log")
+                return true;
+            return (type == "Console" || type == "Debug" || type == "Trace") && (name.StartsWith("Write", System.StringComparison.Ordinal) || name.StartsWith("Trace", System.StringComparison.Ordinal));
+        }
+
         /// <summary>Thread.Sleep or Task.Delay.</summary>
         public bool IsSleep(IInvocationOperation call) =>
             (call.TargetMethod.Name == "Sleep" && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, Thread))

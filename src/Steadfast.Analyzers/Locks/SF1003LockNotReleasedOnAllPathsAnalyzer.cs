@@ -162,13 +162,51 @@ namespace Steadfast.Analyzers.Locks
             clause.Filter == null && (clause.ExceptionType == null || clause.ExceptionType.SpecialType == SpecialType.System_Object
                 || clause.ExceptionType.ToDisplayString() == "System.Exception");
 
-        /// <summary>A try with a catch-all whose handlers swallow, and nothing in it that returns, throws or jumps out.</summary>
+        /// <summary>
+        /// A try with a catch-all whose handlers swallow, and nothing in it that returns, throws or jumps out. The catch
+        /// handlers and the finally only log and assign: a handler that calls into a database or starts more work can
+        /// throw in turn and skip the release.
+        /// </summary>
         private static bool IsSwallowingTry(ITryOperation @try)
         {
             if (!@try.Catches.Any(IsCatchAll))
                 return false;
+            var handlers = @try.Catches.Select(c => (IOperation)c.Handler).Concat(@try.Finally != null ? new IOperation[] { @try.Finally } : new IOperation[0]);
+            foreach (var handler in handlers)
+            {
+                if (LockModel.DescendantsInSameFunction(handler).Any(o => o is IAwaitOperation || o is IObjectCreationOperation
+                    || (o is IInvocationOperation invocation && !LockModel.IsLogging(invocation.TargetMethod) && !IsHarmlessInHandler(invocation))))
+                {
+                    return false;
+                }
+            }
+
             return !LockModel.DescendantsInSameFunction(@try).Any(o => o is IReturnOperation || o is IThrowOperation
-                || (o is IBranchOperation branch && !@try.Syntax.Span.Contains(branch.Target.Locations.FirstOrDefault()?.SourceSpan ?? default)));
+                || (o is IBranchOperation branch && !StaysInside(branch, @try)));
+        }
+
+        /// <summary>Formatting for a log line: ToString, string.Format/Concat/Join, the exception's own members.</summary>
+        private static bool IsHarmlessInHandler(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            if (method.Name == "ToString" || method.Name == "GetType")
+                return true;
+            var type = method.ContainingType;
+            return type != null && (type.SpecialType == SpecialType.System_String || type.Name.EndsWith("Exception", System.StringComparison.Ordinal));
+        }
+
+        /// <summary>A break or continue whose loop or switch is inside the try; a goto always counts as leaving.</summary>
+        private static bool StaysInside(IBranchOperation branch, ITryOperation @try)
+        {
+            if (branch.BranchKind != BranchKind.Break && branch.BranchKind != BranchKind.Continue)
+                return false;
+            for (var current = branch.Parent; current != null && current != @try; current = current.Parent)
+            {
+                if (current is ILoopOperation || (branch.BranchKind == BranchKind.Break && current is ISwitchOperation))
+                    return true;
+            }
+
+            return false;
         }
 
         /// <summary>The acquire of the same lock earlier in the same function, if any (a release helper on its own is not flagged).</summary>

@@ -219,14 +219,7 @@ namespace Steadfast.Analyzers.Locks
             return false;
         }
 
-        private static bool IsLogging(IMethodSymbol method)
-        {
-            var name = method.Name;
-            var type = method.ContainingType?.Name ?? string.Empty;
-            if (name.StartsWith("Log", System.StringComparison.Ordinal) || type.IndexOf("Logger", System.StringComparison.Ordinal) >= 0 || type == "LoggerExtensions")
-                return true;
-            return (type == "Console" || type == "Debug" || type == "Trace") && (name.StartsWith("Write", System.StringComparison.Ordinal) || name.StartsWith("Trace", System.StringComparison.Ordinal));
-        }
+        private static bool IsLogging(IMethodSymbol method) => LockModel.IsLogging(method);
 
         private static bool IsTryWithRef(IInvocationOperation call) =>
             call.TargetMethod.Name == "TryEnter" && call.TargetMethod.Parameters.Any(p => p.RefKind == RefKind.Ref);

@@ -200,6 +200,61 @@ public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
         """);
 
     [Fact]
+    public Task SwallowingTryWithSwitchAndLoopBreaks_ReleaseReached_FinallyAfterCatch() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Runner
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            async Task<bool> RunAsync(int mode, Func<Task> step)
+            {
+                var ok = true;
+                await _gate.WaitAsync();
+                try
+                {
+                    switch (mode)
+                    {
+                        case 1: await step(); break;
+                        default: ok = false; break;
+                    }
+                    for (var i = 0; i < 3; i++) { if (i == mode) break; await step(); }
+                }
+                catch (Exception e)
+                {
+                    Console.WriteLine(e.Message);
+                    ok = false;
+                }
+                finally
+                {
+                    Console.WriteLine("done");
+                }
+                _gate.Release();
+                return ok;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CatchAllWhoseHandlerCanThrowInTurn_StillFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Runner
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            async Task RunAsync(Func<Task> step, Func<Exception, Task> record, Action reload)
+            {
+                await _gate.WaitAsync();
+                try { await step(); }
+                catch (Exception e) { await record(e); }
+                finally { reload(); }
+                [|_gate.Release()|];
+            }
+        }
+        """);
+
+    [Fact]
     public Task ReleaseInAnAbandonedMutexHandler_IsClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
