@@ -34,7 +34,70 @@ namespace Steadfast.Analyzers.Locks
                     return;
                 start.RegisterOperationAction(c => Analyze(c, model), OperationKind.Loop);
                 start.RegisterOperationAction(c => AnalyzeSpinUntil(c, model), OperationKind.Invocation);
+                start.RegisterOperationAction(c => AnalyzeRecursiveRetry(c, model), OperationKind.Invocation);
             });
+        }
+
+        /// <summary>
+        /// The loop written as recursion: <c>if (!TryTake()) { Thread.Sleep(n); return Get(…); }</c> — a method that
+        /// tries a lock, sleeps when it is busy and calls itself again, with no token and no attempt counter among the
+        /// arguments of the recursive call. Each retry also adds a stack frame.
+        /// </summary>
+        private static void AnalyzeRecursiveRetry(OperationAnalysisContext context, LockModel model)
+        {
+            var call = (IInvocationOperation)context.Operation;
+            if (!(context.ContainingSymbol is IMethodSymbol method) || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method.OriginalDefinition)
+                || LockModel.GetFunction(call).Parent != null)
+            {
+                return; // only a member calling itself from its own body (not from a lambda or local function)
+            }
+
+            if (!SleepsBefore(call, model))
+                return;
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.ArgumentKind != ArgumentKind.Explicit)
+                    continue;
+                var value = LockModel.Unwrap(argument.Value);
+                if (model.IsCancellationType(value?.Type) || value is IIncrementOrDecrementOperation || value is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract })
+                    return; // cancellable, or counting its attempts
+            }
+
+            var root = LockModel.GetRoot(call);
+            foreach (var candidate in LockModel.DescendantsInSameFunction(root).OfType<IInvocationOperation>().OrderBy(c => c.Syntax.SpanStart))
+            {
+                if (candidate.Syntax.SpanStart >= call.Syntax.SpanStart)
+                    break;
+                if (model.AsAcquire(candidate, context.CancellationToken) is { } acquire && (acquire.ReturnsSuccess || candidate.TargetMethod.Name == "TryEnter"))
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(Rule, candidate.Syntax.GetLocation(), SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(candidate),
+                        "by sleeping and calling '" + method.Name + "' again"));
+                    return;
+                }
+            }
+        }
+
+        /// <summary>A sleep or delay in an earlier statement of the block the call is in, or of a block around it.</summary>
+        private static bool SleepsBefore(IOperation call, LockModel model)
+        {
+            IOperation current = call;
+            while (current.Parent != null && !(current.Parent is IAnonymousFunctionOperation) && !(current.Parent is ILocalFunctionOperation))
+            {
+                if (current.Parent is IBlockOperation block)
+                {
+                    foreach (var statement in block.Operations)
+                    {
+                        if (statement == current)
+                            break;
+                        if (statement.DescendantsAndSelf().OfType<IInvocationOperation>().Any(model.IsSleep))
+                            return true;
+                    }
+                }
+
+                current = current.Parent;
+            }
+
+            return false;
         }
 
         /// <summary>

@@ -50,7 +50,8 @@ namespace Steadfast.Analyzers.Queues
             var name = QueueSymbols.DestructiveReadName(call);
             if (name != null)
             {
-                if (IsDiscarded(call) || ImplementsRedisMember(context.ContainingSymbol) || IsIdOfAPayloadKeptElsewhere(call, context.CancellationToken))
+                if (IsDiscarded(call) || ImplementsRedisMember(context.ContainingSymbol) || IsPopCommandWrapper(call, context.ContainingSymbol)
+                    || IsIdOfAPayloadKeptElsewhere(call, context.CancellationToken))
                     return;
                 var format = name.Contains("noAck") ? NoAckMessage : PopMessage;
                 context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), string.Format(System.Globalization.CultureInfo.InvariantCulture, format, name)));
@@ -106,6 +107,49 @@ namespace Steadfast.Analyzers.Queues
                 {
                     if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
                         return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A helper library's own pop command: a member named for the pop (<c>LPop&lt;T&gt;</c>, <c>LeftPopAsync</c>,
+        /// <c>ListRightPopAsync&lt;T&gt;</c>, <c>SetPop</c>) whose popped value only goes back to its caller, at most converted
+        /// or deserialized on the way. Like a decorator it consumes nothing: it hands the destructive read on under its own
+        /// name, and the code that calls it decides what happens to the message. A queue API that pops (<c>Dequeue</c>,
+        /// <c>Receive</c>) promises a message and is still flagged.
+        /// </summary>
+        private static bool IsPopCommandWrapper(IInvocationOperation call, ISymbol containingSymbol) =>
+            containingSymbol is IMethodSymbol method && method.Name.IndexOf("Pop", System.StringComparison.OrdinalIgnoreCase) >= 0
+            && FlowsOnlyToReturn(call, Root(call), 0);
+
+        private static bool FlowsOnlyToReturn(IOperation value, IOperation root, int depth)
+        {
+            for (var current = value; current.Parent != null; current = current.Parent)
+            {
+                switch (current.Parent)
+                {
+                    case IConversionOperation _:
+                    case IAwaitOperation _:
+                    case IInvocationOperation { TargetMethod: { Name: "ConfigureAwait" } }:
+                    case IConditionalOperation conditional when conditional.Condition != current:
+                    case ICoalesceOperation _:
+                    case IArgumentOperation _:
+                    case IInvocationOperation _ when current is IArgumentOperation: // a conversion or deserialization of the value
+                    case IInvocationOperation formatted when formatted.Instance == current: // value.ToString(), value.ToResult<T>()
+                    case IInterpolationOperation _:
+                    case IInterpolatedStringOperation _:
+                        continue;
+                    case IReturnOperation _:
+                        return true;
+                    case IBlockOperation _:
+                        return false;
+                    case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } when depth < 2:
+                        var uses = References(declarator.Symbol, root).ToList();
+                        return uses.Count > 0 && uses.All(use => IsEmptinessTest(use) || FlowsOnlyToReturn(use, root, depth + 1));
+                    default:
+                        return false;
                 }
             }
 

@@ -243,6 +243,42 @@ public sealed class SF2002MessageLostIfConsumerCrashesAnalyzerTests
     }.RunAsync();
 
     [Fact]
+    public Task HelperLibrariesOwnPopCommands_HandTheValueBack() => Verify.VerifyAsync("""
+        using System;
+        using System.Text.Json;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        public class RedisStore
+        {
+            private readonly IDatabase _db;
+            public RedisStore(IDatabase db) => _db = db;
+            public T? LeftPop<T>(string key)
+            {
+                var raw = _db.ListLeftPop(key);
+                return raw.IsNull ? default : JsonSerializer.Deserialize<T>(raw.ToString());
+            }
+            public async Task<T?> SetPopAsync<T>(string key) =>
+                JsonSerializer.Deserialize<T>((string)(await _db.SetPopAsync(key).ConfigureAwait(false))!);
+            public RedisValue RPop(string key) => Run(db => db.ListRightPop(key));
+            private static RedisValue Run(Func<IDatabase, RedisValue> body) => default;
+        }
+        """);
+
+    [Fact]
+    public Task PopNamedHelperThatAlsoHandlesTheMessage_StillFlagged() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        public class Jobs
+        {
+            public void PopAndRun(IDatabase db)
+            {
+                var job = [|db.ListLeftPop("jobs")|];
+                Console.WriteLine(job);
+            }
+        }
+        """);
+
+    [Fact]
     public Task IdPoppedFromAnIndexWhosePayloadStaysUnderItsOwnKey() => Verify.VerifyAsync("""
         using System;
         using System.Threading.Tasks;
