@@ -50,7 +50,7 @@ namespace Steadfast.Analyzers.Locks
                 return;
             var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
             if (semanticModel != null && LockModel.Create(semanticModel.Compilation)?.AsRedisAcquire(semanticModel.GetOperation(invocation, context.CancellationToken)) is { } acquire
-                && (acquire.Call.TargetMethod.Name.StartsWith("HashSet", System.StringComparison.Ordinal)
+                && ((acquire.Call.TargetMethod.Name.StartsWith("HashSet", System.StringComparison.Ordinal) || acquire.Call.TargetMethod.Name.StartsWith("StringGetSet", System.StringComparison.Ordinal))
                     || (acquire.IsExecute && LockModel.IsConstantString(acquire.Call.Arguments[0].Value, "SETNX"))))
             {
                 return; // no lease argument to add: HSETNX and SETNX take none
@@ -109,7 +109,7 @@ namespace Steadfast.Analyzers.Locks
         private static bool Rewrite(DocumentEditor editor, InvocationExpressionSyntax invocation, RedisAcquire acquire, ExpressionSyntax lease)
         {
             // HSETNX has no expiry argument and SETNX takes none: the claim has to become SET NX PX by hand.
-            if (acquire.Call.TargetMethod.Name.StartsWith("HashSet", System.StringComparison.Ordinal)
+            if ((acquire.Call.TargetMethod.Name.StartsWith("HashSet", System.StringComparison.Ordinal) || acquire.Call.TargetMethod.Name.StartsWith("StringGetSet", System.StringComparison.Ordinal))
                 || (acquire.IsExecute && LockModel.IsConstantString(acquire.Call.Arguments[0].Value, "SETNX")))
             {
                 return false;

@@ -80,7 +80,7 @@ namespace Steadfast.Analyzers.Locks
         // Names of every call the model recognises as an acquire or release: a string test before any symbol comparison.
         private static readonly HashSet<string> AcquireNames = new HashSet<string>(System.StringComparer.Ordinal)
         {
-            "LockTake", "LockTakeAsync", "StringSet", "StringSetAsync", "HashSet", "HashSetAsync", "Execute", "ExecuteAsync",
+            "LockTake", "LockTakeAsync", "StringSet", "StringSetAsync", "StringGetSet", "StringGetSetAsync", "HashSet", "HashSetAsync", "Execute", "ExecuteAsync",
             "Enter", "TryEnter", "Wait", "WaitAsync", "WaitOne",
             "EnterReadLock", "EnterWriteLock", "EnterUpgradeableReadLock", "TryEnterReadLock", "TryEnterWriteLock", "TryEnterUpgradeableReadLock",
         };
@@ -194,7 +194,7 @@ namespace Steadfast.Analyzers.Locks
                 return null;
             var methodName = call.TargetMethod.Name;
             if (!(methodName.StartsWith("LockTake", System.StringComparison.Ordinal) || methodName.StartsWith("StringSet", System.StringComparison.Ordinal) || methodName.StartsWith("Execute", System.StringComparison.Ordinal)
-                    || methodName.StartsWith("HashSet", System.StringComparison.Ordinal))
+                    || methodName.StartsWith("HashSet", System.StringComparison.Ordinal) || methodName.StartsWith("StringGetSet", System.StringComparison.Ordinal))
                 || !IsRedisDatabaseMethod(call.TargetMethod))
             {
                 return null;
@@ -224,6 +224,17 @@ namespace Steadfast.Analyzers.Locks
                     var expiry = ArgumentOperation(call, "expiry");
                     var written = expiry == null || expiry.ArgumentKind == ArgumentKind.DefaultValue ? null : expiry.Value;
                     return new RedisAcquire(call, key, value, written, expiry, isLockTake: false);
+                }
+
+                case "StringGetSet":
+                case "StringGetSetAsync":
+                {
+                    // GETSET as a lock: whoever read back nothing took it. Only words say so (a counter reset reads back too).
+                    var key = Argument(call, "key");
+                    var value = Argument(call, "value");
+                    return key != null && value != null && LooksLikeALock(call, key, value, wordsOnly: true)
+                        ? new RedisAcquire(call, key, value, null, null, isLockTake: false)
+                        : null;
                 }
 
                 case "HashSet":
@@ -277,13 +288,13 @@ namespace Steadfast.Analyzers.Locks
         /// taking a lock only when something says so: a lock-ish word in the key, the value's name, the member or the
         /// type; or a value that identifies an owner rather than carrying data (a constant, the machine name, a Guid).
         /// </summary>
-        private static bool LooksLikeALock(IInvocationOperation call, IOperation key, IOperation value, IOperation? field = null)
+        private static bool LooksLikeALock(IInvocationOperation call, IOperation key, IOperation value, IOperation? field = null, bool wordsOnly = false)
         {
             if (MentionsLock(key.Syntax.ToString()) || MentionsLock(value.Syntax.ToString()) || (field != null && MentionsLock(field.Syntax.ToString())))
                 return true;
             var unwrapped = Unwrap(value);
             // A constant flag in a hash field is how a set of "already done" markers is kept: only words make HSETNX a lock.
-            if (field == null && unwrapped != null && (unwrapped.ConstantValue.HasValue
+            if (field == null && !wordsOnly && unwrapped != null && (unwrapped.ConstantValue.HasValue
                 || unwrapped is IPropertyReferenceOperation { Property: { Name: "MachineName" or "EmptyString" } }
                 || unwrapped.Syntax.ToString().Contains("Guid")))
             {

@@ -542,10 +542,13 @@ namespace Steadfast.Analyzers.Locks
                 case IInstanceReferenceOperation _:
                     return "this";
                 case ILocalReferenceOperation local:
+                    // A local whose value is not known is the same lock only within its own function: two methods that
+                    // each name a local "key" do not lock the same thing.
+                    var localName = "l:" + local.Local.ContainingSymbol?.ToDisplayString() + "#" + local.Local.Name;
                     var writes = LocalWrites(local.Local, LockModel.GetRoot(operation), cancellationToken);
                     if (writes != null && writes.Count == 1)
-                        return Identity(writes[0], cancellationToken, depth + 1) ?? "l:" + local.Local.Name;
-                    return "l:" + local.Local.Name;
+                        return Identity(writes[0], cancellationToken, depth + 1) ?? localName;
+                    return localName;
                 case IInterpolatedStringOperation interpolated:
                     var parts = interpolated.Parts.Select(p => p is IInterpolationOperation i ? Identity(i.Expression, cancellationToken, depth + 1) : p.Syntax.ToString()).ToList();
                     return parts.Any(p => p == null) ? null : "i:" + string.Join("|", parts);
@@ -576,7 +579,7 @@ namespace Steadfast.Analyzers.Locks
                 {
                     var name = InvokedName(invocation.Expression);
                     if (name == null || !(name.StartsWith("StringSet", System.StringComparison.Ordinal) || name.StartsWith("LockTake", System.StringComparison.Ordinal) || name.StartsWith("Execute", System.StringComparison.Ordinal)
-                        || name.StartsWith("HashSet", System.StringComparison.Ordinal)))
+                        || name.StartsWith("HashSet", System.StringComparison.Ordinal) || name.StartsWith("StringGetSet", System.StringComparison.Ordinal)))
                         continue;
                     var acquire = _model.AsRedisAcquire(semanticModel.GetOperation(invocation, cancellationToken));
                     var identity = acquire == null ? null : Identity(acquire.Key, cancellationToken);

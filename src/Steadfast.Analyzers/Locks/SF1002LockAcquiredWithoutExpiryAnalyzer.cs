@@ -54,6 +54,7 @@ namespace Steadfast.Analyzers.Locks
             if (acquire.Expiry == null)
             {
                 reason = acquire.Call.TargetMethod.Name.StartsWith("HashSet", System.StringComparison.Ordinal) ? "HSETNX claims a hash field, which has no expiry of its own"
+                    : acquire.Call.TargetMethod.Name.StartsWith("StringGetSet", System.StringComparison.Ordinal) ? "GETSET takes no expiry"
                     : acquire.IsExecute && LockModel.IsConstantString(acquire.Call.Arguments[0].Value, "SETNX") ? "SETNX takes no expiry"
                     : acquire.IsExecute ? "no EX or PX argument" : "no expiry argument";
             }

@@ -224,6 +224,9 @@ namespace Steadfast.Analyzers.Locks
                 var acquireIdentity = model.ValueFlow.Identity(acquire.Target, cancellationToken);
                 if (releaseIdentity != null && acquireIdentity != null && releaseIdentity != acquireIdentity)
                     continue;
+                // KeyDelete deletes any key: it releases a lock only when it is known to delete the key that was taken.
+                if (model.IsKeyDelete(release.Call) && (releaseIdentity == null || acquireIdentity == null))
+                    continue;
                 return acquire;
             }
 

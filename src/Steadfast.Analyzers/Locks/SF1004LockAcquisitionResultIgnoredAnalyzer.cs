@@ -260,6 +260,9 @@ namespace Steadfast.Analyzers.Locks
                 var releaseIdentity = model.ValueFlow.Identity(release.Target, cancellationToken);
                 if (identity != null && releaseIdentity != null && identity != releaseIdentity)
                     continue;
+                // KeyDelete deletes any key: it releases this lock only when it is known to delete the key that was taken.
+                if (model.IsKeyDelete(candidate) && (identity == null || releaseIdentity == null))
+                    continue;
                 if (IsGated(candidate, @try))
                     continue;
                 return candidate;

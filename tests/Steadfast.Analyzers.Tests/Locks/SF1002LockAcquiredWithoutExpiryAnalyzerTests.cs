@@ -137,6 +137,28 @@ public sealed class SF1002LockAcquiredWithoutExpiryAnalyzerTests
             .WithMessage("'Execute' takes a lock that never expires (SETNX takes no expiry; the 'db.KeyExpire' after it is a separate command, and a crash between the two leaves the lock forever: set the expiry in the same SET NX PX command); a holder that crashes blocks every other client forever, so give the lock a lease"));
 
     [Fact]
+    public Task GetSetLockThenASeparateExpire() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class OperationLocks
+        {
+            async Task<bool> IsBusyAsync(IDatabase db, string name)
+            {
+                var lockKey = new RedisKey("op-lock:" + name);
+                var previous = await [|db.StringGetSetAsync(lockKey, "locked")|];
+                if (previous.HasValue) return true;
+                await db.KeyExpireAsync(lockKey, TimeSpan.FromMinutes(1));
+                return false;
+            }
+        }
+        class Stats
+        {
+            long ResetCounter(IDatabase db) => (long)db.StringGetSet("visits", 0);
+        }
+        """);
+
+    [Fact]
     public Task LeasedLocks_AreClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading.Tasks;

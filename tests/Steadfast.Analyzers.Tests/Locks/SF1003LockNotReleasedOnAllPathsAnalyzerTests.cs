@@ -359,6 +359,30 @@ public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
         """);
 
     [Fact]
+    public Task KeyDeleteOfAnotherKey_InAMethodThatTakesALock_IsNotARelease() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Catalog
+        {
+            void Rebuild(IDatabase db, int id)
+            {
+                var token = Guid.NewGuid().ToString();
+                var lockKey = "catalog:lock";
+                if (!db.LockTake(lockKey, token, TimeSpan.FromSeconds(30))) return;
+                try
+                {
+                    Console.WriteLine("rebuilding");
+                    db.KeyDelete(CacheKey(id));
+                    var staleKey = "catalog:" + id;
+                    db.KeyDelete(staleKey);
+                }
+                finally { db.LockRelease(lockKey, token); }
+            }
+            static string CacheKey(int id) => "catalog:page:" + id;
+        }
+        """);
+
+    [Fact]
     public Task ReleaseInFinally_IsClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
