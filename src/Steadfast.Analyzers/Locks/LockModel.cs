@@ -599,18 +599,25 @@ namespace Steadfast.Analyzers.Locks
             public bool ReturnsSuccess { get; }
         }
 
-        public HelperSummary GetHelperSummary(IInvocationOperation call, CancellationToken cancellationToken)
+        public HelperSummary GetHelperSummary(IInvocationOperation call, CancellationToken cancellationToken) =>
+            GetHelperSummary(call, 0, cancellationToken);
+
+        /// <summary>Helpers may call helpers (<c>WaitIsaBus</c> → <c>WaitMutex</c> → <c>mutex.WaitOne</c>): followed two levels deep.</summary>
+        private const int MaxHelperDepth = 2;
+
+        private HelperSummary GetHelperSummary(IInvocationOperation call, int depth, CancellationToken cancellationToken)
         {
             var method = call.TargetMethod.OriginalDefinition;
             if (!IsHelperCandidate(method) || method.DeclaringSyntaxReferences.Length != 1)
                 return HelperSummary.None;
             if (_helpers.TryGetValue(method, out var cached))
                 return cached;
-            var summary = ComputeHelperSummary(method, call.SemanticModel, cancellationToken);
-            return _helpers.GetOrAdd(method, summary);
+            var summary = ComputeHelperSummary(method, call.SemanticModel, depth, cancellationToken);
+            // A summary cut short by the depth limit is not the method's own: cache only what was computed from the top.
+            return depth == 0 ? _helpers.GetOrAdd(method, summary) : summary;
         }
 
-        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SemanticModel? near, CancellationToken cancellationToken)
+        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SemanticModel? near, int depth, CancellationToken cancellationToken)
         {
             var reference = method.DeclaringSyntaxReferences[0];
             var semanticModel = SemanticModelFor(reference.SyntaxTree, near);
@@ -636,6 +643,13 @@ namespace Steadfast.Analyzers.Locks
                 cancellationToken.ThrowIfCancellationRequested();
                 acquire = acquire ?? AsAcquire(call, cancellationToken, includeHelpers: false)?.Kind;
                 release = release ?? AsRelease(call, cancellationToken, includeHelpers: false)?.Kind;
+                if (depth < MaxHelperDepth && acquire == null && release == null && !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method)
+                    && IsHelperCandidate(call.TargetMethod.OriginalDefinition))
+                {
+                    var nested = GetHelperSummary(call, depth + 1, cancellationToken);
+                    acquire = nested.AcquireKind;
+                    release = nested.ReleaseKind;
+                }
             }
 
             // A helper that both takes and releases (a "with lock" wrapper) is neither an acquire nor a release to its callers.

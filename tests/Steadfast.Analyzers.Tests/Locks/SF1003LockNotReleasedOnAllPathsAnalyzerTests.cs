@@ -159,6 +159,62 @@ public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
         """);
 
     [Fact]
+    public Task GenericHolder_HelperTakeAndRelease_WithAConditionalEarlyExit() => Verify.VerifyAsync("""
+        using System;
+        using System.Diagnostics;
+        using System.Threading;
+        public sealed class Holder<T> where T : class
+        {
+            private readonly object _sync = new();
+            private T? _value;
+            public void Acquire() { Monitor.Enter(_sync); }
+            public void Release()
+            {
+                if (!Monitor.IsEntered(_sync)) return;
+                Monitor.Pulse(_sync);
+                Monitor.Exit(_sync);
+            }
+            public void ReplaceWith(T value, Action before)
+            {
+                var watch = Stopwatch.StartNew();
+                Console.WriteLine($"taking {watch.ElapsedMilliseconds}");
+                Acquire();
+                if (_value != value)
+                    Monitor.Exit(_sync);
+                before.Invoke();
+                _value = value;
+                [|Release()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TakeThroughTwoLevelsOfHelpers_ReleaseNotInFinally() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        static class BusLocks
+        {
+            private static readonly Mutex Bus = new(false, "bus");
+            public static bool WaitBus(int timeout) => WaitOn(Bus, timeout);
+            public static void ReleaseBus() => Bus.ReleaseMutex();
+            private static bool WaitOn(Mutex mutex, int timeout)
+            {
+                try { return mutex.WaitOne(timeout); }
+                catch (AbandonedMutexException) { return true; }
+            }
+        }
+        class Fan
+        {
+            void Set(byte[] registers, int index)
+            {
+                if (!BusLocks.WaitBus(10)) return;
+                Console.WriteLine(registers[index]);
+                [|BusLocks.ReleaseBus()|];
+            }
+        }
+        """);
+
+    [Fact]
     public Task SwallowingTryThatRethrows_StillFlagged() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
