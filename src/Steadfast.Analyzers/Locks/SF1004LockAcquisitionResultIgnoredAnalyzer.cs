@@ -72,13 +72,17 @@ namespace Steadfast.Analyzers.Locks
                     return;
                 }
 
-                if (StoredLocal(result) is { } local && !IsRead(local, call, token))
+                // `if (taken = TryEnter(…))`: the assignment's own value is tested.
+                var assignmentUsed = parent is ISimpleAssignmentOperation { Parent: not IExpressionStatementOperation };
+                if (!assignmentUsed && StoredLocal(result) is { } local && !IsRead(local, call, model, token))
                 {
-                    Report(context, call, UnreadLocalShape, $"'{local.Name}' holds whether '{name}' took the lock but is never checked, so the code after it runs either way; leave when it is false");
+                    Report(context, call, UnreadLocalShape, GatesOnlyTheRelease(local, call, model, token)
+                        ? $"'{local.Name}' holds whether '{name}' took the lock but only decides the release in the finally, so the code after it runs either way; leave when it is false"
+                        : $"'{local.Name}' holds whether '{name}' took the lock but is never checked, so the code after it runs either way; leave when it is false");
                     return;
                 }
             }
-            else if (IsRefFlagIgnored(call, token, out var flag))
+            else if (IsRefFlagIgnored(call, model, token, out var flag))
             {
                 Report(context, call, UnreadLocalShape, $"'{flag!.Name}' says whether '{name}' took the lock but is never checked, so the code after it runs either way; leave when it is false");
                 return;
@@ -170,7 +174,38 @@ namespace Steadfast.Analyzers.Locks
             _ => null,
         };
 
-        private static bool IsRead(ILocalSymbol local, IOperation at, CancellationToken cancellationToken)
+        /// <summary>Some read of the local gates a release in a finally (and, since it is not read otherwise, nothing else).</summary>
+        private static bool GatesOnlyTheRelease(ILocalSymbol local, IOperation at, LockModel model, CancellationToken cancellationToken) =>
+            LockModel.GetRoot(at).Descendants().OfType<ILocalReferenceOperation>()
+                .Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local) && IsReleaseGate(r, model, cancellationToken));
+
+        /// <summary>
+        /// <c>finally { if (taken) Release(); }</c>: the read decides whether to release, which is right, but it does not
+        /// keep the critical section from running when the lock was not taken.
+        /// </summary>
+        private static bool IsReleaseGate(IOperation reference, LockModel model, CancellationToken cancellationToken)
+        {
+            IOperation current = reference;
+            while (current.Parent != null && !(current.Parent is IConditionalOperation))
+            {
+                if (current.Parent is IBlockOperation || current.Parent is IAnonymousFunctionOperation)
+                    return false;
+                current = current.Parent;
+            }
+
+            if (!(current.Parent is IConditionalOperation conditional) || conditional.Condition != current || !LockModel.IsInFinally(conditional, out _))
+                return false;
+            return conditional.WhenTrue.DescendantsAndSelf().OfType<IInvocationOperation>().Any(c => model.AsRelease(c, cancellationToken) != null);
+        }
+
+        /// <summary>Something runs after the acquire that is not in a finally and not a release: a critical section.</summary>
+        private static bool CriticalSectionFollows(IOperation acquire, LockModel model, CancellationToken cancellationToken) =>
+            LockModel.DescendantsInSameFunction(LockModel.GetFunction(acquire)).Any(o =>
+                (o is IInvocationOperation || o is IObjectCreationOperation || o is IAwaitOperation || o is IAssignmentOperation { Target: not ILocalReferenceOperation })
+                && o.Syntax.SpanStart > acquire.Syntax.Span.End && !LockModel.IsInFinally(o, out _)
+                && !(o is IInvocationOperation invocation && model.AsRelease(invocation, cancellationToken) != null));
+
+        private static bool IsRead(ILocalSymbol local, IOperation at, LockModel model, CancellationToken cancellationToken)
         {
             foreach (var reference in LockModel.GetRoot(at).Descendants().OfType<ILocalReferenceOperation>())
             {
@@ -183,7 +218,7 @@ namespace Steadfast.Analyzers.Locks
                     continue;
                 if (reference.Parent is IArgumentOperation { Parameter: { RefKind: RefKind.Ref } } argument && argument.Parent == at)
                     continue;
-                if (IsOnlyLogged(reference))
+                if (IsOnlyLogged(reference) || (IsReleaseGate(reference, model, cancellationToken) && CriticalSectionFollows(at, model, cancellationToken)))
                     continue;
                 return true;
             }
@@ -225,7 +260,7 @@ namespace Steadfast.Analyzers.Locks
             call.TargetMethod.Name == "TryEnter" && call.TargetMethod.Parameters.Any(p => p.RefKind == RefKind.Ref);
 
         /// <summary>Monitor.TryEnter(o, ref taken) / SpinLock.TryEnter(ref taken) with <c>taken</c> never read afterwards.</summary>
-        private static bool IsRefFlagIgnored(IInvocationOperation call, CancellationToken cancellationToken, out ILocalSymbol? flag)
+        private static bool IsRefFlagIgnored(IInvocationOperation call, LockModel model, CancellationToken cancellationToken, out ILocalSymbol? flag)
         {
             flag = null;
             if (!IsTryWithRef(call))
@@ -234,7 +269,7 @@ namespace Steadfast.Analyzers.Locks
             if (!(argument?.Value is ILocalReferenceOperation local))
                 return false;
             flag = local.Local;
-            return !IsRead(local.Local, call, cancellationToken);
+            return !IsRead(local.Local, call, model, cancellationToken);
         }
 
         /// <summary>

@@ -227,6 +227,46 @@ public sealed class SF1004LockAcquisitionResultIgnoredAnalyzerTests
         """);
 
     [Fact]
+    public Task ResultOnlyDecidesTheReleaseInFinally() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Keys
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            async Task DeleteAsync(string path, CancellationToken ct)
+            {
+                var entered = false;
+                try
+                {
+                    entered = await [|_gate.WaitAsync(TimeSpan.FromSeconds(5), ct)|];
+                    Console.WriteLine("deleting " + path);
+                }
+                finally
+                {
+                    if (entered)
+                        _gate.Release();
+                }
+            }
+            async Task GuardedAsync(string path, CancellationToken ct)
+            {
+                var entered = false;
+                try
+                {
+                    entered = await _gate.WaitAsync(TimeSpan.FromSeconds(5), ct);
+                    if (!entered) return;
+                    Console.WriteLine("deleting " + path);
+                }
+                finally
+                {
+                    if (entered)
+                        _gate.Release();
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task MonitorExitInFinally_AfterAFailedTryEnter_SaysItThrows() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
