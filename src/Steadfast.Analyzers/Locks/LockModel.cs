@@ -319,6 +319,28 @@ namespace Steadfast.Analyzers.Locks
             return !call.Syntax.Ancestors().Any(a => a is BaseTypeDeclarationSyntax);
         }
 
+        /// <summary>A lock-ish word in the key, the value, the enclosing member or type: the take says it is a lock.</summary>
+        public static bool HasLockWords(IInvocationOperation call, IOperation key, IOperation value)
+        {
+            if (MentionsLock(key.Syntax.ToString()) || MentionsLock(value.Syntax.ToString()))
+                return true;
+            foreach (var ancestor in call.Syntax.Ancestors())
+            {
+                var name = ancestor switch
+                {
+                    MethodDeclarationSyntax method => method.Identifier.ValueText,
+                    LocalFunctionStatementSyntax localFunction => localFunction.Identifier.ValueText,
+                    PropertyDeclarationSyntax property => property.Identifier.ValueText,
+                    BaseTypeDeclarationSyntax type => type.Identifier.ValueText,
+                    _ => null,
+                };
+                if (name != null && MentionsLock(name))
+                    return true;
+            }
+
+            return false;
+        }
+
         private static bool MentionsLock(string text)
         {
             foreach (var word in LockWords)
@@ -643,12 +665,12 @@ namespace Steadfast.Analyzers.Locks
                 cancellationToken.ThrowIfCancellationRequested();
                 acquire = acquire ?? AsAcquire(call, cancellationToken, includeHelpers: false)?.Kind;
                 release = release ?? AsRelease(call, cancellationToken, includeHelpers: false)?.Kind;
-                if (depth < MaxHelperDepth && acquire == null && release == null && !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method)
+                if (depth < MaxHelperDepth && (acquire == null || release == null) && !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method)
                     && IsHelperCandidate(call.TargetMethod.OriginalDefinition))
                 {
                     var nested = GetHelperSummary(call, depth + 1, cancellationToken);
-                    acquire = nested.AcquireKind;
-                    release = nested.ReleaseKind;
+                    acquire = acquire ?? nested.AcquireKind;
+                    release = release ?? nested.ReleaseKind;
                 }
             }
 

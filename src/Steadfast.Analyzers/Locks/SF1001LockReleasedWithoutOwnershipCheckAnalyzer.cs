@@ -97,6 +97,8 @@ namespace Steadfast.Analyzers.Locks
             {
                 case CallKind.AcquireValue:
                     var acquire = model.AsRedisAcquire(call)!;
+                    if (IsOneTimeMarker(acquire, model, token))
+                        return;
                     ReportValue(call, model, acquire.Value, acquire.Key, "takes the lock with", report, token);
                     return;
                 case CallKind.ReleaseValue:
@@ -259,6 +261,40 @@ namespace Steadfast.Analyzers.Locks
                 additional,
                 ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape),
                 message));
+        }
+
+        /// <summary>
+        /// SET NX of a constant with an expiry, where nothing says "lock" and nothing in the type ever releases the key: a
+        /// one-time marker (send this warning at most once a minute, remember that a notice went out), not a lock whose
+        /// owner matters. Nobody releases it, so nobody can release someone else's.
+        /// </summary>
+        private static bool IsOneTimeMarker(RedisAcquire acquire, LockModel model, CancellationToken token)
+        {
+            if (acquire.IsLockTake || acquire.Expiry == null || LockModel.HasLockWords(acquire.Call, acquire.Key, acquire.Value))
+                return false;
+            var identity = model.ValueFlow.Identity(acquire.Key, token); // null: a key built by a call; then no release at all may be in the type
+            var type = LockValueFlow.ContainingType(acquire.Call);
+            if (type == null)
+                return false;
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                var semanticModel = model.SemanticModelFor(reference.SyntaxTree, acquire.Call.SemanticModel);
+                if (semanticModel == null)
+                    return false;
+                foreach (var invocation in reference.GetSyntax(token).DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>())
+                {
+                    var text = invocation.Expression.ToString();
+                    if (!(text.Contains("KeyDelete") || text.Contains("LockRelease") || text.Contains("ScriptEvaluate")))
+                        continue;
+                    if (!(semanticModel.GetOperation(invocation, token) is IInvocationOperation release) || !model.IsRedisRelease(release, out var releasedKey, out _))
+                        continue;
+                    var releasedIdentity = model.ValueFlow.Identity(releasedKey, token);
+                    if (identity == null || releasedIdentity == null || releasedIdentity == identity)
+                        return false; // released somewhere (or maybe): a lock after all
+                }
+            }
+
+            return true;
         }
 
         /// <summary>

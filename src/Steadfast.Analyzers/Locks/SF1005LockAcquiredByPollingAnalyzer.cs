@@ -46,8 +46,8 @@ namespace Steadfast.Analyzers.Locks
         private static void AnalyzeRecursiveRetry(OperationAnalysisContext context, LockModel model)
         {
             var call = (IInvocationOperation)context.Operation;
-            if (!(context.ContainingSymbol is IMethodSymbol method) || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method.OriginalDefinition)
-                || LockModel.GetFunction(call).Parent != null)
+            if (!(context.ContainingSymbol is IMethodSymbol method) || LockModel.GetFunction(call).Parent != null
+                || !CallsBack(call.TargetMethod.OriginalDefinition, method, model, call.SemanticModel, context.CancellationToken))
             {
                 return; // only a member calling itself from its own body (not from a lambda or local function)
             }
@@ -75,6 +75,33 @@ namespace Steadfast.Analyzers.Locks
                     return;
                 }
             }
+        }
+
+        /// <summary>
+        /// The call comes back to <paramref name="method"/>: it is the method itself, or a method of the compilation whose
+        /// body calls it (directly or through the base member it overrides) — <c>Get()</c> in a base class that calls the
+        /// overridden <c>BaseGet()</c>.
+        /// </summary>
+        private static bool CallsBack(IMethodSymbol target, IMethodSymbol method, LockModel model, SemanticModel? near, System.Threading.CancellationToken cancellationToken)
+        {
+            var self = method.OriginalDefinition;
+            if (SymbolEqualityComparer.Default.Equals(target, self))
+                return true;
+            if (target.DeclaringSyntaxReferences.Length != 1 || target.MethodKind != MethodKind.Ordinary)
+                return false;
+            var reference = target.DeclaringSyntaxReferences[0];
+            var semanticModel = model.SemanticModelFor(reference.SyntaxTree, near);
+            var body = reference.GetSyntax(cancellationToken) switch
+            {
+                Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
+                _ => null,
+            };
+            if (semanticModel == null || body == null || semanticModel.GetOperation(body, cancellationToken) is not { } operation)
+                return false;
+            var overridden = method.OverriddenMethod?.OriginalDefinition;
+            return operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i =>
+                SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, self)
+                || (overridden != null && SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, overridden)));
         }
 
         /// <summary>A sleep or delay in an earlier statement of the block the call is in, or of a block around it.</summary>

@@ -66,9 +66,9 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         class Jobs
         {
             const string Owner = "worker";
-            bool A(IDatabase db) => db.StringSet("a", [|Owner|], TimeSpan.FromSeconds(5), When.NotExists);
-            bool B(IDatabase db) => db.StringSet("b", [|"1"|], TimeSpan.FromSeconds(5), ValueCondition.NotExists);
-            bool C(IDatabase db) => db.StringSet("c", [|RedisValue.EmptyString|], TimeSpan.FromSeconds(5), when: When.NotExists);
+            bool A(IDatabase db) => db.StringSet("lock:a", [|Owner|], TimeSpan.FromSeconds(5), When.NotExists);
+            bool B(IDatabase db) => db.StringSet("lock:b", [|"1"|], TimeSpan.FromSeconds(5), ValueCondition.NotExists);
+            bool C(IDatabase db) => db.StringSet("lock:c", [|RedisValue.EmptyString|], TimeSpan.FromSeconds(5), when: When.NotExists);
         }
         """);
 
@@ -288,6 +288,30 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
             }
             public void Release(string job, string token) =>
                 _db.ScriptEvaluate(Unlock, new { key = (RedisKey)("job-lock:" + job), owner = token });
+        }
+        """);
+
+    [Fact]
+    public Task OneTimeMarkersWithAConstantAndATtl_NeverReleased_AreNotLocks() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Notices
+        {
+            async Task WarnOnceAsync(IDatabase db, long chatId, Func<Task> send)
+            {
+                if (await db.StringSetAsync($"warned:{chatId}", "1", TimeSpan.FromMinutes(1), When.NotExists))
+                    await send();
+                if (await db.StringSetAsync(NoticeKey(chatId), "1", TimeSpan.FromMinutes(10), When.NotExists))
+                    await send();
+            }
+            static string NoticeKey(long chatId) => "notice:" + chatId;
+        }
+        class Snapshots
+        {
+            async Task<bool> ClaimAsync(IDatabase db, string id) =>
+                await db.StringSetAsync("snapshot:" + id, [|"1"|], TimeSpan.FromMinutes(5), When.NotExists);
+            Task DoneAsync(IDatabase db, string id) => [|db.KeyDeleteAsync("snapshot:" + id)|];
         }
         """);
 

@@ -33,6 +33,32 @@ public sealed class SF1005LockAcquiredByPollingAnalyzerTests
             .WithMessage("'_redis.StringSet' is retried in a sleep-and-poll loop with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
 
     [Fact]
+    public Task SleepThenCallThePublicEntryThatComesBack() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        abstract class CacheBase
+        {
+            public string Get(string key, Func<string> fetch) => GetCore(key, fetch);
+            protected abstract string GetCore(string key, Func<string> fetch);
+        }
+        sealed class RedisCache : CacheBase
+        {
+            private readonly IDatabase _db;
+            public RedisCache(IDatabase db) => _db = db;
+            protected override string GetCore(string key, Func<string> fetch)
+            {
+                if (![|_db.StringSet(key + "_lock", 1, TimeSpan.FromSeconds(5), When.NotExists)|])
+                {
+                    Thread.Sleep(20);
+                    return Get(key, fetch);
+                }
+                return fetch();
+            }
+        }
+        """);
+
+    [Fact]
     public Task SpinUntilAroundALockTake() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
