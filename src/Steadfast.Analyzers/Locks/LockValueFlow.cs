@@ -541,6 +541,8 @@ namespace Steadfast.Analyzers.Locks
                     return "p:" + parameter.Parameter.Name;
                 case IInstanceReferenceOperation _:
                     return "this";
+                case IObjectCreationOperation { Arguments: { Length: 1 } arguments } creation when creation.Type?.Name is "RedisKey" or "RedisValue":
+                    return Identity(arguments[0].Value, cancellationToken, depth + 1); // new RedisKey(name) names the same key as name
                 case ILocalReferenceOperation local:
                     // A local whose value is not known is the same lock only within its own function: two methods that
                     // each name a local "key" do not lock the same thing.

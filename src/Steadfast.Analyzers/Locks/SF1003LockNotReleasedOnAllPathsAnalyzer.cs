@@ -71,6 +71,13 @@ namespace Steadfast.Analyzers.Locks
                     return false;
                 if (current is ICatchClauseOperation { ExceptionType: { Name: "AbandonedMutexException" } })
                     return true;
+                // catch { mutex.ReleaseMutex(); } around a WaitOne: the wait that threw with an abandoned mutex handed it over.
+                if (current is ICatchClauseOperation clause && IsCatchAll(clause) && clause.Parent is ITryOperation @try
+                    && LockModel.DescendantsInSameFunction(@try.Body).OfType<IInvocationOperation>().Any(i => i.TargetMethod.Name == "WaitOne")
+                    && release is IInvocationOperation { TargetMethod: { Name: "ReleaseMutex" } })
+                {
+                    return true;
+                }
             }
 
             return false;
@@ -138,7 +145,7 @@ namespace Steadfast.Analyzers.Locks
                         var statement = block.Operations[i];
                         if (statement.Syntax.Span.Contains(acquire.Syntax.Span))
                             return statement is ITryOperation around ? IsSwallowingTry(around) : !RunsCodeAfter(statement, acquire);
-                        if (!(statement is ITryOperation @try) || !IsSwallowingTry(@try))
+                        if (!CannotThrow(statement) && !(statement is ITryOperation @try && IsSwallowingTry(@try)))
                             return false;
                     }
 
@@ -151,6 +158,43 @@ namespace Steadfast.Analyzers.Locks
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// A statement that cannot throw: it only copies values between locals and fields and compares them
+        /// (<c>int count = _size;</c>, <c>_terminating = true;</c>). No call (a log line stands for the work in a sample), no
+        /// object creation, await, throw, indexing, property getter, cast, division, and no read-modify-write
+        /// (<c>_n++</c> is the critical section's work and stays flagged).
+        /// </summary>
+        private static bool CannotThrow(IOperation statement)
+        {
+            foreach (var operation in statement.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IInvocationOperation _:
+                    case IObjectCreationOperation _:
+                    case IAwaitOperation _:
+                    case IThrowOperation _:
+                    case IReturnOperation _:
+                    case IBranchOperation _:
+                    case IArrayElementReferenceOperation _:
+                    case IDynamicInvocationOperation _:
+                    case IDynamicMemberReferenceOperation _:
+                    case IAnonymousFunctionOperation _:
+                    case IIncrementOrDecrementOperation _: // read-modify-write: the work of a critical section (and it overflows when checked)
+                    case ICompoundAssignmentOperation _:
+                        return false;
+                    case IPropertyReferenceOperation property when !(property.Property.Name == "Length" && property.Instance?.Type is IArrayTypeSymbol):
+                        return false;
+                    case IConversionOperation conversion when !conversion.Conversion.IsImplicit || conversion.IsChecked:
+                        return false;
+                    case IBinaryOperation binary when binary.IsChecked || binary.OperatorKind == BinaryOperatorKind.Divide || binary.OperatorKind == BinaryOperatorKind.Remainder:
+                        return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>The statement holding the acquire calls, creates or throws something after it (a loop body, the rest of a condition).</summary>

@@ -56,6 +56,10 @@ namespace Steadfast.Analyzers.Locks
                 return;
             var name = SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(call);
 
+            // Wait(Timeout.Infinite), WaitToProceed(-1): a try-acquire told to wait forever always succeeds.
+            if (acquire.Kind != LockKind.Redis && call.Arguments.Any(a => IsInfiniteTimeout(a.Value)))
+                return;
+
             if (acquire.ReturnsSuccess)
             {
                 var result = call.Parent is IAwaitOperation awaited ? (IOperation)awaited : call;
@@ -92,6 +96,15 @@ namespace Steadfast.Analyzers.Locks
             {
                 Report(context, call, FinallyShape, $"The finally block releases with '{SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(release)}' even when '{name}' failed, {WhatAFailedReleaseDoes(acquire.Kind)}; release only if it was acquired");
             }
+        }
+
+        private static bool IsInfiniteTimeout(IOperation value)
+        {
+            value = LockModel.Unwrap(value)!;
+            if (value.ConstantValue is { HasValue: true, Value: int milliseconds } && milliseconds == -1)
+                return true;
+            return value is IFieldReferenceOperation { Field: { Name: "Infinite" or "InfiniteTimeSpan", ContainingType: { Name: "Timeout" } } }
+                || value is IPropertyReferenceOperation { Property: { Name: "InfiniteTimeSpan", ContainingType: { Name: "Timeout" } } };
         }
 
         /// <summary>What releasing a lock this caller does not hold does, per kind.</summary>

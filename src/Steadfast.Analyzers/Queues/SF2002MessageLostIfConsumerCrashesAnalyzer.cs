@@ -138,6 +138,8 @@ namespace Steadfast.Analyzers.Queues
                     case IArgumentOperation _:
                     case IInvocationOperation _ when current is IArgumentOperation: // a conversion or deserialization of the value
                     case IInvocationOperation formatted when formatted.Instance == current: // value.ToString(), value.ToResult<T>()
+                    case IArrayElementReferenceOperation element when element.ArrayReference == current: // parts[1] of a BRPOP reply
+                    case IPropertyReferenceOperation property when property.Instance == current: // popped.Element, popped.Value
                     case IInterpolationOperation _:
                     case IInterpolatedStringOperation _:
                         continue;

@@ -208,6 +208,21 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         """, Origin(0, 1), Origin(2, 1));
 
     [Fact]
+    public Task KeyDelete_OfANewRedisKeyBuiltFromTheSameName() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Locks
+        {
+            bool Take(IDatabase db, string name) => db.LockTake(new RedisKey(name), Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30));
+            void Free(IDatabase db, string name)
+            {
+                var key = new RedisKey(name);
+                [|db.KeyDelete(key)|];
+            }
+        }
+        """);
+
+    [Fact]
     public Task ConstantHandedToAPreparedCompareAndDeleteScript() => Verify.VerifyAsync("""
         using System;
         using StackExchange.Redis;

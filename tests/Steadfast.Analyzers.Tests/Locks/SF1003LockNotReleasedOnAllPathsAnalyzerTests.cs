@@ -311,6 +311,49 @@ public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
         """);
 
     [Fact]
+    public Task OnlyCopiesAndLogsBetween_NothingCanThrow_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Ring
+        {
+            private readonly ReaderWriterLockSlim _rw = new();
+            private readonly object _sync = new();
+            private int _size;
+            private int[] _items = new int[8];
+            private bool _stopping;
+            public int Count { get { _rw.EnterReadLock(); int count = _size; _rw.ExitReadLock(); return count; } }
+            public int Capacity { get { _rw.EnterReadLock(); var capacity = _items.Length; _rw.ExitReadLock(); return capacity; } }
+            public bool Stop()
+            {
+                Monitor.Enter(_sync);
+                var was = _stopping;
+                _stopping = true;
+                Monitor.Exit(_sync);
+                return was;
+            }
+            public int First() { _rw.EnterReadLock(); var first = _items[0]; [|_rw.ExitReadLock()|]; return first; }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseMutexInACatchAllAroundTheWait_IsClean() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Named
+        {
+            bool Enter(string name, int timeout)
+            {
+                var mutex = new Mutex(false, name);
+                try { return mutex.WaitOne(timeout); }
+                catch
+                {
+                    mutex.ReleaseMutex();
+                    return false;
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task ReleaseInAnAbandonedMutexHandler_IsClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading;

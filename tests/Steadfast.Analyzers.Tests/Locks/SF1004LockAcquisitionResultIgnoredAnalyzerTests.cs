@@ -330,6 +330,18 @@ public sealed class SF1004LockAcquisitionResultIgnoredAnalyzerTests
         """, withSteadfast: true);
 
     [Fact]
+    public Task TryAcquireToldToWaitForever_IsClean() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Gate
+        {
+            private readonly SemaphoreSlim _slots = new(4, 4);
+            public bool WaitTurn(int timeout) => _slots.Wait(timeout);
+            public void WaitTurn() { WaitTurn(Timeout.Infinite); }
+            public void Enter() { _slots.Wait(-1); }
+        }
+        """);
+
+    [Fact]
     public Task ResultCheckedAndLogged_IsClean() => Verify.VerifyAsync("""
         using System;
         using StackExchange.Redis;

@@ -260,6 +260,13 @@ public sealed class SF2002MessageLostIfConsumerCrashesAnalyzerTests
             public async Task<T?> SetPopAsync<T>(string key) =>
                 JsonSerializer.Deserialize<T>((string)(await _db.SetPopAsync(key).ConfigureAwait(false))!);
             public RedisValue RPop(string key) => Run(db => db.ListRightPop(key));
+            public async Task<string?> BlockingPopAsync(string key)
+            {
+                var reply = await _db.ExecuteAsync("BRPOP", key, 5);
+                if (reply.IsNull) return null;
+                var parts = (RedisResult[])reply!;
+                return parts[1].ToString();
+            }
             private static RedisValue Run(Func<IDatabase, RedisValue> body) => default;
         }
         """);
