@@ -605,8 +605,11 @@ namespace Steadfast.Analyzers.Locks
             if (type == null)
                 return false;
             var identity = Identity(key, cancellationToken);
-            if (identity != null && AcquiredKeys(type, semanticModel, cancellationToken).Contains(identity))
+            if (identity != null && AcquiredKeys(type, semanticModel, cancellationToken).Contains(identity)
+                && (!IsBareParameter(identity) || DeletesOnBehalfOfALock(at)))
+            {
                 return true;
+            }
 
             // A handle: the key is a field this type got from its constructor, and whoever constructs it took that key.
             var member = LockModel.Unwrap(key) switch
@@ -634,6 +637,32 @@ namespace Steadfast.Analyzers.Locks
                         return true;
                     }
                 }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A key that is just a parameter's name ("key") says nothing about which key it is: a helper class's
+        /// <c>KeyDelete(string key)</c> and its <c>LockTake(string key, …)</c> share the name, not the key.
+        /// </summary>
+        private static bool IsBareParameter(string identity) => identity.StartsWith("p:", StringComparison.Ordinal) && identity.IndexOf('|') < 0;
+
+        /// <summary>The delete sits in a member whose name says it frees a lock (ReleaseLock, Unlock, Dispose of a lock type …).</summary>
+        private static bool DeletesOnBehalfOfALock(IOperation at)
+        {
+            var member = at.SemanticModel?.GetEnclosingSymbol(at.Syntax.SpanStart);
+            for (var symbol = member; symbol != null; symbol = symbol.ContainingSymbol)
+            {
+                var name = symbol.Name;
+                if (name.IndexOf("lock", StringComparison.OrdinalIgnoreCase) >= 0 || name.IndexOf("release", StringComparison.OrdinalIgnoreCase) >= 0
+                    || name.IndexOf("mutex", StringComparison.OrdinalIgnoreCase) >= 0 || name.IndexOf("lease", StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    return true;
+                }
+
+                if (symbol is INamedTypeSymbol)
+                    break;
             }
 
             return false;

@@ -331,6 +331,27 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         """);
 
     [Fact]
+    public Task HelperClassWithAGenericKeyDeleteBesideItsLockTake_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        public class RedisHelper
+        {
+            private readonly IDatabase _db;
+            public RedisHelper(IDatabase db) => _db = db;
+            public bool LockTake(string key, string value, TimeSpan expiry) => _db.LockTake(key, value, expiry);
+            public bool LockRelease(string key, string value) => _db.LockRelease(key, value);
+            public bool KeyDelete(string key) => _db.KeyDelete(key);
+        }
+        public class LockStore
+        {
+            private readonly IDatabase _db;
+            public LockStore(IDatabase db) => _db = db;
+            public bool Take(string key) => _db.StringSet(key, Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30), When.NotExists);
+            public bool ReleaseLock(string key) => [|_db.KeyDelete(key)|];
+        }
+        """);
+
+    [Fact]
     public Task PlainSetsAndDeletesOfOtherKeys_AreClean() => Verify.VerifyAsync("""
         using System;
         using StackExchange.Redis;
