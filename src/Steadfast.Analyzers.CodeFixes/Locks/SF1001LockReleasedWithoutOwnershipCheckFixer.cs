@@ -77,6 +77,8 @@ namespace Steadfast.Analyzers.Locks
             {
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 diagnostic.Properties.TryGetValue(SF1001LockReleasedWithoutOwnershipCheckAnalyzer.ShapeProperty, out var shape);
+                if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.SharedTokenShape)
+                    continue; // the per-instance token is already random: it has to become per acquisition, by hand
                 if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.DeleteShape)
                     changed |= FixDelete(editor, model, node, cancellationToken);
                 else if (diagnostic.AdditionalLocations.Count == 1 && diagnostic.AdditionalLocations[0].SourceTree == root.SyntaxTree)

@@ -46,8 +46,16 @@ namespace Steadfast.Analyzers.Locks
             await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (!(root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax))
+            if (!(root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax invocation))
                 return;
+            var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (semanticModel != null && LockModel.Create(semanticModel.Compilation)?.AsRedisAcquire(semanticModel.GetOperation(invocation, context.CancellationToken)) is { } acquire
+                && ((acquire.Call.TargetMethod.Name.StartsWith("HashSet", System.StringComparison.Ordinal) || acquire.Call.TargetMethod.Name.StartsWith("StringGetSet", System.StringComparison.Ordinal))
+                    || (acquire.IsExecute && LockModel.IsConstantString(acquire.Call.Arguments[0].Value, "SETNX"))))
+            {
+                return; // no lease argument to add: HSETNX and SETNX take none
+            }
+
             context.RegisterCodeFix(
                 CodeAction.Create("Give the lock a 30 s lease", async ct => await FixAsync(context.Document, new[] { diagnostic.Location.SourceSpan }, ct).ConfigureAwait(false) ?? context.Document, EquivalenceKey),
                 diagnostic);
@@ -100,6 +108,13 @@ namespace Steadfast.Analyzers.Locks
 
         private static bool Rewrite(DocumentEditor editor, InvocationExpressionSyntax invocation, RedisAcquire acquire, ExpressionSyntax lease)
         {
+            // HSETNX has no expiry argument and SETNX takes none: the claim has to become SET NX PX by hand.
+            if ((acquire.Call.TargetMethod.Name.StartsWith("HashSet", System.StringComparison.Ordinal) || acquire.Call.TargetMethod.Name.StartsWith("StringGetSet", System.StringComparison.Ordinal))
+                || (acquire.IsExecute && LockModel.IsConstantString(acquire.Call.Arguments[0].Value, "SETNX")))
+            {
+                return false;
+            }
+
             if (acquire.IsExecute)
             {
                 if (acquire.Call.Arguments.Length != 2 || acquire.Call.Arguments[1].ArgumentKind != ArgumentKind.ParamArray || acquire.Expiry != null)

@@ -38,6 +38,12 @@ namespace Steadfast.Analyzers.Locks
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            if (context.Diagnostics[0].Properties.TryGetValue(SF1004LockAcquisitionResultIgnoredAnalyzer.ShapeProperty, out var handleShape)
+                && handleShape == SF1004LockAcquisitionResultIgnoredAnalyzer.NullableHandleShape)
+            {
+                return; // already Steadfast's lock: the null test and the await using are the user's to write
+            }
+
             await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             if (!diagnostic.Properties.TryGetValue(SF1004LockAcquisitionResultIgnoredAnalyzer.ShapeProperty, out var shape))

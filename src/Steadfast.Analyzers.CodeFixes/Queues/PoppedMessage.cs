@@ -71,7 +71,8 @@ namespace Steadfast.Analyzers.Queues
             if (!(node is InvocationExpressionSyntax pop)
                 || !(pop.Expression is MemberAccessExpressionSyntax member)
                 || pop.ArgumentList.Arguments.Count != 1
-                || !(semanticModel.GetOperation(pop, cancellationToken) is IInvocationOperation call))
+                || !(semanticModel.GetOperation(pop, cancellationToken) is IInvocationOperation call)
+                || !QueueSymbols.IsRedisListPop(call)) // the other destructive reads (SetPop, GETDEL, early acks …) have no list to move through
             {
                 return null;
             }

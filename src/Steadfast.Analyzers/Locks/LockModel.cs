@@ -80,7 +80,7 @@ namespace Steadfast.Analyzers.Locks
         // Names of every call the model recognises as an acquire or release: a string test before any symbol comparison.
         private static readonly HashSet<string> AcquireNames = new HashSet<string>(System.StringComparer.Ordinal)
         {
-            "LockTake", "LockTakeAsync", "StringSet", "StringSetAsync", "Execute", "ExecuteAsync",
+            "LockTake", "LockTakeAsync", "StringSet", "StringSetAsync", "StringGetSet", "StringGetSetAsync", "HashSet", "HashSetAsync", "Execute", "ExecuteAsync",
             "Enter", "TryEnter", "Wait", "WaitAsync", "WaitOne",
             "EnterReadLock", "EnterWriteLock", "EnterUpgradeableReadLock", "TryEnterReadLock", "TryEnterWriteLock", "TryEnterUpgradeableReadLock",
         };
@@ -193,7 +193,8 @@ namespace Steadfast.Analyzers.Locks
             if (!(operation is IInvocationOperation call) || !HasRedis)
                 return null;
             var methodName = call.TargetMethod.Name;
-            if (!(methodName.StartsWith("LockTake", System.StringComparison.Ordinal) || methodName.StartsWith("StringSet", System.StringComparison.Ordinal) || methodName.StartsWith("Execute", System.StringComparison.Ordinal))
+            if (!(methodName.StartsWith("LockTake", System.StringComparison.Ordinal) || methodName.StartsWith("StringSet", System.StringComparison.Ordinal) || methodName.StartsWith("Execute", System.StringComparison.Ordinal)
+                    || methodName.StartsWith("HashSet", System.StringComparison.Ordinal) || methodName.StartsWith("StringGetSet", System.StringComparison.Ordinal))
                 || !IsRedisDatabaseMethod(call.TargetMethod))
             {
                 return null;
@@ -225,9 +226,41 @@ namespace Steadfast.Analyzers.Locks
                     return new RedisAcquire(call, key, value, written, expiry, isLockTake: false);
                 }
 
+                case "StringGetSet":
+                case "StringGetSetAsync":
+                {
+                    // GETSET as a lock: whoever read back nothing took it. Only words say so (a counter reset reads back too).
+                    var key = Argument(call, "key");
+                    var value = Argument(call, "value");
+                    return key != null && value != null && LooksLikeALock(call, key, value, wordsOnly: true)
+                        ? new RedisAcquire(call, key, value, null, null, isLockTake: false)
+                        : null;
+                }
+
+                case "HashSet":
+                case "HashSetAsync":
+                {
+                    // HSETNX claims a field; a hash field has no expiry of its own (only the whole key, set separately).
+                    var key = Argument(call, "key");
+                    var field = Argument(call, "hashField");
+                    var value = Argument(call, "value");
+                    var when = ArgumentOperation(call, "when");
+                    if (key == null || field == null || value == null || when == null || when.ArgumentKind == ArgumentKind.DefaultValue || !IsNotExists(when.Value))
+                        return null;
+                    if (!LooksLikeALock(call, key, value, field))
+                        return null;
+                    return new RedisAcquire(call, key, value, null, null, isLockTake: false);
+                }
+
                 case "Execute":
                 case "ExecuteAsync":
                 {
+                    if (call.Arguments.Length >= 2 && IsConstantString(call.Arguments[0].Value, "SETNX"))
+                    {
+                        var pair = ExecuteArguments(call);
+                        return pair != null && pair.Length >= 2 && LooksLikeALock(call, pair[0], pair[1]) ? new RedisAcquire(call, pair[0], pair[1], null, null, isLockTake: false) : null;
+                    }
+
                     if (call.Arguments.Length < 2 || !IsConstantString(call.Arguments[0].Value, "SET"))
                         return null;
                     var items = ExecuteArguments(call);
@@ -255,12 +288,13 @@ namespace Steadfast.Analyzers.Locks
         /// taking a lock only when something says so: a lock-ish word in the key, the value's name, the member or the
         /// type; or a value that identifies an owner rather than carrying data (a constant, the machine name, a Guid).
         /// </summary>
-        private static bool LooksLikeALock(IInvocationOperation call, IOperation key, IOperation value)
+        private static bool LooksLikeALock(IInvocationOperation call, IOperation key, IOperation value, IOperation? field = null, bool wordsOnly = false)
         {
-            if (MentionsLock(key.Syntax.ToString()) || MentionsLock(value.Syntax.ToString()))
+            if (MentionsLock(key.Syntax.ToString()) || MentionsLock(value.Syntax.ToString()) || (field != null && MentionsLock(field.Syntax.ToString())))
                 return true;
             var unwrapped = Unwrap(value);
-            if (unwrapped != null && (unwrapped.ConstantValue.HasValue
+            // A constant flag in a hash field is how a set of "already done" markers is kept: only words make HSETNX a lock.
+            if (field == null && !wordsOnly && unwrapped != null && (unwrapped.ConstantValue.HasValue
                 || unwrapped is IPropertyReferenceOperation { Property: { Name: "MachineName" or "EmptyString" } }
                 || unwrapped.Syntax.ToString().Contains("Guid")))
             {
@@ -283,6 +317,28 @@ namespace Steadfast.Analyzers.Locks
 
             // Top-level statements, lambdas in field initializers …: nothing to tell a cache fill apart; keep the old answer.
             return !call.Syntax.Ancestors().Any(a => a is BaseTypeDeclarationSyntax);
+        }
+
+        /// <summary>A lock-ish word in the key, the value, the enclosing member or type: the take says it is a lock.</summary>
+        public static bool HasLockWords(IInvocationOperation call, IOperation key, IOperation value)
+        {
+            if (MentionsLock(key.Syntax.ToString()) || MentionsLock(value.Syntax.ToString()))
+                return true;
+            foreach (var ancestor in call.Syntax.Ancestors())
+            {
+                var name = ancestor switch
+                {
+                    MethodDeclarationSyntax method => method.Identifier.ValueText,
+                    LocalFunctionStatementSyntax localFunction => localFunction.Identifier.ValueText,
+                    PropertyDeclarationSyntax property => property.Identifier.ValueText,
+                    BaseTypeDeclarationSyntax type => type.Identifier.ValueText,
+                    _ => null,
+                };
+                if (name != null && MentionsLock(name))
+                    return true;
+            }
+
+            return false;
         }
 
         private static bool MentionsLock(string text)
@@ -361,6 +417,90 @@ namespace Steadfast.Analyzers.Locks
                 return false;
             var text = script.ToLowerInvariant();
             return text.Contains("del") && text.Contains("get") && text.Contains("argv");
+        }
+
+        /// <summary>
+        /// A prepared compare-and-delete release, <c>db.ScriptEvaluate(prepared, new { key, value = token })</c> or
+        /// <c>prepared.Evaluate(db, new { … })</c>, where <c>prepared</c> is <c>LuaScript.Prepare(text)</c> (optionally
+        /// <c>.Load(server)</c>) of a script that reads a key, compares it with a parameter and deletes it: the (key,
+        /// value) pairs of the anonymous parameter object whose values are compared (the members the script names with
+        /// <c>@</c> that are not keys). Empty when the call is none of these.
+        /// </summary>
+        public IReadOnlyList<(IOperation? Key, IOperation Value)> PreparedCompareAndDeleteValues(IInvocationOperation call)
+        {
+            var none = System.Array.Empty<(IOperation?, IOperation)>();
+            var method = call.TargetMethod;
+            if (!HasRedis || !(method.Name == "ScriptEvaluate" || method.Name == "ScriptEvaluateAsync" || method.Name == "Evaluate" || method.Name == "EvaluateAsync")
+                || method.ContainingType?.ContainingNamespace?.ToDisplayString() != "StackExchange.Redis")
+            {
+                return none;
+            }
+
+            IOperation? script;
+            IOperation? parameters;
+            if (method.Name.StartsWith("Evaluate", System.StringComparison.Ordinal))
+            {
+                script = call.Instance;
+                parameters = call.Arguments.FirstOrDefault(a => a.Parameter?.Type.SpecialType == SpecialType.System_Object)?.Value;
+            }
+            else
+            {
+                if (call.Arguments.Length < 2 || !(call.Arguments[0].Value.Type?.Name is "LuaScript" or "LoadedLuaScript"))
+                    return none;
+                script = call.Arguments[0].Value;
+                parameters = call.Arguments[1].Value;
+            }
+
+            if (!(Unwrap(parameters) is IAnonymousObjectCreationOperation anonymous) || !(PreparedScriptText(script, 0) is { } text))
+                return none;
+            var lower = text.ToLowerInvariant();
+            if (!(lower.Contains("del") && lower.Contains("get") && lower.Contains("@")))
+                return none;
+            IOperation? key = null;
+            var values = new List<IOperation>();
+            foreach (var initializer in anonymous.Initializers.OfType<ISimpleAssignmentOperation>())
+            {
+                if (!(initializer.Target is IPropertyReferenceOperation property) || lower.IndexOf("@" + property.Property.Name.ToLowerInvariant(), System.StringComparison.Ordinal) < 0)
+                    continue;
+                if (property.Property.Type.Name == "RedisKey")
+                    key = key ?? initializer.Value;
+                else
+                    values.Add(initializer.Value);
+            }
+
+            return values.Select(v => (key, v)).ToList();
+        }
+
+        /// <summary>The text given to LuaScript.Prepare, followed through locals, fields, properties and .Load(server).</summary>
+        private string? PreparedScriptText(IOperation? script, int depth)
+        {
+            script = Unwrap(script);
+            if (script == null || depth > 4)
+                return null;
+            switch (script)
+            {
+                case IInvocationOperation { TargetMethod: { Name: "Prepare", ContainingType: { Name: "LuaScript" } } } prepare when prepare.Arguments.Length > 0:
+                    return Unwrap(prepare.Arguments[0].Value)?.ConstantValue.Value as string;
+                case IInvocationOperation { TargetMethod: { Name: "Load" or "LoadAsync" } } load:
+                    return PreparedScriptText(load.Instance, depth + 1);
+                case IAwaitOperation awaited:
+                    return PreparedScriptText(awaited.Operation, depth + 1);
+                case ILocalReferenceOperation local:
+                    var writes = LockValueFlow.LocalWrites(local.Local, GetRoot(script), default);
+                    return writes != null && writes.Count == 1 ? PreparedScriptText(writes[0], depth + 1) : null;
+                case IFieldReferenceOperation field:
+                    return MemberScript(field.Field, script, depth);
+                case IPropertyReferenceOperation property:
+                    return MemberScript(property.Property, script, depth);
+                default:
+                    return null;
+            }
+        }
+
+        private string? MemberScript(ISymbol member, IOperation at, int depth)
+        {
+            var writes = ValueFlow.MemberWrites(member, at.SemanticModel, default);
+            return writes != null && writes.Count == 1 ? PreparedScriptText(writes[0], depth + 1) : null;
         }
 
         /// <summary>The elements of an array written at the call: <c>new RedisValue[] { v }</c>, <c>[v]</c>.</summary>
@@ -481,18 +621,25 @@ namespace Steadfast.Analyzers.Locks
             public bool ReturnsSuccess { get; }
         }
 
-        public HelperSummary GetHelperSummary(IInvocationOperation call, CancellationToken cancellationToken)
+        public HelperSummary GetHelperSummary(IInvocationOperation call, CancellationToken cancellationToken) =>
+            GetHelperSummary(call, 0, cancellationToken);
+
+        /// <summary>Helpers may call helpers (<c>WaitIsaBus</c> → <c>WaitMutex</c> → <c>mutex.WaitOne</c>): followed two levels deep.</summary>
+        private const int MaxHelperDepth = 2;
+
+        private HelperSummary GetHelperSummary(IInvocationOperation call, int depth, CancellationToken cancellationToken)
         {
             var method = call.TargetMethod.OriginalDefinition;
             if (!IsHelperCandidate(method) || method.DeclaringSyntaxReferences.Length != 1)
                 return HelperSummary.None;
             if (_helpers.TryGetValue(method, out var cached))
                 return cached;
-            var summary = ComputeHelperSummary(method, call.SemanticModel, cancellationToken);
-            return _helpers.GetOrAdd(method, summary);
+            var summary = ComputeHelperSummary(method, call.SemanticModel, depth, cancellationToken);
+            // A summary cut short by the depth limit is not the method's own: cache only what was computed from the top.
+            return depth == 0 ? _helpers.GetOrAdd(method, summary) : summary;
         }
 
-        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SemanticModel? near, CancellationToken cancellationToken)
+        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SemanticModel? near, int depth, CancellationToken cancellationToken)
         {
             var reference = method.DeclaringSyntaxReferences[0];
             var semanticModel = SemanticModelFor(reference.SyntaxTree, near);
@@ -518,12 +665,29 @@ namespace Steadfast.Analyzers.Locks
                 cancellationToken.ThrowIfCancellationRequested();
                 acquire = acquire ?? AsAcquire(call, cancellationToken, includeHelpers: false)?.Kind;
                 release = release ?? AsRelease(call, cancellationToken, includeHelpers: false)?.Kind;
+                if (depth < MaxHelperDepth && (acquire == null || release == null) && !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method)
+                    && IsHelperCandidate(call.TargetMethod.OriginalDefinition))
+                {
+                    var nested = GetHelperSummary(call, depth + 1, cancellationToken);
+                    acquire = acquire ?? nested.AcquireKind;
+                    release = release ?? nested.ReleaseKind;
+                }
             }
 
             // A helper that both takes and releases (a "with lock" wrapper) is neither an acquire nor a release to its callers.
             if (acquire != null && release != null)
                 return HelperSummary.None;
             return new HelperSummary(acquire, release, acquire != null && ReturnsBool(method));
+        }
+
+        /// <summary>A log or console/debug/trace write: <c>logger.LogError(…)</c>, <c>Log.Warn(…)</c>, <c>Console.WriteLine(…)</c>.</summary>
+        public static bool IsLogging(IMethodSymbol method)
+        {
+            var name = method.Name;
+            var type = method.ContainingType?.Name ?? string.Empty;
+            if (name.StartsWith("Log", System.StringComparison.Ordinal) || type.IndexOf("Logger", System.StringComparison.Ordinal) >= 0 || type == "LoggerExtensions" || type == "Log")
+                return true;
+            return (type == "Console" || type == "Debug" || type == "Trace") && (name.StartsWith("Write", System.StringComparison.Ordinal) || name.StartsWith("Trace", System.StringComparison.Ordinal));
         }
 
         /// <summary>Thread.Sleep or Task.Delay.</summary>

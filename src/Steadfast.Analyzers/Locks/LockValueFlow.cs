@@ -541,11 +541,16 @@ namespace Steadfast.Analyzers.Locks
                     return "p:" + parameter.Parameter.Name;
                 case IInstanceReferenceOperation _:
                     return "this";
+                case IObjectCreationOperation { Arguments: { Length: 1 } arguments } creation when creation.Type?.Name is "RedisKey" or "RedisValue":
+                    return Identity(arguments[0].Value, cancellationToken, depth + 1); // new RedisKey(name) names the same key as name
                 case ILocalReferenceOperation local:
+                    // A local whose value is not known is the same lock only within its own function: two methods that
+                    // each name a local "key" do not lock the same thing.
+                    var localName = "l:" + local.Local.ContainingSymbol?.ToDisplayString() + "#" + local.Local.Name;
                     var writes = LocalWrites(local.Local, LockModel.GetRoot(operation), cancellationToken);
                     if (writes != null && writes.Count == 1)
-                        return Identity(writes[0], cancellationToken, depth + 1) ?? "l:" + local.Local.Name;
-                    return "l:" + local.Local.Name;
+                        return Identity(writes[0], cancellationToken, depth + 1) ?? localName;
+                    return localName;
                 case IInterpolatedStringOperation interpolated:
                     var parts = interpolated.Parts.Select(p => p is IInterpolationOperation i ? Identity(i.Expression, cancellationToken, depth + 1) : p.Syntax.ToString()).ToList();
                     return parts.Any(p => p == null) ? null : "i:" + string.Join("|", parts);
@@ -575,7 +580,8 @@ namespace Steadfast.Analyzers.Locks
                 foreach (var invocation in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
                     var name = InvokedName(invocation.Expression);
-                    if (name == null || !(name.StartsWith("StringSet", System.StringComparison.Ordinal) || name.StartsWith("LockTake", System.StringComparison.Ordinal) || name.StartsWith("Execute", System.StringComparison.Ordinal)))
+                    if (name == null || !(name.StartsWith("StringSet", System.StringComparison.Ordinal) || name.StartsWith("LockTake", System.StringComparison.Ordinal) || name.StartsWith("Execute", System.StringComparison.Ordinal)
+                        || name.StartsWith("HashSet", System.StringComparison.Ordinal) || name.StartsWith("StringGetSet", System.StringComparison.Ordinal)))
                         continue;
                     var acquire = _model.AsRedisAcquire(semanticModel.GetOperation(invocation, cancellationToken));
                     var identity = acquire == null ? null : Identity(acquire.Key, cancellationToken);
@@ -599,8 +605,11 @@ namespace Steadfast.Analyzers.Locks
             if (type == null)
                 return false;
             var identity = Identity(key, cancellationToken);
-            if (identity != null && AcquiredKeys(type, semanticModel, cancellationToken).Contains(identity))
+            if (identity != null && AcquiredKeys(type, semanticModel, cancellationToken).Contains(identity)
+                && (!IsBareParameter(identity) || DeletesOnBehalfOfALock(at)))
+            {
                 return true;
+            }
 
             // A handle: the key is a field this type got from its constructor, and whoever constructs it took that key.
             var member = LockModel.Unwrap(key) switch
@@ -628,6 +637,32 @@ namespace Steadfast.Analyzers.Locks
                         return true;
                     }
                 }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A key that is just a parameter's name ("key") says nothing about which key it is: a helper class's
+        /// <c>KeyDelete(string key)</c> and its <c>LockTake(string key, …)</c> share the name, not the key.
+        /// </summary>
+        private static bool IsBareParameter(string identity) => identity.StartsWith("p:", StringComparison.Ordinal) && identity.IndexOf('|') < 0;
+
+        /// <summary>The delete sits in a member whose name says it frees a lock (ReleaseLock, Unlock, Dispose of a lock type …).</summary>
+        private static bool DeletesOnBehalfOfALock(IOperation at)
+        {
+            var member = at.SemanticModel?.GetEnclosingSymbol(at.Syntax.SpanStart);
+            for (var symbol = member; symbol != null; symbol = symbol.ContainingSymbol)
+            {
+                var name = symbol.Name;
+                if (name.IndexOf("lock", StringComparison.OrdinalIgnoreCase) >= 0 || name.IndexOf("release", StringComparison.OrdinalIgnoreCase) >= 0
+                    || name.IndexOf("mutex", StringComparison.OrdinalIgnoreCase) >= 0 || name.IndexOf("lease", StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    return true;
+                }
+
+                if (symbol is INamedTypeSymbol)
+                    break;
             }
 
             return false;

@@ -21,6 +21,8 @@ namespace Steadfast.Analyzers.Locks
         public const string ShapeProperty = "Shape";
         public const string ValueShape = "Value";
         public const string DeleteShape = "Delete";
+        /// <summary>A token made once per instance of a shared lock service: no automatic fix (the token has to move to the acquisition).</summary>
+        public const string SharedTokenShape = "SharedToken";
 
         internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
             RuleIdentifiers.LockReleasedWithoutOwnershipCheck,
@@ -72,6 +74,7 @@ namespace Steadfast.Analyzers.Locks
             AcquireValue,
             ReleaseValue,
             Delete,
+            PreparedScriptValue,
         }
 
         /// <summary>What SF1001 looks at in a call: a lock value taken or compared, or a plain KeyDelete. Names first.</summary>
@@ -79,6 +82,8 @@ namespace Steadfast.Analyzers.Locks
         {
             if (model.AsRedisAcquire(call) != null)
                 return CallKind.AcquireValue;
+            if (model.PreparedCompareAndDeleteValues(call).Count > 0)
+                return CallKind.PreparedScriptValue;
             if (!model.IsRedisRelease(call, out var key, out var value) || key == null)
                 return null;
             if (value != null)
@@ -91,11 +96,18 @@ namespace Steadfast.Analyzers.Locks
             switch (kind)
             {
                 case CallKind.AcquireValue:
-                    ReportValue(call, model, model.AsRedisAcquire(call)!.Value, "takes the lock with", report, token);
+                    var acquire = model.AsRedisAcquire(call)!;
+                    if (IsOneTimeMarker(acquire, model, token))
+                        return;
+                    ReportValue(call, model, acquire.Value, acquire.Key, "takes the lock with", report, token);
                     return;
                 case CallKind.ReleaseValue:
-                    model.IsRedisRelease(call, out _, out var value);
-                    ReportValue(call, model, value!, "releases the lock by comparing with", report, token);
+                    model.IsRedisRelease(call, out var releasedKey, out var value);
+                    ReportValue(call, model, value!, releasedKey, "releases the lock by comparing with", report, token);
+                    return;
+                case CallKind.PreparedScriptValue:
+                    foreach (var (scriptKey, scriptValue) in model.PreparedCompareAndDeleteValues(call))
+                        ReportValue(call, model, scriptValue, scriptKey, "releases the lock by comparing with", report, token);
                     return;
             }
 
@@ -218,11 +230,23 @@ namespace Steadfast.Analyzers.Locks
             }
         }
 
-        private static void ReportValue(IInvocationOperation call, LockModel model, IOperation value, string verb, System.Action<Diagnostic> report, CancellationToken token)
+        private static void ReportValue(IInvocationOperation call, LockModel model, IOperation value, IOperation? key, string verb, System.Action<Diagnostic> report, CancellationToken token)
         {
             var origin = model.ValueFlow.Classify(value, token);
+            var shape = ValueShape;
             if (origin.Uniqueness != Uniqueness.NonUnique)
-                return;
+            {
+                if (SharedInstanceToken(call, model, value, key, token) is { } shared)
+                {
+                    origin = shared;
+                    shape = SharedTokenShape;
+                }
+                else
+                {
+                    return;
+                }
+            }
+
             var valueSyntax = LockModel.Unwrap(value)!.Syntax;
             IEnumerable<Location>? additional = null;
             // The origin may sit in another file of the compilation (the helper's caller, the field's declaration).
@@ -235,8 +259,77 @@ namespace Steadfast.Analyzers.Locks
                 Rule,
                 valueSyntax.GetLocation(),
                 additional,
-                ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ValueShape),
+                ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape),
                 message));
+        }
+
+        /// <summary>
+        /// SET NX of a constant with an expiry, where nothing says "lock" and nothing in the type ever releases the key: a
+        /// one-time marker (send this warning at most once a minute, remember that a notice went out), not a lock whose
+        /// owner matters. Nobody releases it, so nobody can release someone else's.
+        /// </summary>
+        private static bool IsOneTimeMarker(RedisAcquire acquire, LockModel model, CancellationToken token)
+        {
+            if (acquire.IsLockTake || acquire.Expiry == null || LockModel.HasLockWords(acquire.Call, acquire.Key, acquire.Value))
+                return false;
+            var identity = model.ValueFlow.Identity(acquire.Key, token); // null: a key built by a call; then no release at all may be in the type
+            var type = LockValueFlow.ContainingType(acquire.Call);
+            if (type == null)
+                return false;
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                var semanticModel = model.SemanticModelFor(reference.SyntaxTree, acquire.Call.SemanticModel);
+                if (semanticModel == null)
+                    return false;
+                foreach (var invocation in reference.GetSyntax(token).DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>())
+                {
+                    var text = invocation.Expression.ToString();
+                    if (!(text.Contains("KeyDelete") || text.Contains("LockRelease") || text.Contains("ScriptEvaluate")))
+                        continue;
+                    if (!(semanticModel.GetOperation(invocation, token) is IInvocationOperation release) || !model.IsRedisRelease(release, out var releasedKey, out _))
+                        continue;
+                    var releasedIdentity = model.ValueFlow.Identity(releasedKey, token);
+                    if (identity == null || releasedIdentity == null || releasedIdentity == identity)
+                        return false; // released somewhere (or maybe): a lock after all
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// A token made once per instance (a field or auto-property given a fresh Guid in its initializer or constructor)
+        /// used for locks whose key comes from the method's parameters: a lock service shared by its callers, so every
+        /// acquisition through it — of any key, from any thread — carries the same token, and a caller whose lease ran
+        /// out releases or extends the lock another caller of the same instance now holds. A handle type whose key is a
+        /// field too (one instance per acquisition) is not this.
+        /// </summary>
+        private static ValueOrigin? SharedInstanceToken(IInvocationOperation call, LockModel model, IOperation value, IOperation? key, CancellationToken token)
+        {
+            var member = LockModel.Unwrap(value) switch
+            {
+                IFieldReferenceOperation { Field: { IsStatic: false } field, Instance: null or IInstanceReferenceOperation } => (ISymbol)field,
+                IPropertyReferenceOperation { Property: { IsStatic: false } property, Instance: null or IInstanceReferenceOperation } => property,
+                _ => null,
+            };
+            if (member == null || key == null)
+                return null;
+            var keyIdentity = model.ValueFlow.Identity(key, token);
+            if (keyIdentity == null || !(keyIdentity.StartsWith("p:", System.StringComparison.Ordinal) || keyIdentity.Contains("|p:")))
+                return null;
+            var writes = model.ValueFlow.MemberWrites(member, call.SemanticModel, token);
+            if (writes == null || writes.Count == 0)
+                return null;
+            foreach (var write in writes)
+            {
+                var inConstructorOrInitializer = write.Syntax.Ancestors().Any(a => a is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax
+                    || a is Microsoft.CodeAnalysis.CSharp.Syntax.FieldDeclarationSyntax || a is Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax { Initializer: { } });
+                if (!inConstructorOrInitializer || model.ValueFlow.Classify(write, token).Uniqueness != Uniqueness.Unique)
+                    return null;
+            }
+
+            return new ValueOrigin(Uniqueness.NonUnique, writes[0].Syntax,
+                "made once per instance, so every acquisition through this shared instance, of any key and from any thread, carries the same token");
         }
 
         /// <summary>KeyDelete queued on a transaction that has a condition (Condition.StringEqual): atomic, fine.</summary>

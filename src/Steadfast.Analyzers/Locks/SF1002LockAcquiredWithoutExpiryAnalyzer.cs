@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -49,9 +50,43 @@ namespace Steadfast.Analyzers.Locks
         /// <summary>Why the acquire has no expiry, or null when it has one (or one we cannot judge).</summary>
         internal static string? NoExpiryReason(RedisAcquire acquire, LockModel model, System.Threading.CancellationToken cancellationToken)
         {
+            string? reason;
             if (acquire.Expiry == null)
-                return acquire.IsExecute ? "no EX or PX argument" : "no expiry argument";
-            return IsNoExpiry(acquire.Expiry, model, cancellationToken, 0);
+            {
+                reason = acquire.Call.TargetMethod.Name.StartsWith("HashSet", System.StringComparison.Ordinal) ? "HSETNX claims a hash field, which has no expiry of its own"
+                    : acquire.Call.TargetMethod.Name.StartsWith("StringGetSet", System.StringComparison.Ordinal) ? "GETSET takes no expiry"
+                    : acquire.IsExecute && LockModel.IsConstantString(acquire.Call.Arguments[0].Value, "SETNX") ? "SETNX takes no expiry"
+                    : acquire.IsExecute ? "no EX or PX argument" : "no expiry argument";
+            }
+            else
+            {
+                reason = IsNoExpiry(acquire.Expiry, model, cancellationToken, 0);
+            }
+
+            if (reason != null && ExpiredSeparately(acquire, model, cancellationToken) is { } expire)
+                reason += $"; the '{SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(expire)}' after it is a separate command, and a crash between the two leaves the lock forever: set the expiry in the same SET NX PX command";
+            return reason;
+        }
+
+        /// <summary>A KeyExpire of the same key later in the same function: SETNX then EXPIRE, two commands where one is needed.</summary>
+        private static IInvocationOperation? ExpiredSeparately(RedisAcquire acquire, LockModel model, System.Threading.CancellationToken cancellationToken)
+        {
+            var identity = model.ValueFlow.Identity(acquire.Key, cancellationToken);
+            foreach (var candidate in LockModel.DescendantsInSameFunction(LockModel.GetFunction(acquire.Call)).OfType<IInvocationOperation>())
+            {
+                if (candidate.Syntax.SpanStart <= acquire.Call.Syntax.SpanStart || !candidate.TargetMethod.Name.StartsWith("KeyExpire", System.StringComparison.Ordinal)
+                    || !model.IsRedisDatabaseMethod(candidate.TargetMethod) || candidate.Arguments.Length == 0)
+                {
+                    continue;
+                }
+
+                var key = LockModel.Argument(candidate, "key");
+                var expireIdentity = model.ValueFlow.Identity(key, cancellationToken);
+                if (identity != null && expireIdentity == identity)
+                    return candidate;
+            }
+
+            return null;
         }
 
         private static string? IsNoExpiry(IOperation expiry, LockModel model, System.Threading.CancellationToken cancellationToken, int depth)
@@ -61,10 +96,16 @@ namespace Steadfast.Analyzers.Locks
                 return null;
             if (value.ConstantValue.HasValue && value.ConstantValue.Value == null)
                 return "the expiry is null";
-            if (value is IDefaultValueOperation)
+            if (value is IDefaultValueOperation && value.Type?.Name != "Expiration")
                 return value.Type?.IsValueType == true && value.Type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T ? "the expiry is zero" : "the expiry is null";
             switch (value)
             {
+                // StringSet(key, value, Expiration.Default, ValueCondition.NotExists): the newer overload's "no expiry".
+                case IPropertyReferenceOperation { Property: { IsStatic: true, Name: "Default" or "Persist" or "KeepTtl" } property }
+                    when property.ContainingType?.Name == "Expiration" && property.ContainingType.ContainingNamespace?.ToDisplayString() == "StackExchange.Redis":
+                    return $"the expiry is Expiration.{property.Name}, which sets none";
+                case IDefaultValueOperation { Type: { Name: "Expiration" } }:
+                    return "the expiry is default(Expiration), which sets none";
                 case IFieldReferenceOperation { Field: { IsStatic: true } field }
                     when SymbolEqualityComparer.Default.Equals(field.ContainingType, model.TimeSpan) || SymbolEqualityComparer.Default.Equals(field.ContainingType, model.Timeout):
                     return field.Name == "Zero" ? "the expiry is TimeSpan.Zero"

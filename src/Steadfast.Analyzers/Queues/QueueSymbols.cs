@@ -55,6 +55,61 @@ namespace Steadfast.Analyzers.Queues
                 && IsStackExchangeRedis(call.TargetMethod.ContainingType);
         }
 
+        private static readonly System.Collections.Generic.HashSet<string> DestructiveCommands = new System.Collections.Generic.HashSet<string>(System.StringComparer.OrdinalIgnoreCase)
+        {
+            "LPOP", "RPOP", "BLPOP", "BRPOP", "LMPOP", "BLMPOP", "SPOP", "ZPOPMIN", "ZPOPMAX", "BZPOPMIN", "BZPOPMAX", "ZMPOP", "BZMPOP", "GETDEL",
+        };
+
+        /// <summary>
+        /// A read that deletes what it returns, on any StackExchange.Redis database, batch or transaction: the list pops
+        /// (single, with a count, multi-key), SetPop, SortedSetPop, StringGetDelete, StreamReadGroup with noAck: true, and
+        /// Execute("LPOP" / "BLPOP" / "SPOP" / "ZPOPMIN" / "GETDEL" …). Null when the call is none of these.
+        /// </summary>
+        public static string? DestructiveReadName(IInvocationOperation call)
+        {
+            var method = call.TargetMethod;
+            switch (method.Name)
+            {
+                case "ListRightPop":
+                case "ListLeftPop":
+                case "ListRightPopAsync":
+                case "ListLeftPopAsync":
+                case "SetPop":
+                case "SetPopAsync":
+                case "SortedSetPop":
+                case "SortedSetPopAsync":
+                case "StringGetDelete":
+                case "StringGetDeleteAsync":
+                    return IsStackExchangeRedis(method.ContainingType) ? method.Name : null;
+                case "StreamReadGroup":
+                case "StreamReadGroupAsync":
+                    if (!IsStackExchangeRedis(method.ContainingType))
+                        return null;
+                    foreach (var argument in call.Arguments)
+                    {
+                        if (argument.Parameter?.Name == "noAck" && argument.ArgumentKind == ArgumentKind.Explicit
+                            && argument.Value.ConstantValue is { HasValue: true, Value: true })
+                        {
+                            return method.Name + " with noAck: true";
+                        }
+                    }
+
+                    return null;
+                case "Execute":
+                case "ExecuteAsync":
+                    if (!IsStackExchangeRedis(method.ContainingType) || call.Arguments.Length == 0)
+                        return null;
+                    var command = call.Arguments[0].Value;
+                    while (command is IConversionOperation conversion)
+                        command = conversion.Operand;
+                    return command.ConstantValue is { HasValue: true, Value: string text } && DestructiveCommands.Contains(text)
+                        ? method.Name + "(\"" + text.ToUpperInvariant() + "\")"
+                        : null;
+                default:
+                    return null;
+            }
+        }
+
         public static bool IsStackExchangeRedis(ITypeSymbol? type) =>
             type?.ContainingNamespace?.ToDisplayString() == StackExchangeRedisNamespace;
 

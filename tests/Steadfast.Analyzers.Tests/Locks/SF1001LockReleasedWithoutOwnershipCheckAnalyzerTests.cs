@@ -66,9 +66,9 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         class Jobs
         {
             const string Owner = "worker";
-            bool A(IDatabase db) => db.StringSet("a", [|Owner|], TimeSpan.FromSeconds(5), When.NotExists);
-            bool B(IDatabase db) => db.StringSet("b", [|"1"|], TimeSpan.FromSeconds(5), ValueCondition.NotExists);
-            bool C(IDatabase db) => db.StringSet("c", [|RedisValue.EmptyString|], TimeSpan.FromSeconds(5), when: When.NotExists);
+            bool A(IDatabase db) => db.StringSet("lock:a", [|Owner|], TimeSpan.FromSeconds(5), When.NotExists);
+            bool B(IDatabase db) => db.StringSet("lock:b", [|"1"|], TimeSpan.FromSeconds(5), ValueCondition.NotExists);
+            bool C(IDatabase db) => db.StringSet("lock:c", [|RedisValue.EmptyString|], TimeSpan.FromSeconds(5), when: When.NotExists);
         }
         """);
 
@@ -124,13 +124,13 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         class Orders
         {
             private readonly IDatabase _db;
-            private readonly string _token = Guid.NewGuid().ToString("N");
+            private readonly string _token = {|#1:Guid.NewGuid().ToString("N")|};
             public Orders(IDatabase db) => _db = db;
-            public bool AcquireLock(string key) => _db.StringSet($"lock:{key}", _token, TimeSpan.FromSeconds(30), When.NotExists);
+            public bool AcquireLock(string key) => _db.StringSet($"lock:{key}", {|#0:_token|}, TimeSpan.FromSeconds(30), When.NotExists);
             public void ReleaseLock(string key) => [|_db.KeyDelete($"lock:{key}")|];
             public Task<bool> ReleaseLockAsync(string key) => [|_db.KeyDeleteAsync($"lock:{key}")|];
         }
-        """);
+        """, Origin(0, 1));
 
     [Fact]
     public Task GetCompareThenDelete_IsNotAtomic() => Verify.VerifyAsync("""
@@ -192,6 +192,54 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         if (Take()) db.LockRelease("jobs", [|Environment.MachineName|]);
         """, withSteadfast: false, OutputKind.ConsoleApplication);
 
+    [Fact]
+    public Task TokenMadeOncePerInstanceOfASharedLockService() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        public sealed class JobLocks
+        {
+            private readonly IDatabase _db;
+            private readonly string _instanceId;
+            public JobLocks(IDatabase db) { _db = db; _instanceId = {|#1:Guid.NewGuid().ToString()|}; }
+            public Task<bool> TakeAsync(string job) => _db.LockTakeAsync("job-lock:" + job, {|#0:_instanceId|}, TimeSpan.FromMinutes(1));
+            public Task<bool> GiveBackAsync(string job) => _db.LockReleaseAsync("job-lock:" + job, {|#2:_instanceId|});
+        }
+        """, Origin(0, 1), Origin(2, 1));
+
+    [Fact]
+    public Task KeyDelete_OfANewRedisKeyBuiltFromTheSameName() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Locks
+        {
+            bool Take(IDatabase db, string name) => db.LockTake(new RedisKey(name), Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30));
+            void Free(IDatabase db, string name)
+            {
+                var key = new RedisKey(name);
+                [|db.KeyDelete(key)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ConstantHandedToAPreparedCompareAndDeleteScript() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Unlocker
+        {
+            private static readonly LuaScript Unlock = LuaScript.Prepare(
+                "if redis.call('get', @key) == @owner then return redis.call('del', @key) else return 0 end");
+            void Release(IDatabase db, string name) =>
+                db.ScriptEvaluate(Unlock, new { key = (RedisKey)("lock:" + name), owner = [|"worker"|] });
+            void ReleaseLoaded(IDatabase db, IServer server, string name)
+            {
+                var loaded = Unlock.Load(server);
+                loaded.Evaluate(db, new { key = (RedisKey)("lock:" + name), owner = [|Environment.MachineName|] });
+            }
+        }
+        """);
+
     // ---- clean shapes ----
 
     [Fact]
@@ -234,6 +282,72 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
             public Handle(IDatabase db, string key) { _db = db; _key = key; }
             public bool Take() => _db.LockTake(_key, _token, TimeSpan.FromSeconds(30));
             public void Dispose() => _db.LockRelease(_key, _token);
+        }
+        """);
+
+    [Fact]
+    public Task PreparedScriptWithAFreshToken_AndTokenMadePerCall_AreClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        public sealed class JobLocks
+        {
+            private static readonly LuaScript Unlock = LuaScript.Prepare(
+                "if redis.call('get', @key) == @owner then return redis.call('del', @key) else return 0 end");
+            private readonly IDatabase _db;
+            private string _current = "";
+            public JobLocks(IDatabase db) => _db = db;
+            public bool Take(string job)
+            {
+                _current = Guid.NewGuid().ToString();
+                return _db.LockTake("job-lock:" + job, _current, TimeSpan.FromMinutes(1));
+            }
+            public void Release(string job, string token) =>
+                _db.ScriptEvaluate(Unlock, new { key = (RedisKey)("job-lock:" + job), owner = token });
+        }
+        """);
+
+    [Fact]
+    public Task OneTimeMarkersWithAConstantAndATtl_NeverReleased_AreNotLocks() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Notices
+        {
+            async Task WarnOnceAsync(IDatabase db, long chatId, Func<Task> send)
+            {
+                if (await db.StringSetAsync($"warned:{chatId}", "1", TimeSpan.FromMinutes(1), When.NotExists))
+                    await send();
+                if (await db.StringSetAsync(NoticeKey(chatId), "1", TimeSpan.FromMinutes(10), When.NotExists))
+                    await send();
+            }
+            static string NoticeKey(long chatId) => "notice:" + chatId;
+        }
+        class Snapshots
+        {
+            async Task<bool> ClaimAsync(IDatabase db, string id) =>
+                await db.StringSetAsync("snapshot:" + id, [|"1"|], TimeSpan.FromMinutes(5), When.NotExists);
+            Task DoneAsync(IDatabase db, string id) => [|db.KeyDeleteAsync("snapshot:" + id)|];
+        }
+        """);
+
+    [Fact]
+    public Task HelperClassWithAGenericKeyDeleteBesideItsLockTake_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        public class RedisHelper
+        {
+            private readonly IDatabase _db;
+            public RedisHelper(IDatabase db) => _db = db;
+            public bool LockTake(string key, string value, TimeSpan expiry) => _db.LockTake(key, value, expiry);
+            public bool LockRelease(string key, string value) => _db.LockRelease(key, value);
+            public bool KeyDelete(string key) => _db.KeyDelete(key);
+        }
+        public class LockStore
+        {
+            private readonly IDatabase _db;
+            public LockStore(IDatabase db) => _db = db;
+            public bool Take(string key) => _db.StringSet(key, Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30), When.NotExists);
+            public bool ReleaseLock(string key) => [|_db.KeyDelete(key)|];
         }
         """);
 

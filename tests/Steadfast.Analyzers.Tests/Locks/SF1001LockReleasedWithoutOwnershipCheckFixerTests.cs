@@ -91,9 +91,9 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckFixerTests
             private readonly IDatabase _db;
             private readonly string _token = Guid.NewGuid().ToString("N");
             public Orders(IDatabase db) => _db = db;
-            public bool AcquireLock(string key) => _db.StringSet($"lock:{key}", _token, TimeSpan.FromSeconds(30), When.NotExists);
-            public void ReleaseLock(string key) => [|_db.KeyDelete($"lock:{key}")|];
-            public Task<bool> ReleaseLockAsync(string key) => [|_db.KeyDeleteAsync($"lock:{key}", CommandFlags.DemandMaster)|];
+            public bool AcquireLock() => _db.StringSet("lock:orders", _token, TimeSpan.FromSeconds(30), When.NotExists);
+            public void ReleaseLock() => [|_db.KeyDelete("lock:orders")|];
+            public Task<bool> ReleaseLockAsync() => [|_db.KeyDeleteAsync("lock:orders", CommandFlags.DemandMaster)|];
         }
         """, """
         using System;
@@ -104,9 +104,9 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckFixerTests
             private readonly IDatabase _db;
             private readonly string _token = Guid.NewGuid().ToString("N");
             public Orders(IDatabase db) => _db = db;
-            public bool AcquireLock(string key) => _db.StringSet($"lock:{key}", _token, TimeSpan.FromSeconds(30), When.NotExists);
-            public void ReleaseLock(string key) => _db.LockRelease($"lock:{key}", _token);
-            public Task<bool> ReleaseLockAsync(string key) => _db.LockReleaseAsync($"lock:{key}", _token, CommandFlags.DemandMaster);
+            public bool AcquireLock() => _db.StringSet("lock:orders", _token, TimeSpan.FromSeconds(30), When.NotExists);
+            public void ReleaseLock() => _db.LockRelease("lock:orders", _token);
+            public Task<bool> ReleaseLockAsync() => _db.LockReleaseAsync("lock:orders", _token, CommandFlags.DemandMaster);
         }
         """);
 

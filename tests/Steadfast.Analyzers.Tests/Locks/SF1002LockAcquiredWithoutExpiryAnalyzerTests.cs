@@ -99,6 +99,66 @@ public sealed class SF1002LockAcquiredWithoutExpiryAnalyzerTests
     // ---- clean shapes ----
 
     [Fact]
+    public Task ClaimsThatCannotExpire_HashFieldAndExpirationDefault() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Leader
+        {
+            async Task<bool> ClaimAsync(IDatabase db, string node)
+            {
+                if (await [|db.HashSetAsync("leases", "leader", node, When.NotExists)|])
+                    return true;
+                return [|db.StringSet("leader-lock", node, Expiration.Default, ValueCondition.NotExists)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SetNxThenASeparateExpire() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            bool Take(IDatabase db, string token)
+            {
+                var taken = (bool){|#0:db.Execute("SETNX", "jobs:lock", token)|};
+                if (taken) db.KeyExpire("jobs:lock", TimeSpan.FromSeconds(30));
+                return taken;
+            }
+            bool Take2(IDatabase db, string token)
+            {
+                if (![|db.StringSet("reports:lock", token, when: When.NotExists)|]) return false;
+                db.KeyExpire("reports:lock", TimeSpan.FromSeconds(30));
+                return true;
+            }
+        }
+        """, new DiagnosticResult("SF1002", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'Execute' takes a lock that never expires (SETNX takes no expiry; the 'db.KeyExpire' after it is a separate command, and a crash between the two leaves the lock forever: set the expiry in the same SET NX PX command); a holder that crashes blocks every other client forever, so give the lock a lease"));
+
+    [Fact]
+    public Task GetSetLockThenASeparateExpire() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class OperationLocks
+        {
+            async Task<bool> IsBusyAsync(IDatabase db, string name)
+            {
+                var lockKey = new RedisKey("op-lock:" + name);
+                var previous = await [|db.StringGetSetAsync(lockKey, "locked")|];
+                if (previous.HasValue) return true;
+                await db.KeyExpireAsync(lockKey, TimeSpan.FromMinutes(1));
+                return false;
+            }
+        }
+        class Stats
+        {
+            long ResetCounter(IDatabase db) => (long)db.StringGetSet("visits", 0);
+        }
+        """);
+
+    [Fact]
     public Task LeasedLocks_AreClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading.Tasks;
@@ -126,6 +186,15 @@ public sealed class SF1002LockAcquiredWithoutExpiryAnalyzerTests
                 db.StringSet("c", 1, when: When.Exists);
                 db.Execute("SET", "d", 1);
             }
+        }
+        """);
+
+    [Fact]
+    public Task HashFieldMarkersWithoutLockWords_AreNotLocks() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Dedupe
+        {
+            bool FirstTime(IDatabase db, string messageId) => db.HashSet("processed", messageId, 1, When.NotExists);
         }
         """);
 

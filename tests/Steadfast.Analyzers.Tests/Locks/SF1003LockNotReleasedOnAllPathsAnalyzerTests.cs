@@ -140,6 +140,348 @@ public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
     // ---- clean shapes ----
 
     [Fact]
+    public Task TakeInsideAHelper_ReleaseAfterACallbackThatCanThrow() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        sealed class Guarded<T>
+        {
+            private readonly object _sync = new();
+            private T _value = default!;
+            private void Enter() => Monitor.Enter(_sync);
+            private void Leave() => Monitor.Exit(_sync);
+            public void Replace(Func<T, T> update)
+            {
+                Enter();
+                _value = update(_value);
+                [|Leave()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task GenericHolder_HelperTakeAndRelease_WithAConditionalEarlyExit() => Verify.VerifyAsync("""
+        using System;
+        using System.Diagnostics;
+        using System.Threading;
+        public sealed class Holder<T> where T : class
+        {
+            private readonly object _sync = new();
+            private T? _value;
+            public void Acquire() { Monitor.Enter(_sync); }
+            public void Release()
+            {
+                if (!Monitor.IsEntered(_sync)) return;
+                Monitor.Pulse(_sync);
+                Monitor.Exit(_sync);
+            }
+            public void ReplaceWith(T value, Action before)
+            {
+                var watch = Stopwatch.StartNew();
+                Console.WriteLine($"taking {watch.ElapsedMilliseconds}");
+                Acquire();
+                if (_value != value)
+                    Monitor.Exit(_sync);
+                before.Invoke();
+                _value = value;
+                [|Release()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TakeThroughTwoLevelsOfHelpers_ReleaseNotInFinally() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        static class BusLocks
+        {
+            private static readonly Mutex Bus = new(false, "bus");
+            public static bool WaitBus(int timeout) => WaitOn(Bus, timeout);
+            public static void ReleaseBus() => Bus.ReleaseMutex();
+            private static bool WaitOn(Mutex mutex, int timeout)
+            {
+                try { return mutex.WaitOne(timeout); }
+                catch (AbandonedMutexException) { return true; }
+            }
+        }
+        class Fan
+        {
+            void Set(byte[] registers, int index)
+            {
+                if (!BusLocks.WaitBus(10)) return;
+                Console.WriteLine(registers[index]);
+                [|BusLocks.ReleaseBus()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SwallowingTryThatRethrows_StillFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Worker
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            void Run(Action work)
+            {
+                _gate.Wait();
+                try { work(); }
+                catch (Exception) { Console.WriteLine("failed"); throw; }
+                [|_gate.Release()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseAfterACatchAllThatSwallows_IsReached() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Worker
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            private readonly object _sync = new();
+            void Run(Action work)
+            {
+                _gate.Wait();
+                try { work(); }
+                catch (Exception e) { Console.WriteLine(e.Message); }
+                _gate.Release();
+            }
+            void Other(Action work)
+            {
+                Monitor.Enter(_sync);
+                try { work(); } catch { }
+                Monitor.Exit(_sync);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SwallowingTryWithSwitchAndLoopBreaks_ReleaseReached_FinallyAfterCatch() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Runner
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            async Task<bool> RunAsync(int mode, Func<Task> step)
+            {
+                var ok = true;
+                await _gate.WaitAsync();
+                try
+                {
+                    switch (mode)
+                    {
+                        case 1: await step(); break;
+                        default: ok = false; break;
+                    }
+                    for (var i = 0; i < 3; i++) { if (i == mode) break; await step(); }
+                }
+                catch (Exception e)
+                {
+                    Console.WriteLine(e.Message);
+                    ok = false;
+                }
+                finally
+                {
+                    Console.WriteLine("done");
+                }
+                _gate.Release();
+                return ok;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CatchAllWhoseHandlerCanThrowInTurn_StillFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Runner
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            async Task RunAsync(Func<Task> step, Func<Exception, Task> record, Action reload)
+            {
+                await _gate.WaitAsync();
+                try { await step(); }
+                catch (Exception e) { await record(e); }
+                finally { reload(); }
+                [|_gate.Release()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task OnlyCopiesAndLogsBetween_NothingCanThrow_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Ring
+        {
+            private readonly ReaderWriterLockSlim _rw = new();
+            private readonly object _sync = new();
+            private int _size;
+            private int[] _items = new int[8];
+            private bool _stopping;
+            public int Count { get { _rw.EnterReadLock(); int count = _size; _rw.ExitReadLock(); return count; } }
+            public int Capacity { get { _rw.EnterReadLock(); var capacity = _items.Length; _rw.ExitReadLock(); return capacity; } }
+            public bool Stop()
+            {
+                Monitor.Enter(_sync);
+                var was = _stopping;
+                _stopping = true;
+                Monitor.Exit(_sync);
+                return was;
+            }
+            public int First() { _rw.EnterReadLock(); var first = _items[0]; [|_rw.ExitReadLock()|]; return first; }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseMutexInACatchAllAroundTheWait_IsClean() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Named
+        {
+            bool Enter(string name, int timeout)
+            {
+                var mutex = new Mutex(false, name);
+                try { return mutex.WaitOne(timeout); }
+                catch
+                {
+                    mutex.ReleaseMutex();
+                    return false;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseInAnAbandonedMutexHandler_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class SingleInstance
+        {
+            private readonly Mutex _mutex = new(false, "app");
+            bool IsFirst()
+            {
+                try
+                {
+                    return _mutex.WaitOne(0);
+                }
+                catch (AbandonedMutexException)
+                {
+                    _mutex.ReleaseMutex();
+                    return false;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RefFlagHelpersInsideAMethodWideTryFinally_AreClean() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Writer
+        {
+            private readonly object _sync = new();
+            private int _pending;
+            private void TakeLock(ref bool taken) => Monitor.Enter(_sync, ref taken);
+            private void ReleaseLock(ref bool taken) { if (taken) { taken = false; Monitor.Exit(_sync); } }
+            void Drain()
+            {
+                bool taken = false;
+                try
+                {
+                    while (true)
+                    {
+                        TakeLock(ref taken);
+                        if (_pending == 0) { ReleaseLock(ref taken); return; }
+                        _pending--;
+                        ReleaseLock(ref taken);
+                        Flush();
+                    }
+                }
+                finally
+                {
+                    ReleaseLock(ref taken);
+                }
+            }
+            void Flush() { }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseInBodyWithACatchAllThatReleases_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Worker
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            void Run(Action work)
+            {
+                try
+                {
+                    _gate.Wait();
+                    work();
+                    _gate.Release();
+                }
+                catch
+                {
+                    _gate.Release();
+                    throw;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReleaseRightAfterTheTake_NothingInBetween_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Probe
+        {
+            async Task<bool> CheckAsync(IDatabaseAsync db, RedisKey key)
+            {
+                var token = Guid.NewGuid().ToString();
+                await db.LockTakeAsync(key, token, TimeSpan.FromSeconds(5));
+                var released = await db.LockReleaseAsync(key, token);
+                return released;
+            }
+            bool Check(IDatabase db, RedisKey key)
+            {
+                var token = Guid.NewGuid().ToString();
+                if (db.LockTake(key, token, TimeSpan.FromSeconds(5)))
+                {
+                    return db.LockRelease(key, token);
+                }
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task KeyDeleteOfAnotherKey_InAMethodThatTakesALock_IsNotARelease() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Catalog
+        {
+            void Rebuild(IDatabase db, int id)
+            {
+                var token = Guid.NewGuid().ToString();
+                var lockKey = "catalog:lock";
+                if (!db.LockTake(lockKey, token, TimeSpan.FromSeconds(30))) return;
+                try
+                {
+                    Console.WriteLine("rebuilding");
+                    db.KeyDelete(CacheKey(id));
+                    var staleKey = "catalog:" + id;
+                    db.KeyDelete(staleKey);
+                }
+                finally { db.LockRelease(lockKey, token); }
+            }
+            static string CacheKey(int id) => "catalog:page:" + id;
+        }
+        """);
+
+    [Fact]
     public Task ReleaseInFinally_IsClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading;

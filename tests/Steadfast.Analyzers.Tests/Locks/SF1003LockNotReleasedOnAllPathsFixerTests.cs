@@ -171,7 +171,7 @@ public sealed class SF1003LockNotReleasedOnAllPathsFixerTests
             int Run()
             {
                 Monitor.Enter(_gate);
-                var n = 42;
+                var n = int.Parse("42");
                 [|Monitor.Exit(_gate)|];
                 return n;
             }
@@ -425,7 +425,7 @@ public sealed class SF1003LockNotReleasedOnAllPathsFixerTests
 
         var gate = new object();
         Monitor.Enter(gate);
-        var n = 1;
+        var n = int.Parse("1");
         [|Monitor.Exit(gate)|];
         System.Console.WriteLine(n);
         """], ["""
@@ -433,7 +433,7 @@ public sealed class SF1003LockNotReleasedOnAllPathsFixerTests
 
         var gate = new object();
         Monitor.Enter(gate);
-        var n = 1;
+        var n = int.Parse("1");
         [|Monitor.Exit(gate)|];
         System.Console.WriteLine(n);
         """], outputKind: OutputKind.ConsoleApplication);

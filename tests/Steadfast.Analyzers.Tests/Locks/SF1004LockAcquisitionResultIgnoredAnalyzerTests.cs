@@ -205,6 +205,159 @@ public sealed class SF1004LockAcquisitionResultIgnoredAnalyzerTests
         """);
 
     [Fact]
+    public Task ResultOnlyLogged() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            void Run(IDatabase db)
+            {
+                var taken = [|db.LockTake("jobs:lock", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30))|];
+                Console.WriteLine($"lock taken: {taken}");
+                Console.WriteLine("work");
+            }
+            void Other()
+            {
+                bool entered = [|_gate.Wait(100)|];
+                Console.WriteLine("entered " + entered);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ResultOnlyDecidesTheReleaseInFinally() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Keys
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            async Task DeleteAsync(string path, CancellationToken ct)
+            {
+                var entered = false;
+                try
+                {
+                    entered = await [|_gate.WaitAsync(TimeSpan.FromSeconds(5), ct)|];
+                    Console.WriteLine("deleting " + path);
+                }
+                finally
+                {
+                    if (entered)
+                        _gate.Release();
+                }
+            }
+            async Task GuardedAsync(string path, CancellationToken ct)
+            {
+                var entered = false;
+                try
+                {
+                    entered = await _gate.WaitAsync(TimeSpan.FromSeconds(5), ct);
+                    if (!entered) return;
+                    Console.WriteLine("deleting " + path);
+                }
+                finally
+                {
+                    if (entered)
+                        _gate.Release();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task MonitorExitInFinally_AfterAFailedTryEnter_SaysItThrows() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly object _gate = new();
+            void A()
+            {
+                try
+                {
+                    if ({|#0:Monitor.TryEnter(_gate, 100)|}) Console.WriteLine("work");
+                }
+                finally { Monitor.Exit(_gate); }
+            }
+        }
+        """, new Microsoft.CodeAnalysis.Testing.DiagnosticResult("SF1004", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("The finally block releases with 'Monitor.Exit' even when 'Monitor.TryEnter' failed, which throws SynchronizationLockException (this thread does not own the monitor) and hides what happened in the try; it frees nothing; release only if it was acquired"));
+
+    [Fact]
+    public Task SteadfastTryAcquire_DiscardedOrNeverTestedForNull() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDistributedLockProvider locks)
+            {
+                await using var handle = await [|locks.TryAcquireAsync("jobs")|];
+                Console.WriteLine("work");
+            }
+            async Task Other(IDistributedLockProvider locks)
+            {
+                await [|locks.TryAcquireAsync("reports")|];
+                Console.WriteLine("work");
+            }
+            void Sync(IDistributedLockProvider locks)
+            {
+                using var handle = [|locks.TryAcquire("sync")|];
+                Console.WriteLine("work");
+            }
+        }
+        """, withSteadfast: true);
+
+    [Fact]
+    public Task SteadfastTryAcquire_TestedWithNotNullOrConditionalAccess_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using Steadfast.Locks;
+        class Jobs
+        {
+            async Task Run(IDistributedLockProvider locks)
+            {
+                var handle = await locks.TryAcquireAsync("jobs");
+                if (handle != null)
+                {
+                    await using (handle) Console.WriteLine("work");
+                }
+            }
+            async Task<ILockHandle?> Pass(IDistributedLockProvider locks) => await locks.TryAcquireAsync("jobs");
+        }
+        """, withSteadfast: true);
+
+    [Fact]
+    public Task TryAcquireToldToWaitForever_IsClean() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Gate
+        {
+            private readonly SemaphoreSlim _slots = new(4, 4);
+            public bool WaitTurn(int timeout) => _slots.Wait(timeout);
+            public void WaitTurn() { WaitTurn(Timeout.Infinite); }
+            public void Enter() { _slots.Wait(-1); }
+        }
+        """);
+
+    [Fact]
+    public Task ResultCheckedAndLogged_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            void Run(IDatabase db)
+            {
+                var taken = db.LockTake("jobs:lock", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30));
+                Console.WriteLine($"lock taken: {taken}");
+                if (!taken) return;
+                Console.WriteLine("work");
+            }
+        }
+        """);
+
+    [Fact]
     public Task SteadfastTryAcquire_IsClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading.Tasks;

@@ -236,7 +236,7 @@ public sealed class SF1004LockAcquisitionResultIgnoredFixerTests
             void B()
             {
                 var taken = false;
-                try { [|_spin.TryEnter(10, ref taken)|]; Console.WriteLine(taken); }
+                try { [|_spin.TryEnter(10, ref taken)|]; if (taken) Console.WriteLine("b"); }
                 finally { _spin.Exit(); }
             }
         }
@@ -256,7 +256,7 @@ public sealed class SF1004LockAcquisitionResultIgnoredFixerTests
             void B()
             {
                 var taken = false;
-                try { _spin.TryEnter(10, ref taken); Console.WriteLine(taken); }
+                try { _spin.TryEnter(10, ref taken); if (taken) Console.WriteLine("b"); }
                 finally { if (taken) _spin.Exit(); }
             }
         }

@@ -33,6 +33,90 @@ public sealed class SF1005LockAcquiredByPollingAnalyzerTests
             .WithMessage("'_redis.StringSet' is retried in a sleep-and-poll loop with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
 
     [Fact]
+    public Task SleepThenCallThePublicEntryThatComesBack() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        abstract class CacheBase
+        {
+            public string Get(string key, Func<string> fetch) => GetCore(key, fetch);
+            protected abstract string GetCore(string key, Func<string> fetch);
+        }
+        sealed class RedisCache : CacheBase
+        {
+            private readonly IDatabase _db;
+            public RedisCache(IDatabase db) => _db = db;
+            protected override string GetCore(string key, Func<string> fetch)
+            {
+                if (![|_db.StringSet(key + "_lock", 1, TimeSpan.FromSeconds(5), When.NotExists)|])
+                {
+                    Thread.Sleep(20);
+                    return Get(key, fetch);
+                }
+                return fetch();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SpinUntilAroundALockTake() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Jobs
+        {
+            void Run(IDatabase db, string token)
+            {
+                SpinWait.SpinUntil(() => {|#0:db.LockTake("jobs:lock", token, TimeSpan.FromSeconds(30))|});
+                SpinWait.SpinUntil(() => db.LockTake("bounded:lock", token, TimeSpan.FromSeconds(30)), TimeSpan.FromSeconds(5));
+                SpinWait.SpinUntil(() => db.KeyExists("ready"));
+            }
+        }
+        """, new DiagnosticResult("SF1005", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'db.LockTake' is retried by SpinWait.SpinUntil with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
+
+    [Fact]
+    public Task SleepThenCallItselfAgain() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Loader
+        {
+            private readonly IDatabase _db;
+            public Loader(IDatabase db) => _db = db;
+            public string Load(string key, Func<string> fetch)
+            {
+                if (!{|#0:_db.StringSet(key + ":mutex", 1, TimeSpan.FromSeconds(5), When.NotExists)|})
+                {
+                    Thread.Sleep(50);
+                    return Load(key, fetch);
+                }
+                return fetch();
+            }
+            public async Task<string> LoadAsync(string key, Func<string> fetch, int attempt)
+            {
+                if (!await _db.StringSetAsync(key + ":mutex", 1, TimeSpan.FromSeconds(5), When.NotExists))
+                {
+                    await Task.Delay(50);
+                    return await LoadAsync(key, fetch, attempt + 1);
+                }
+                return fetch();
+            }
+            public async Task<string> LoadCancellable(string key, Func<string> fetch, CancellationToken ct)
+            {
+                if (!await _db.StringSetAsync(key + ":mutex", 1, TimeSpan.FromSeconds(5), When.NotExists))
+                {
+                    await Task.Delay(50, ct);
+                    return await LoadCancellable(key, fetch, ct);
+                }
+                return fetch();
+            }
+        }
+        """, new DiagnosticResult("SF1005", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'_db.StringSet' is retried by sleeping and calling 'Load' again with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
+
+    [Fact]
     public Task WhileNotLockTakeAsync_TaskDelay_OnIDatabaseAsync() => Verify.VerifyAsync("""
         using System;
         using System.Threading.Tasks;
