@@ -545,6 +545,35 @@ namespace Steadfast.Analyzers.Resilience
             }
         }
 
+        /// <summary>The loop counts its rounds or watches the time (SF2003: a bounded wait).</summary>
+        internal static bool IsBoundedByCountOrTime(ILoopOperation loop)
+        {
+            var own = loop.Body.OwnDescendantsAndSelf().ToList();
+            if (ConditionOf(loop) is { } condition)
+                own.AddRange(condition.OwnDescendantsAndSelf());
+            if (loop is IForLoopOperation forLoop)
+                own.AddRange(forLoop.AtLoopBottom.SelectMany(o => o.OwnDescendantsAndSelf()));
+            return HasAttemptCounter(own) || HasTimeBound(own);
+        }
+
+        /// <summary>
+        /// <c>while (true)</c>, <c>for (;;)</c>, or a condition that calls nothing and that the body never changes
+        /// (<c>while (!_quit)</c>): the loop runs until something else stops it.
+        /// </summary>
+        internal static bool RunsUntilStopped(ILoopOperation loop)
+        {
+            var condition = ConditionOf(loop);
+            if (loop is IForEachLoopOperation)
+                return false;
+            if (condition == null || condition.ConstantValue is { HasValue: true, Value: true })
+                return true;
+            if (condition.ConstantValue.HasValue || condition.DescendantsAndSelf().Any(o => o is IInvocationOperation || o is IAwaitOperation))
+                return false;
+            var read = new HashSet<ISymbol>(condition.DescendantsAndSelf().Select(ReferencedSymbol).Where(s => s != null)!, SymbolEqualityComparer.Default);
+            return read.Count > 0 && !loop.Body.OwnDescendantsAndSelf().Concat(condition.DescendantsAndSelf())
+                .Any(o => WrittenSymbol(o) is { } written && read.Contains(written));
+        }
+
         /// <summary>True when anything in these operations paces, bounds or hands out new items (used by the goto shape).</summary>
         internal static bool IsPacedOrBounded(List<IOperation> own) =>
             own.Any(Paces) || HasAttemptCounter(own) || HasTimeBound(own) || TakesNextItem(own);
