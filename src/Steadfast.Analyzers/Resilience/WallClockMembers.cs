@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Steadfast.Analyzers.Resilience
+{
+    /// <summary>
+    /// Fields and properties that hold nothing but a wall-clock reading (<c>_lastSeen = DateTime.UtcNow</c>) or a
+    /// wall-clock deadline (<c>_until = DateTime.UtcNow + timeout</c>), found by reading every assignment of the
+    /// compilation once. A member written anything else anywhere — a value loaded from storage, a parameter, a
+    /// compound assignment — is a date, not a stamp. Members are matched by name, so a write to another member of
+    /// the same name counts against both: the answer errs towards silence.
+    /// </summary>
+    internal sealed class WallClockMembers
+    {
+        internal enum Kind { None, Stamp, Deadline, Other }
+
+        private readonly Dictionary<string, Kind> _kinds;
+
+        private WallClockMembers(Dictionary<string, Kind> kinds) => _kinds = kinds;
+
+        public static WallClockMembers Scan(Compilation compilation)
+        {
+            var kinds = new Dictionary<string, Kind>(StringComparer.Ordinal);
+            void Add(string name, Kind kind)
+            {
+                if (!kinds.TryGetValue(name, out var current) || current == Kind.None)
+                    kinds[name] = kind;
+                else if (kind != Kind.None && kind != current)
+                    kinds[name] = Kind.Other;
+            }
+
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var root = tree.GetRoot();
+                foreach (var node in root.DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case AssignmentExpressionSyntax assignment when NameOf(assignment.Left) is { } assigned:
+                            Add(assigned, assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) ? Classify(assignment.Right) : Kind.Other);
+                            break;
+                        case PrefixUnaryExpressionSyntax prefix when (prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression)) && NameOf(prefix.Operand) is { } incremented:
+                            Add(incremented, Kind.Other);
+                            break;
+                        case PostfixUnaryExpressionSyntax postfix when NameOf(postfix.Operand) is { } incrementedAfter:
+                            Add(incrementedAfter, Kind.Other);
+                            break;
+                        case ArgumentSyntax { RefKindKeyword: { } refKind } argument when !refKind.IsKind(SyntaxKind.None) && NameOf(argument.Expression) is { } byRef:
+                            // Interlocked.Exchange(ref _stamp, DateTime.UtcNow.Ticks) writes a reading; any other ref or out write does not.
+                            if (argument.Parent?.Parent is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Read" } } } })
+                                break; // Volatile.Read(ref _stamp), Interlocked.Read(ref _stamp): a read
+                            var kind = Kind.Other;
+                            if (argument.Parent is ArgumentListSyntax { Arguments: { Count: 2 } arguments } && arguments[0] == argument
+                                && argument.Parent.Parent is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Exchange" or "Write" } } } })
+                                kind = Classify(arguments[1].Expression);
+                            Add(byRef, kind);
+                            break;
+                        case VariableDeclaratorSyntax { Initializer: { } initializer } declarator when declarator.Parent?.Parent is FieldDeclarationSyntax:
+                            Add(declarator.Identifier.ValueText, Classify(initializer.Value));
+                            break;
+                        case PropertyDeclarationSyntax { Initializer: { } propertyInitializer } property:
+                            Add(property.Identifier.ValueText, Classify(propertyInitializer.Value));
+                            break;
+                    }
+                }
+            }
+
+            return new WallClockMembers(kinds);
+        }
+
+        public Kind KindOf(ISymbol member) => _kinds.TryGetValue(member.Name, out var kind) ? kind : Kind.None;
+
+        private static string? NameOf(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+            ParenthesizedExpressionSyntax parenthesized => NameOf(parenthesized.Expression),
+            _ => null,
+        };
+
+        private static Kind Classify(ExpressionSyntax value)
+        {
+            while (value is ParenthesizedExpressionSyntax parenthesized)
+                value = parenthesized.Expression;
+            if (value.IsKind(SyntaxKind.DefaultLiteralExpression) || value.IsKind(SyntaxKind.NullLiteralExpression) || value is DefaultExpressionSyntax
+                || value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "MinValue" } } })
+                return Kind.None;
+            if (IsClockRead(value))
+                return Kind.Stamp;
+            if (value is BinaryExpressionSyntax binary && (binary.IsKind(SyntaxKind.AddExpression) || binary.IsKind(SyntaxKind.SubtractExpression))
+                && IsClockRead(Strip(binary.Left)) && !IsClockRead(Strip(binary.Right)))
+                return Kind.Deadline;
+            if (value is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: var add } } } access }
+                && (add == "Add" || add == "AddMilliseconds" || add == "AddSeconds" || add == "AddMinutes" || add == "AddHours" || add == "AddTicks")
+                && IsClockRead(Strip(access.Expression)))
+                return Kind.Deadline;
+            return Kind.Other;
+        }
+
+        private static ExpressionSyntax Strip(ExpressionSyntax value)
+        {
+            while (value is ParenthesizedExpressionSyntax parenthesized)
+                value = parenthesized.Expression;
+            return value;
+        }
+
+        /// <summary><c>DateTime.UtcNow</c>, <c>System.DateTimeOffset.Now</c>, and their <c>.Ticks</c> or Unix-time forms.</summary>
+        internal static bool IsClockRead(ExpressionSyntax value)
+        {
+            value = Strip(value);
+            if (value is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "ToUnixTimeMilliseconds" or "ToUnixTimeSeconds" } } } unix })
+                value = Strip(unix.Expression);
+            else if (value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Ticks" } } } ticks)
+                value = Strip(ticks.Expression);
+            if (!(value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Now" or "UtcNow" } } } now))
+                return false;
+            var type = now.Expression.ToString();
+            return type == "DateTime" || type == "DateTimeOffset" || type == "System.DateTime" || type == "System.DateTimeOffset";
+        }
+    }
+}
