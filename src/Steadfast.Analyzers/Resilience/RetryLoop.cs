@@ -87,6 +87,8 @@ namespace Steadfast.Analyzers.Resilience
                 var continuing = tryOperation.Catches.Where(c => LoopsBack(c, loop)).ToList();
                 if (continuing.Count == 0 || !EndlessOnFailure(loop, condition, tryOperation, continuing))
                     continue;
+                if (AwaitsWorkOutsideTheTry(loop, tryOperation))
+                    continue;
 
                 var guarded = tryOperation.Body.OwnDescendantsAndSelf().OfType<IInvocationOperation>().Where(IsGuard).ToList();
                 var swallowsOpenCircuit = false;
@@ -103,6 +105,36 @@ namespace Steadfast.Analyzers.Resilience
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// Each round first awaits other work that no catch protects (<c>await EnsureDirectoryAsync()</c>, then the
+        /// attempt): a persistent failure of that work ends the loop, and its success changes what the attempt meets.
+        /// </summary>
+        private static bool AwaitsWorkOutsideTheTry(ILoopOperation loop, ITryOperation tryOperation)
+        {
+            foreach (var awaited in loop.Body.OwnDescendantsAndSelf().OfType<IAwaitOperation>())
+            {
+                if (awaited.Syntax.SpanStart >= tryOperation.Syntax.SpanStart)
+                    continue;
+                if (InsideATry(awaited, loop))
+                    continue;
+                if (UnwrapConfigured(awaited.Operation) is IInvocationOperation call && !IsIncidental(call) && !Paces(call))
+                    return true;
+            }
+
+            return false;
+        }
+
+        private static bool InsideATry(IOperation operation, ILoopOperation loop)
+        {
+            for (var current = operation.Parent; current != null && current != loop; current = current.Parent)
+            {
+                if (current is ITryOperation)
+                    return true;
+            }
+
+            return false;
         }
 
         private static IOperation? ConditionOf(ILoopOperation loop) => loop switch
@@ -239,7 +271,9 @@ namespace Steadfast.Analyzers.Resilience
         }
 
         /// <summary>A method of this compilation whose own body sleeps or delays: <c>await WaitBeforeRetryAsync(attempt)</c>.</summary>
-        private static bool DelaysInside(IMethodSymbol method)
+        private static bool DelaysInside(IMethodSymbol method) => DelaysInside(method, depth: 2);
+
+        private static bool DelaysInside(IMethodSymbol method, int depth)
         {
             if (method.DeclaringSyntaxReferences.Length == 0 || method.MethodKind == MethodKind.DelegateInvoke)
                 return false;
@@ -250,6 +284,12 @@ namespace Steadfast.Analyzers.Resilience
                 {
                     var invoked = InvokedName(invocation);
                     if (invoked == "Sleep" || invoked == "Delay" || invoked == "WaitAsync" || invoked == "WaitOne" || invoked == "SpinUntil")
+                        return true;
+                    // A helper of the same type it calls in turn: GetStreamAsync → ReconnectAsync → Task.Delay.
+                    if (depth > 1 && invoked != null && method.ContainingType != null
+                        && (invocation.Expression is IdentifierNameSyntax || invocation.Expression is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax })
+                        && method.ContainingType.GetMembers(invoked).OfType<IMethodSymbol>()
+                            .Any(m => !SymbolEqualityComparer.Default.Equals(m, method) && DelaysInside(m, depth - 1)))
                         return true;
                 }
             }
@@ -478,16 +518,24 @@ namespace Steadfast.Analyzers.Resilience
         internal static IOperation? RetriedCallIn(IOperation tryBody)
         {
             var own = tryBody.OwnDescendantsAndSelf().OrderBy(o => o.Syntax.SpanStart).ToList();
-            var calls = own.Where(o => o is IInvocationOperation || o is IObjectCreationOperation { Constructor: { } }).ToList();
+            var calls = own.Where(o => o is IInvocationOperation || o is IObjectCreationOperation { Constructor: { } }
+                || o is IInvalidOperation { Syntax: InvocationExpressionSyntax }).ToList();
             if (calls.Count == 0)
                 return null;
             foreach (var awaited in own.OfType<IAwaitOperation>())
             {
-                if (UnwrapConfigured(awaited.Operation) is IInvocationOperation call && !IsIncidental(call))
+                var operand = UnwrapConfigured(awaited.Operation);
+                if (operand is IInvocationOperation call && !IsIncidental(call))
                     return call;
+                // An unresolved call (its library is not referenced) is still the attempt: look inside ConfigureAwait by syntax.
+                if (operand is IInvalidOperation { Syntax: InvocationExpressionSyntax } invalid)
+                    return invalid;
+                if (operand is IInvocationOperation { Instance: IInvalidOperation { Syntax: InvocationExpressionSyntax } inner })
+                    return inner;
             }
 
-            return calls.FirstOrDefault(c => !(c is IInvocationOperation call) || !IsIncidental(call))
+            return calls.FirstOrDefault(c => c is IObjectCreationOperation || c is IInvocationOperation call && !IsIncidental(call))
+                ?? calls.FirstOrDefault(c => c is IInvalidOperation)
                 ?? calls.OfType<IObjectCreationOperation>().FirstOrDefault()
                 ?? calls.First();
         }
@@ -523,7 +571,7 @@ namespace Steadfast.Analyzers.Resilience
             var ns = type?.ContainingNamespace?.ToDisplayString() ?? "";
             var typeName = type?.Name ?? "";
             return typeName.IndexOf("Log", StringComparison.Ordinal) >= 0 || typeName == "Console" || typeName == "String" || typeName == "Math"
-                || typeName == "Interlocked" || typeName == "Enumerable" || typeName == "Debug"
+                || typeName == "Interlocked" || typeName == "Enumerable" || typeName == "Debug" || typeName == "Array"
                 || ns.StartsWith("System.Collections", StringComparison.Ordinal) || ns.StartsWith("System.Text", StringComparison.Ordinal)
                 || ns.StartsWith("System.Diagnostics", StringComparison.Ordinal) || ns.StartsWith("Microsoft.Extensions.Logging", StringComparison.Ordinal);
         }
@@ -540,6 +588,8 @@ namespace Steadfast.Analyzers.Resilience
                     return invocation.TargetMethod.Name;
                 case IObjectCreationOperation creation:
                     return "new " + (creation.Type?.Name ?? "object");
+                case IInvalidOperation { Syntax: InvocationExpressionSyntax invocation } when InvokedName(invocation) is { } name:
+                    return name;
                 default:
                     return call.Syntax.ToString();
             }

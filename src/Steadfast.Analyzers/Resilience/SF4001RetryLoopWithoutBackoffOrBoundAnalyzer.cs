@@ -140,7 +140,26 @@ namespace Steadfast.Analyzers.Resilience
             if (call.Instance != null && !(call.Instance is IInstanceReferenceOperation))
                 return; // the same method on another object
             var catchClause = EnclosingCatch(call);
-            if (catchClause == null)
+            if (catchClause == null || catchClause.Filter != null)
+                return; // a filtered catch (when the message says NOSCRIPT, WRONGTYPE …) retries once a condition the retry clears
+
+            // The catch changes state the method tests (a fallback mode, a reset version): the next call takes another path.
+            var tested = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            if (context.ContainingSymbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) is { } declaration
+                && call.SemanticModel is { } semanticModel && semanticModel.SyntaxTree == declaration.SyntaxTree)
+            {
+                foreach (var conditionSyntax in declaration.DescendantNodes().OfType<IfStatementSyntax>().Select(i => i.Condition))
+                {
+                    foreach (var identifier in conditionSyntax.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+                    {
+                        if (semanticModel.GetSymbolInfo(identifier, context.CancellationToken).Symbol is { Kind: SymbolKind.Field or SymbolKind.Property } member)
+                            tested.Add(member);
+                    }
+                }
+            }
+
+            if (catchClause.Handler.OwnDescendantsAndSelf().OfType<IAssignmentOperation>().Any(a =>
+                    a.Target is IFieldReferenceOperation f && tested.Contains(f.Field) || a.Target is IPropertyReferenceOperation p && tested.Contains(p.Property)))
                 return;
 
             // A parameter that counts attempts (Retry(x, attempt + 1), a decremented budget) bounds it.

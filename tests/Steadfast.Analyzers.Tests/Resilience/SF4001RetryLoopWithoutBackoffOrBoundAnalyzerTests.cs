@@ -929,6 +929,92 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
         """);
 
     [Fact]
+    public Task RecursiveRetryFromAFilteredCatch() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Cache
+        {
+            Task<string> ReadAsync() => Task.FromResult("");
+            Task MigrateAsync() => Task.CompletedTask;
+            async Task<string> GetAsync()
+            {
+                try { return await ReadAsync(); }
+                catch (InvalidOperationException e) when (e.Message.StartsWith("WRONGTYPE"))
+                {
+                    await MigrateAsync();
+                    return await GetAsync();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RecursiveRetryAfterSwitchingToAFallbackMode() => Verify.VerifyAsync("""
+        using System;
+        class Client
+        {
+            private int _version;
+            void Probe() { }
+            void Open() { }
+            void Connect()
+            {
+                Open();
+                if (_version == 0)
+                {
+                    try { Probe(); }
+                    catch (Exception)
+                    {
+                        _version = -1;
+                        Connect();
+                        return;
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DelayTwoHelpersDeep() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Socket
+        {
+            private bool _disposed;
+            async Task<int> GetStreamAsync() => await ReconnectAsync();
+            async Task<int> ReconnectAsync() { await Task.Delay(100); return 1; }
+            void Pump(int stream) { }
+            void Run()
+            {
+                while (!_disposed)
+                {
+                    try { Pump(GetStreamAsync().Result); }
+                    catch (Exception) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AwaitedRepairOutsideTheTryEachRound() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Nodes
+        {
+            Task EnsureParentAsync() => Task.CompletedTask;
+            Task<string> CreateAsync() => Task.FromResult("");
+            async Task<string> RunAsync()
+            {
+                while (true)
+                {
+                    await EnsureParentAsync();
+                    try { return await CreateAsync(); }
+                    catch (InvalidOperationException) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task LoopWithoutTryCatch() => Verify.VerifyAsync("""
         using System;
         class Repl
