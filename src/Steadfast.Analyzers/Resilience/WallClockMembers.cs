@@ -19,12 +19,25 @@ namespace Steadfast.Analyzers.Resilience
         internal enum Kind { None, Stamp, Deadline, Other }
 
         private readonly Dictionary<string, Kind> _kinds;
+        private readonly HashSet<string> _loadedTypes;
 
-        private WallClockMembers(Dictionary<string, Kind> kinds) => _kinds = kinds;
+        private WallClockMembers(Dictionary<string, Kind> kinds, HashSet<string> loadedTypes)
+        {
+            _kinds = kinds;
+            _loadedTypes = loadedTypes;
+        }
+
+        /// <summary>
+        /// The type is loaded from storage somewhere in the compilation — the type argument of a generic read
+        /// (<c>redis.Get&lt;Status&gt;(key)</c>, <c>JsonConvert.DeserializeObject&lt;Status&gt;(json)</c>, <c>db.Query&lt;Status&gt;()</c>):
+        /// its stamps may have been written by another process's clock, and are dates.
+        /// </summary>
+        public bool IsLoaded(ITypeSymbol type) => _loadedTypes.Contains(type.Name);
 
         public static WallClockMembers Scan(Compilation compilation)
         {
             var kinds = new Dictionary<string, Kind>(StringComparer.Ordinal);
+            var loaded = new HashSet<string>(StringComparer.Ordinal);
             void Add(string name, Kind kind)
             {
                 if (!kinds.TryGetValue(name, out var current) || current == Kind.None)
@@ -40,6 +53,24 @@ namespace Steadfast.Analyzers.Resilience
                 {
                     switch (node)
                     {
+                        case GenericNameSyntax generic when generic.Parent is InvocationExpressionSyntax || generic.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax }:
+                            if (IsLoadName(generic.Identifier.ValueText))
+                            {
+                                foreach (var argument in generic.TypeArgumentList.Arguments)
+                                {
+                                    var name = argument switch
+                                    {
+                                        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                                        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                                        GenericNameSyntax inner => inner.TypeArgumentList.Arguments.LastOrDefault() is IdentifierNameSyntax element ? element.Identifier.ValueText : null,
+                                        _ => null,
+                                    };
+                                    if (name != null)
+                                        loaded.Add(name);
+                                }
+                            }
+
+                            break;
                         case AssignmentExpressionSyntax assignment when NameOf(assignment.Left) is { } assigned:
                             Add(assigned, assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) ? Classify(assignment.Right) : Kind.Other);
                             break;
@@ -69,8 +100,13 @@ namespace Steadfast.Analyzers.Resilience
                 }
             }
 
-            return new WallClockMembers(kinds);
+            return new WallClockMembers(kinds, loaded);
         }
+
+        private static readonly string[] LoadWords = { "Get", "Read", "Deserialize", "Query", "Load", "Find", "Fetch", "Parse", "Convert", "Json", "Hash", "Object" };
+
+        private static bool IsLoadName(string name) =>
+            name.IndexOf("Service", StringComparison.Ordinal) < 0 && RetryLoop.NameWords(name).Any(w => LoadWords.Contains(w));
 
         public Kind KindOf(ISymbol member) => _kinds.TryGetValue(member.Name, out var kind) ? kind : Kind.None;
 

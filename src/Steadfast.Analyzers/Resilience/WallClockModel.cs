@@ -138,6 +138,8 @@ namespace Steadfast.Analyzers.Resilience
             // Mapped or serialized data ([Column], [JsonProperty], [Table] …) comes back from storage: a date, not a stamp.
             if (member.GetAttributes().Length > 0 || member is IPropertySymbol && member.ContainingType.GetAttributes().Length > 0)
                 return false;
+            if (member.ContainingType != null && _members.Value.IsLoaded(member.ContainingType))
+                return false;
             return _members.Value.KindOf(member) == kind;
         }
 

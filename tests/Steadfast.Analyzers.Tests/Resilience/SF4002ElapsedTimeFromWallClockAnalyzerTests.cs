@@ -387,6 +387,23 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
         """);
 
     [Fact]
+    public Task StampOfAnObjectLoadedFromStorage() => Verify.VerifyAsync("""
+        using System;
+        using System.Text.Json;
+        class ConsumerStatus { public DateTime LastActive { get; set; } }
+        class Queue
+        {
+            private readonly ConsumerStatus _mine = new();
+            void Beat() => _mine.LastActive = DateTime.Now;
+            bool IsDead(string json)
+            {
+                var other = JsonSerializer.Deserialize<ConsumerStatus>(json)!;
+                return other.LastActive.AddSeconds(30) < DateTime.Now;
+            }
+        }
+        """);
+
+    [Fact]
     public Task FieldAlsoLoadedFromStorage() => Verify.VerifyAsync("""
         using System;
         class Session
