@@ -54,7 +54,9 @@ namespace Steadfast.Analyzers.Resilience
             {
                 case BinaryOperatorKind.Subtract:
                     // end - start: two wall-clock stamps (readings held in locals, fields or properties, or their ticks).
-                    flagged = model.IsStampValue(left, body, token) && model.IsStampValue(right, body, token);
+                    flagged = model.IsStampValue(left, body, token) && model.IsStampValue(right, body, token)
+                        // deadline - now: the time left.
+                        || model.IsDeadlineValue(left, body, token) && model.IsStampValue(right, body, token) && !model.IsStampValue(left, body, token);
                     break;
                 case BinaryOperatorKind.LessThan:
                 case BinaryOperatorKind.LessThanOrEqual:

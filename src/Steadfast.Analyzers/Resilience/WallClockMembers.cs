@@ -72,12 +72,16 @@ namespace Steadfast.Analyzers.Resilience
 
                             break;
                         case AssignmentExpressionSyntax assignment when NameOf(assignment.Left) is { } assigned:
+                            // dest.Stamp = src.Stamp copies the member's own value: it adds nothing new.
+                            if (assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && NameOf(assignment.Right) == assigned)
+                                break;
                             Add(assigned, assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) ? Classify(assignment.Right) : Kind.Other);
                             break;
                         case PrefixUnaryExpressionSyntax prefix when (prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression)) && NameOf(prefix.Operand) is { } incremented:
                             Add(incremented, Kind.Other);
                             break;
-                        case PostfixUnaryExpressionSyntax postfix when NameOf(postfix.Operand) is { } incrementedAfter:
+                        case PostfixUnaryExpressionSyntax postfix when (postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression))
+                            && NameOf(postfix.Operand) is { } incrementedAfter:
                             Add(incrementedAfter, Kind.Other);
                             break;
                         case ArgumentSyntax { RefKindKeyword: { } refKind } argument when !refKind.IsKind(SyntaxKind.None) && NameOf(argument.Expression) is { } byRef:
@@ -119,14 +123,33 @@ namespace Steadfast.Analyzers.Resilience
             _ => null,
         };
 
-        private static Kind Classify(ExpressionSyntax value)
+        private static Kind Classify(ExpressionSyntax value) => Classify(value, 2);
+
+        private static Kind Classify(ExpressionSyntax value, int depth)
         {
             while (value is ParenthesizedExpressionSyntax parenthesized)
                 value = parenthesized.Expression;
             if (value.IsKind(SyntaxKind.DefaultLiteralExpression) || value.IsKind(SyntaxKind.NullLiteralExpression) || value is DefaultExpressionSyntax
-                || value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "MinValue" } } })
-                return Kind.None;
+                || value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "MinValue" } } }
+                || value is MemberAccessExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "MinValue" } } } }
+                || value is ObjectCreationExpressionSyntax { ArgumentList: { } constantArguments } && constantArguments.Arguments.All(a => a.Expression is LiteralExpressionSyntax))
+                return Kind.None; // "never yet" sentinels
             if (IsClockRead(value))
+                return Kind.Stamp;
+            if (value is ConditionalExpressionSyntax conditional)
+            {
+                var whenTrue = Classify(conditional.WhenTrue, depth);
+                return whenTrue == Classify(conditional.WhenFalse, depth) ? whenTrue : Kind.Other;
+            }
+
+            // var now = DateTime.UtcNow; … _lastSeen = now;  — a local of the same member that only holds a reading.
+            if (value is IdentifierNameSyntax local && depth > 0 && LocalValue(local) is { } localValue)
+                return Classify(localValue, depth - 1);
+            // now.UtcTicks, now.ToUnixTimeMilliseconds() of such a local.
+            var unit = value is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "ToUnixTimeMilliseconds" or "ToUnixTimeSeconds" } } } unixOf }
+                ? unixOf.Expression
+                : value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Ticks" or "UtcTicks" } } } ticksOf ? ticksOf.Expression : null;
+            if (unit is IdentifierNameSyntax unitLocal && depth > 0 && LocalValue(unitLocal) is { } unitValue && IsClockRead(unitValue))
                 return Kind.Stamp;
             if (value is BinaryExpressionSyntax binary && (binary.IsKind(SyntaxKind.AddExpression) || binary.IsKind(SyntaxKind.SubtractExpression))
                 && IsClockRead(Strip(binary.Left)) && !IsClockRead(Strip(binary.Right)))
@@ -136,6 +159,31 @@ namespace Steadfast.Analyzers.Resilience
                 && IsClockRead(Strip(access.Expression)))
                 return Kind.Deadline;
             return Kind.Other;
+        }
+
+        /// <summary>The initializer of a local of the enclosing member that is declared once and never assigned again.</summary>
+        private static ExpressionSyntax? LocalValue(IdentifierNameSyntax identifier)
+        {
+            var member = identifier.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+            if (member == null)
+                return null;
+            var name = identifier.Identifier.ValueText;
+            ExpressionSyntax? value = null;
+            foreach (var node in member.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case VariableDeclaratorSyntax declarator when declarator.Identifier.ValueText == name:
+                        if (value != null || declarator.Initializer == null)
+                            return null;
+                        value = declarator.Initializer.Value;
+                        break;
+                    case AssignmentExpressionSyntax { Left: IdentifierNameSyntax left } when left.Identifier.ValueText == name:
+                        return null;
+                }
+            }
+
+            return value;
         }
 
         private static ExpressionSyntax Strip(ExpressionSyntax value)
@@ -151,7 +199,7 @@ namespace Steadfast.Analyzers.Resilience
             value = Strip(value);
             if (value is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "ToUnixTimeMilliseconds" or "ToUnixTimeSeconds" } } } unix })
                 value = Strip(unix.Expression);
-            else if (value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Ticks" } } } ticks)
+            else if (value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Ticks" or "UtcTicks" } } } ticks)
                 value = Strip(ticks.Expression);
             if (!(value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Now" or "UtcNow" } } } now))
                 return false;

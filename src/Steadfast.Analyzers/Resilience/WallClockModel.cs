@@ -59,7 +59,7 @@ namespace Steadfast.Analyzers.Resilience
                 return true;
             return operation switch
             {
-                IPropertyReferenceOperation { Property: { Name: "Ticks" } } ticks => IsWallClockRead(ticks.Instance),
+                IPropertyReferenceOperation { Property: { Name: "Ticks" or "UtcTicks" } } ticks => IsWallClockRead(ticks.Instance),
                 IInvocationOperation { TargetMethod: { Name: "ToUnixTimeMilliseconds" or "ToUnixTimeSeconds" } } unix => IsWallClockRead(unix.Instance),
                 _ => false,
             };
@@ -69,16 +69,26 @@ namespace Steadfast.Analyzers.Resilience
         /// What the analyzer counts as a wall-clock stamp: a reading; a local of this body that only ever holds one;
         /// a field or property that only ever holds one anywhere in the compilation; the ticks or Unix time of a stamp.
         /// </summary>
-        public bool IsStampValue(IOperation? operation, IOperation body, CancellationToken cancellationToken)
+        public bool IsStampValue(IOperation? operation, IOperation body, CancellationToken cancellationToken) =>
+            IsStampValue(operation, body, cancellationToken, 3);
+
+        private bool IsStampValue(IOperation? operation, IOperation body, CancellationToken cancellationToken, int depth)
         {
             operation = Unwrap(operation);
             if (IsClockReading(operation))
                 return true;
+            if (depth <= 0)
+                return false;
             switch (operation)
             {
                 case ILocalReferenceOperation local:
-                    return AllWritesAre(local.Local, body, IsClockReading, cancellationToken);
-                case IPropertyReferenceOperation { Property: { Name: "Ticks" } } ticks when IsWallClockType(ticks.Instance?.Type):
+                    // A local holding readings, or values read from a stamp (var previous = Interlocked.Read(ref _lastTicks)).
+                    return AllWritesAre(local.Local, body, value => IsStampValue(value, body, cancellationToken, depth - 1), cancellationToken);
+                case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                    return IsStampValue(conditional.WhenTrue, body, cancellationToken, depth - 1) && IsStampValue(whenFalse, body, cancellationToken, depth - 1);
+                case IObjectCreationOperation { Arguments: { Length: > 0 } arguments } creation when IsWallClockType(creation.Type):
+                    return arguments[0].Value.Type?.SpecialType == SpecialType.System_Int64 && IsStampValue(arguments[0].Value, body, cancellationToken, depth - 1);
+                case IPropertyReferenceOperation { Property: { Name: "Ticks" or "UtcTicks" } } ticks when IsWallClockType(ticks.Instance?.Type):
                     return IsStampValue(ticks.Instance, body, cancellationToken);
                 case IPropertyReferenceOperation { Property: { Name: "Value" } } value when value.Instance?.Type is INamedTypeSymbol { OriginalDefinition: { SpecialType: SpecialType.System_Nullable_T } }:
                     return IsStampValue(value.Instance, body, cancellationToken);

@@ -237,6 +237,50 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
         """);
 
     [Fact]
+    public Task TimeLeftUntilADeadlineKeptInAField() => Verify.VerifyAsync("""
+        using System;
+        class Renewal
+        {
+            private DateTime _next;
+            void Reschedule(long ttl) => _next = ttl > 0 ? DateTime.UtcNow.AddMilliseconds(ttl / 3) : DateTime.UtcNow.AddSeconds(10);
+            int MillisecondsLeft() => (int)([|_next - DateTime.UtcNow|]).TotalMilliseconds;
+        }
+        """);
+
+    [Fact]
+    public Task UtcTicksStampRebuiltAsADate() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Reconnector
+        {
+            private long _lastTicks = DateTimeOffset.MinValue.UtcTicks;
+            TimeSpan SinceLast()
+            {
+                var previous = new DateTimeOffset(Interlocked.Read(ref _lastTicks), TimeSpan.Zero);
+                return [|DateTimeOffset.UtcNow - previous|];
+            }
+            void Mark()
+            {
+                var now = DateTimeOffset.UtcNow;
+                Interlocked.Exchange(ref _lastTicks, now.UtcTicks);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StampCopiedBetweenObjectsAndResetToASentinel() => Verify.VerifyAsync("""
+        using System;
+        class Page { public DateTime? LastRequest { get; set; } }
+        class Crawler
+        {
+            void Fetch(Page page) => page.LastRequest = DateTime.Now;
+            void Copy(Page from, Page to) => to.LastRequest = from.LastRequest;
+            void Reset(Page page) => page.LastRequest = new DateTime(2000, 1, 1);
+            double Since(Page page) => ([|DateTime.Now - page.LastRequest!.Value|]).TotalMilliseconds;
+        }
+        """);
+
+    [Fact]
     public Task TicksDifference() => Verify.VerifyAsync("""
         using System;
         class Query
