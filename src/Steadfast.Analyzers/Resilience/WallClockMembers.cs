@@ -53,8 +53,9 @@ namespace Steadfast.Analyzers.Resilience
                 {
                     switch (node)
                     {
-                        case GenericNameSyntax generic when generic.Parent is InvocationExpressionSyntax || generic.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax }:
-                            if (IsLoadName(generic.Identifier.ValueText))
+                        case GenericNameSyntax generic:
+                            var isCall = generic.Parent is InvocationExpressionSyntax || generic.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax };
+                            if (isCall ? IsLoadName(generic.Identifier.ValueText) : IsStoreTypeName(generic.Identifier.ValueText))
                             {
                                 foreach (var argument in generic.TypeArgumentList.Arguments)
                                 {
@@ -107,7 +108,12 @@ namespace Steadfast.Analyzers.Resilience
             return new WallClockMembers(kinds, loaded);
         }
 
-        private static readonly string[] LoadWords = { "Get", "Read", "Deserialize", "Query", "Load", "Find", "Fetch", "Parse", "Convert", "Json", "Hash", "Object" };
+        private static readonly string[] LoadWords = { "Get", "Read", "Deserialize", "Query", "Load", "Find", "Fetch", "Parse", "Convert", "Json", "Hash", "Object", "Map" };
+
+        // Generic types that hand out stored rows: IGenericDAO<Entity, Dto>, IRepository<T>, DbSet<T>, IMongoCollection<T>.
+        private static readonly string[] StoreWords = { "DAO", "Dao", "Repository", "DbSet", "Mongo", "Table", "Mapper", "Store" };
+
+        private static bool IsStoreTypeName(string name) => StoreWords.Any(w => name.IndexOf(w, StringComparison.Ordinal) >= 0);
 
         private static bool IsLoadName(string name) =>
             name.IndexOf("Service", StringComparison.Ordinal) < 0 && RetryLoop.NameWords(name).Any(w => LoadWords.Contains(w));

@@ -127,8 +127,13 @@ namespace Steadfast.Analyzers.Resilience
         private bool IsOffsetFromStamp(IOperation? operation, IOperation body, CancellationToken cancellationToken)
         {
             operation = Unwrap(operation);
-            if (TryGetDeadlineParts(operation, out var start, out _, out _))
+            if (TryGetDeadlineParts(operation, out var start, out _, out var unit))
+            {
+                // A window of days around a member's stamp (log.Timestamp.AddDays(30)) is calendar arithmetic on a record.
+                if (unit == "Days" && (Unwrap(start) is IFieldReferenceOperation || Unwrap(start) is IPropertyReferenceOperation))
+                    return false;
                 return IsStampValue(start, body, cancellationToken);
+            }
             return operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } binary
                 && IsStampValue(binary.LeftOperand, body, cancellationToken) && !IsStampValue(binary.RightOperand, body, cancellationToken)
                 && (IsTimeSpan(Unwrap(binary.RightOperand)?.Type) || IsNumber(Unwrap(binary.RightOperand)?.Type));

@@ -448,6 +448,31 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
         """);
 
     [Fact]
+    public Task RecordFromAGenericDataAccessObject() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        interface IGenericDAO<TEntity, TDto> { IEnumerable<TDto> LoadAll(); }
+        class LogDto { public DateTime Timestamp { get; set; } }
+        class Logs
+        {
+            private IGenericDAO<object, LogDto> _dao = null!;
+            LogDto Write() => new LogDto { Timestamp = DateTime.Now };
+            IEnumerable<double> Ages() { foreach (var l in _dao.LoadAll()) yield return (DateTime.Now - l.Timestamp).TotalHours; }
+        }
+        """);
+
+    [Fact]
+    public Task DaysWindowAroundAMemberStamp() => Verify.VerifyAsync("""
+        using System;
+        class Entry { public DateTime Timestamp { get; set; } }
+        class Book
+        {
+            Entry Add() => new Entry { Timestamp = DateTime.Now };
+            bool Old(Entry e) => e.Timestamp.AddDays(30) < DateTime.Now;
+        }
+        """);
+
+    [Fact]
     public Task FieldAlsoLoadedFromStorage() => Verify.VerifyAsync("""
         using System;
         class Session
