@@ -263,8 +263,10 @@ namespace Steadfast.Analyzers.Resilience
                     return !(operand is IInvocationOperation) && !(operand is IInvalidOperation) && !(operand is IObjectCreationOperation);
                 case IInvalidOperation invalid:
                     // An unresolved call named like a delay (a helper from a library the compilation lacks).
+                    // (a helper from a library the compilation lacks, or a type it could not resolve).
                     return invalid.Syntax is InvocationExpressionSyntax invocation && InvokedName(invocation) is { } invalidName
-                        && (invalidName == "Sleep" || invalidName == "Delay");
+                        && (invalidName == "Sleep" || invalidName == "Delay" || UntimedWaitNames.Contains(invalidName)
+                            || (invalidName == "WaitOne" || invalidName == "Wait" || invalidName == "Join") && invocation.ArgumentList.Arguments.Count > 0);
                 default:
                     return false;
             }
@@ -535,6 +537,8 @@ namespace Steadfast.Analyzers.Resilience
             }
 
             return calls.FirstOrDefault(c => c is IObjectCreationOperation || c is IInvocationOperation call && !IsIncidental(call))
+                ?? calls.FirstOrDefault(c => c is IInvalidOperation { Syntax: InvocationExpressionSyntax invocation } && InvokedName(invocation) is { } name
+                    && !IncidentalNames.Contains(name) && !name.StartsWith("Log", StringComparison.Ordinal))
                 ?? calls.FirstOrDefault(c => c is IInvalidOperation)
                 ?? calls.OfType<IObjectCreationOperation>().FirstOrDefault()
                 ?? calls.First();
@@ -579,6 +583,10 @@ namespace Steadfast.Analyzers.Resilience
         /// <summary>The name a message gives a call: a delegate by its variable, a constructor by its type.</summary>
         internal static string NameOf(IOperation call)
         {
+            // An unresolved X().ConfigureAwait(false): the name is X's.
+            if (call is IInvalidOperation { Syntax: InvocationExpressionSyntax wrapper } && InvokedName(wrapper) == "ConfigureAwait"
+                && wrapper.Expression is MemberAccessExpressionSyntax { Expression: InvocationExpressionSyntax wrapped } && InvokedName(wrapped) is { } wrappedName)
+                return wrappedName;
             switch (call)
             {
                 case IInvocationOperation { TargetMethod: { MethodKind: MethodKind.DelegateInvoke } } invocation when invocation.Instance != null
