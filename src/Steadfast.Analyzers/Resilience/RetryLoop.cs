@@ -87,7 +87,7 @@ namespace Steadfast.Analyzers.Resilience
                 var continuing = tryOperation.Catches.Where(c => LoopsBack(c, loop)).ToList();
                 if (continuing.Count == 0 || !EndlessOnFailure(loop, condition, tryOperation, continuing))
                     continue;
-                if (AwaitsWorkOutsideTheTry(loop, tryOperation))
+                if (AwaitsWorkOutsideTheTry(loop, tryOperation) || continuing.All(c => c.Filter != null && ChangesTheAttempt(c, loop.Body)))
                     continue;
 
                 var guarded = tryOperation.Body.OwnDescendantsAndSelf().OfType<IInvocationOperation>().Where(IsGuard).ToList();
@@ -124,6 +124,15 @@ namespace Steadfast.Analyzers.Resilience
             }
 
             return false;
+        }
+
+        /// <summary>The catch changes a variable the attempt reads (a new file name, a trimmed key): the next round tries something else.</summary>
+        internal static bool ChangesTheAttempt(ICatchClauseOperation catchClause, IOperation attempt)
+        {
+            var handlerSpan = catchClause.Handler.Syntax.Span;
+            var read = new HashSet<ISymbol>(attempt.DescendantsAndSelf().Where(o => !handlerSpan.Contains(o.Syntax.Span))
+                .Select(ReferencedSymbol).Where(s => s != null)!, SymbolEqualityComparer.Default);
+            return catchClause.Handler.OwnDescendantsAndSelf().Any(o => WrittenSymbol(o) is { } written && read.Contains(written));
         }
 
         private static bool InsideATry(IOperation operation, ILoopOperation loop)
@@ -266,7 +275,7 @@ namespace Steadfast.Analyzers.Resilience
                     // (a helper from a library the compilation lacks, or a type it could not resolve).
                     return invalid.Syntax is InvocationExpressionSyntax invocation && InvokedName(invocation) is { } invalidName
                         && (invalidName == "Sleep" || invalidName == "Delay" || UntimedWaitNames.Contains(invalidName)
-                            || (invalidName == "WaitOne" || invalidName == "Wait" || invalidName == "Join") && invocation.ArgumentList.Arguments.Count > 0);
+                            || NameWords(invalidName).Any(w => w == "Wait" || w == "Join") && invocation.ArgumentList.Arguments.Count > 0);
                 default:
                     return false;
             }
@@ -315,7 +324,9 @@ namespace Steadfast.Analyzers.Resilience
                     || a.Parameter.Name.IndexOf("microSeconds", StringComparison.OrdinalIgnoreCase) >= 0));
 
         /// <summary>Each round takes the next item (a queue read, a socket receive, a blocking pop): it retries nothing.</summary>
-        private static bool TakesNextItem(List<IOperation> own) => own.OfType<IInvocationOperation>().Any(IsNextItemCall);
+        private static bool TakesNextItem(List<IOperation> own) => own.OfType<IInvocationOperation>().Any(IsNextItemCall)
+            || own.OfType<IInvalidOperation>().Any(o => o.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } invocation
+                && InvokedName(invocation) is { } name && (NextItemNames.Contains(name) || NameWords(name).Any(NextItemWords.Contains)));
 
         private static bool IsNextItemCall(IInvocationOperation call)
         {

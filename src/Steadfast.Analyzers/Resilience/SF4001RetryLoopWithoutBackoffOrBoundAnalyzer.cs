@@ -121,6 +121,20 @@ namespace Steadfast.Analyzers.Resilience
 
             if (RetryLoop.IsPacedOrBounded(own))
                 return;
+            // The catch changes what the code from the label tests or tries (a trimmed key): the next round differs.
+            var regionReads = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var operation in own)
+            {
+                if (operation is ILocalReferenceOperation l) regionReads.Add(l.Local);
+                else if (operation is IParameterReferenceOperation p) regionReads.Add(p.Parameter);
+                else if (operation is IFieldReferenceOperation f) regionReads.Add(f.Field);
+            }
+
+            if (catchClause.Handler.OwnDescendantsAndSelf().OfType<ISimpleAssignmentOperation>().Any(a =>
+                    a.Target is ILocalReferenceOperation l && regionReads.Contains(l.Local)
+                    || a.Target is IParameterReferenceOperation p && regionReads.Contains(p.Parameter)
+                    || a.Target is IFieldReferenceOperation f && regionReads.Contains(f.Field)))
+                return;
             var retried = RetryLoop.RetriedCallIn(tryOperation.Body);
             if (retried == null)
                 return;
@@ -167,6 +181,11 @@ namespace Steadfast.Analyzers.Resilience
                     o is IIncrementOrDecrementOperation
                     || o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } b
                         && (b.LeftOperand is IParameterReferenceOperation || b.RightOperand is IParameterReferenceOperation))))
+                return;
+            // A constant argument for a parameter the catch tests (Update(config, noRetry: true)) stops the second round.
+            var handlerOps = catchClause.Handler.OwnDescendantsAndSelf().ToList();
+            if (call.Arguments.Any(a => !a.IsImplicit && a.Value.ConstantValue.HasValue && a.Parameter != null
+                    && handlerOps.OfType<IParameterReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Parameter, a.Parameter))))
                 return;
             var handler = catchClause.Handler.OwnDescendantsAndSelf().ToList();
             if (catchClause.Filter != null)

@@ -1015,6 +1015,61 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
         """);
 
     [Fact]
+    public Task GotoAfterTheCatchChangesWhatIsTried() => Verify.VerifyAsync("""
+        using System;
+        class Keys
+        {
+            void Import(string key) { }
+            void Run(string key)
+            {
+            again:
+                if (key.StartsWith("-"))
+                {
+                    try { Import(key); }
+                    catch { key = key.Trim('-'); goto again; }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FilteredCatchThatPicksTheNextName() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        class Files
+        {
+            string Claim(string dir)
+            {
+                var name = "log";
+                var index = 1;
+                while (true)
+                {
+                    var path = Path.Combine(dir, name);
+                    try { using (new FileStream(path, FileMode.CreateNew)) { } return path; }
+                    catch (IOException) when (File.Exists(path)) { name = "log-" + index++; }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RecursiveRetryOnceWithAConstantFlag() => Verify.VerifyAsync("""
+        using System;
+        class Proxy
+        {
+            void Apply() { }
+            void Update(bool noRetry)
+            {
+                try { Apply(); }
+                catch (InvalidOperationException)
+                {
+                    if (!noRetry) Update(true);
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task LoopWithoutTryCatch() => Verify.VerifyAsync("""
         using System;
         class Repl
