@@ -42,7 +42,9 @@ namespace Steadfast.Analyzers.Resilience
             var binary = (IBinaryOperation)context.Operation;
             var left = WallClockModel.Unwrap(binary.LeftOperand);
             var right = WallClockModel.Unwrap(binary.RightOperand);
-            if (!model.IsWallClockType(left?.Type) || !model.IsWallClockType(right?.Type))
+            var clockTypes = model.IsWallClockType(left?.Type) && model.IsWallClockType(right?.Type);
+            var tickTypes = left?.Type?.SpecialType == SpecialType.System_Int64 && right?.Type?.SpecialType == SpecialType.System_Int64;
+            if (!clockTypes && !tickTypes)
                 return;
 
             var body = WallClockModel.GetBody(binary);
@@ -51,16 +53,18 @@ namespace Steadfast.Analyzers.Resilience
             switch (binary.OperatorKind)
             {
                 case BinaryOperatorKind.Subtract:
-                    // end - start: both readings of this method's wall clock.
-                    flagged = model.IsWallClockTimestamp(left, body, token) && model.IsWallClockTimestamp(right, body, token);
+                    // end - start: two wall-clock stamps (readings held in locals, fields or properties, or their ticks).
+                    flagged = model.IsStampValue(left, body, token) && model.IsStampValue(right, body, token)
+                        // deadline - now: the time left.
+                        || model.IsDeadlineValue(left, body, token) && model.IsStampValue(right, body, token) && !model.IsStampValue(left, body, token);
                     break;
                 case BinaryOperatorKind.LessThan:
                 case BinaryOperatorKind.LessThanOrEqual:
                 case BinaryOperatorKind.GreaterThan:
                 case BinaryOperatorKind.GreaterThanOrEqual:
-                    // now < deadline, where the deadline is this method's reading plus a timeout.
-                    flagged = (model.IsWallClockTimestamp(left, body, token) && model.IsWallClockDeadline(right, body, token))
-                        || (model.IsWallClockDeadline(left, body, token) && model.IsWallClockTimestamp(right, body, token));
+                    // now < deadline (a stamp plus a timeout), or lastSeen < now - timeout.
+                    flagged = (model.IsStampValue(left, body, token) && model.IsDeadlineValue(right, body, token))
+                        || (model.IsDeadlineValue(left, body, token) && model.IsStampValue(right, body, token));
                     break;
                 default:
                     return;
@@ -81,8 +85,8 @@ namespace Steadfast.Analyzers.Resilience
             }
 
             var body = WallClockModel.GetBody(call);
-            if (model.IsWallClockTimestamp(call.Instance, body, context.CancellationToken)
-                && model.IsWallClockTimestamp(call.Arguments[0].Value, body, context.CancellationToken))
+            if (model.IsStampValue(call.Instance, body, context.CancellationToken)
+                && model.IsStampValue(call.Arguments[0].Value, body, context.CancellationToken))
             {
                 Report(context, call);
             }

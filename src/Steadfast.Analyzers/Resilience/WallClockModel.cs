@@ -17,11 +17,14 @@ namespace Steadfast.Analyzers.Resilience
         private readonly INamedTypeSymbol? _dateTimeOffset;
         private readonly INamedTypeSymbol _timeSpan;
 
-        private WallClockModel(INamedTypeSymbol dateTime, INamedTypeSymbol? dateTimeOffset, INamedTypeSymbol timeSpan)
+        private readonly System.Lazy<WallClockMembers> _members;
+
+        private WallClockModel(Compilation compilation, INamedTypeSymbol dateTime, INamedTypeSymbol? dateTimeOffset, INamedTypeSymbol timeSpan)
         {
             _dateTime = dateTime;
             _dateTimeOffset = dateTimeOffset;
             _timeSpan = timeSpan;
+            _members = new System.Lazy<WallClockMembers>(() => WallClockMembers.Scan(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         public static WallClockModel? Create(Compilation compilation)
@@ -30,7 +33,7 @@ namespace Steadfast.Analyzers.Resilience
             var timeSpan = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemTimeSpan);
             if (dateTime == null || timeSpan == null)
                 return null;
-            return new WallClockModel(dateTime, compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemDateTimeOffset), timeSpan);
+            return new WallClockModel(compilation, dateTime, compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemDateTimeOffset), timeSpan);
         }
 
         public bool IsWallClockType(ITypeSymbol? type) =>
@@ -46,6 +49,113 @@ namespace Steadfast.Analyzers.Resilience
             return operation is IPropertyReferenceOperation { Property: { IsStatic: true } property }
                 && (property.Name == "Now" || property.Name == "UtcNow")
                 && IsWallClockType(property.ContainingType);
+        }
+
+        /// <summary>A wall-clock read in any unit: <c>DateTime.UtcNow</c>, <c>DateTime.Now.Ticks</c>, <c>DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()</c>.</summary>
+        public bool IsClockReading(IOperation? operation)
+        {
+            operation = Unwrap(operation);
+            if (IsWallClockRead(operation))
+                return true;
+            return operation switch
+            {
+                IPropertyReferenceOperation { Property: { Name: "Ticks" or "UtcTicks" } } ticks => IsWallClockRead(ticks.Instance),
+                IInvocationOperation { TargetMethod: { Name: "ToUnixTimeMilliseconds" or "ToUnixTimeSeconds" } } unix => IsWallClockRead(unix.Instance),
+                _ => false,
+            };
+        }
+
+        /// <summary>
+        /// What the analyzer counts as a wall-clock stamp: a reading; a local of this body that only ever holds one;
+        /// a field or property that only ever holds one anywhere in the compilation; the ticks or Unix time of a stamp.
+        /// </summary>
+        public bool IsStampValue(IOperation? operation, IOperation body, CancellationToken cancellationToken) =>
+            IsStampValue(operation, body, cancellationToken, 3);
+
+        private bool IsStampValue(IOperation? operation, IOperation body, CancellationToken cancellationToken, int depth)
+        {
+            operation = Unwrap(operation);
+            if (IsClockReading(operation))
+                return true;
+            if (depth <= 0)
+                return false;
+            switch (operation)
+            {
+                case ILocalReferenceOperation local:
+                    // A local holding readings, or values read from a stamp (var previous = Interlocked.Read(ref _lastTicks)).
+                    return AllWritesAre(local.Local, body, value => IsStampValue(value, body, cancellationToken, depth - 1), cancellationToken);
+                case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                    return IsStampValue(conditional.WhenTrue, body, cancellationToken, depth - 1) && IsStampValue(whenFalse, body, cancellationToken, depth - 1);
+                case IObjectCreationOperation { Arguments: { Length: > 0 } arguments } creation when IsWallClockType(creation.Type):
+                    return arguments[0].Value.Type?.SpecialType == SpecialType.System_Int64 && IsStampValue(arguments[0].Value, body, cancellationToken, depth - 1);
+                case IPropertyReferenceOperation { Property: { Name: "Ticks" or "UtcTicks" } } ticks when IsWallClockType(ticks.Instance?.Type):
+                    return IsStampValue(ticks.Instance, body, cancellationToken);
+                case IPropertyReferenceOperation { Property: { Name: "Value" } } value when value.Instance?.Type is INamedTypeSymbol { OriginalDefinition: { SpecialType: SpecialType.System_Nullable_T } }:
+                    return IsStampValue(value.Instance, body, cancellationToken);
+                case IInvocationOperation { TargetMethod: { Name: "ToUnixTimeMilliseconds" or "ToUnixTimeSeconds" } } unix:
+                    return IsStampValue(unix.Instance, body, cancellationToken);
+                case IInvocationOperation { TargetMethod: { Name: "Read", IsStatic: true }, Arguments: { Length: 1 } arguments }:
+                    return IsStampValue(arguments[0].Value, body, cancellationToken); // Volatile.Read(ref _stamp)
+                case IFieldReferenceOperation field:
+                    return IsClockMember(field.Field, field.Field.Type, WallClockMembers.Kind.Stamp);
+                case IPropertyReferenceOperation property:
+                    return IsClockMember(property.Property, property.Property.Type, WallClockMembers.Kind.Stamp);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>A point offset from a stamp (<c>start + timeout</c>, <c>now.AddMinutes(-2)</c>, <c>now.Ticks - span</c>), or a local, field or property that only ever holds one.</summary>
+        public bool IsDeadlineValue(IOperation? operation, IOperation body, CancellationToken cancellationToken)
+        {
+            operation = Unwrap(operation);
+            if (IsOffsetFromStamp(operation, body, cancellationToken))
+                return true;
+            switch (operation)
+            {
+                case ILocalReferenceOperation local:
+                    return AllWritesAre(local.Local, body, value => IsOffsetFromStamp(value, body, cancellationToken), cancellationToken);
+                case IFieldReferenceOperation field:
+                    return IsClockMember(field.Field, field.Field.Type, WallClockMembers.Kind.Deadline);
+                case IPropertyReferenceOperation property:
+                    return IsClockMember(property.Property, property.Property.Type, WallClockMembers.Kind.Deadline);
+                default:
+                    return false;
+            }
+        }
+
+        private bool IsOffsetFromStamp(IOperation? operation, IOperation body, CancellationToken cancellationToken)
+        {
+            operation = Unwrap(operation);
+            if (TryGetDeadlineParts(operation, out var start, out _, out var unit))
+            {
+                // A window of days around a member's stamp (log.Timestamp.AddDays(30)) is calendar arithmetic on a record.
+                if (unit == "Days" && (Unwrap(start) is IFieldReferenceOperation || Unwrap(start) is IPropertyReferenceOperation))
+                    return false;
+                return IsStampValue(start, body, cancellationToken);
+            }
+            return operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } binary
+                && IsStampValue(binary.LeftOperand, body, cancellationToken) && !IsStampValue(binary.RightOperand, body, cancellationToken)
+                && (IsTimeSpan(Unwrap(binary.RightOperand)?.Type) || IsNumber(Unwrap(binary.RightOperand)?.Type));
+        }
+
+        private static bool IsNumber(ITypeSymbol? type) => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double;
+
+        /// <summary>A field or property of this compilation that holds only stamps (or only deadlines), and is no persisted or serialized data.</summary>
+        private bool IsClockMember(ISymbol member, ITypeSymbol type, WallClockMembers.Kind kind)
+        {
+            if (member.DeclaringSyntaxReferences.Length == 0)
+                return false;
+            if (type is INamedTypeSymbol { OriginalDefinition: { SpecialType: SpecialType.System_Nullable_T } } nullable)
+                type = nullable.TypeArguments[0];
+            if (!IsWallClockType(type) && type.SpecialType != SpecialType.System_Int64)
+                return false;
+            // Mapped or serialized data ([Column], [JsonProperty], [Table] …) comes back from storage: a date, not a stamp.
+            if (member.GetAttributes().Length > 0 || member is IPropertySymbol && member.ContainingType.GetAttributes().Length > 0)
+                return false;
+            if (member.ContainingType != null && _members.Value.IsLoaded(member.ContainingType))
+                return false;
+            return _members.Value.KindOf(member) == kind;
         }
 
         /// <summary>A wall-clock read, or a local of this body that only ever holds one.</summary>

@@ -72,19 +72,18 @@ public sealed class SF2003ThreadBlockingWaitInPollingLoopAnalyzerTests
         """);
 
     [Fact]
-    public Task SleepWhilePollingARedisKey() => Verify.VerifyAsync("""
+    public Task SleepWhilePollingARedisKeyForever() => Verify.VerifyAsync("""
         using System.Threading;
         using StackExchange.Redis;
         class Waiter
         {
-            bool WaitForFlag(IDatabase db)
+            void WaitForFlag(IDatabase db)
             {
-                for (var i = 0; i < 100; i++)
+                while (true)
                 {
-                    if (db.KeyExists("ready")) return true;
+                    if (db.KeyExists("ready")) return;
                     [|Thread.Sleep(50)|];
                 }
-                return false;
             }
         }
         """);
@@ -145,8 +144,80 @@ public sealed class SF2003ThreadBlockingWaitInPollingLoopAnalyzerTests
             {|#0:Thread.Sleep(1000)|};
             await Task.Yield();
             """, withSteadfast: false, OutputKind.ConsoleApplication,
-            Verify.Diagnostic(RuleIdentifiers.ThreadBlockingWaitInPollingLoop).WithLocation(0).WithArguments("in async method '<Main>$'"));
+            Verify.Diagnostic(RuleIdentifiers.ThreadBlockingWaitInPollingLoop).WithLocation(0).WithArguments("in async method '<Main>$'", "await Task.Delay with a CancellationToken instead"));
     }
+
+    [Fact]
+    public async Task UnboundedPollOfAnInProcessQueueCount()
+    {
+        await Verify.VerifyAsync("""
+            using System.Collections.Concurrent;
+            using System.Threading;
+            class Writer
+            {
+                private readonly ConcurrentQueue<string> _pending = new();
+                void Flush(string line) { }
+                void Run()
+                {
+                    while (true)
+                    {
+                        if (!_pending.IsEmpty && _pending.TryDequeue(out var line)) { Flush(line); continue; }
+                        {|#0:Thread.Sleep(500)|};
+                    }
+                }
+            }
+            """, Verify.Diagnostic(RuleIdentifiers.ThreadBlockingWaitInPollingLoop).WithLocation(0).WithArguments(
+                "in a loop that polls a queue, lock or key with no bound",
+                "wait on a signal (a SemaphoreSlim, a BlockingCollection, pub/sub) or bound the wait and take a CancellationToken"));
+    }
+
+    [Fact]
+    public async Task SyncLambdaOnTheThreadPoolThatNeverEnds()
+    {
+        await Verify.VerifyAsync("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            class KeepAlive
+            {
+                void Touch() { }
+                void Start()
+                {
+                    Task.Run(() =>
+                    {
+                        while (true)
+                        {
+                            Touch();
+                            {|#0:Thread.Sleep(10000)|};
+                        }
+                    });
+                }
+            }
+            """, Verify.Diagnostic(RuleIdentifiers.ThreadBlockingWaitInPollingLoop).WithLocation(0).WithArguments(
+                "of the thread pool in a loop that never ends",
+                "run it as an async loop with await Task.Delay and a CancellationToken, or on a dedicated thread"));
+    }
+
+    [Fact]
+    public Task MethodStartedOnThePoolThatNeverEnds() => Verify.VerifyAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        static class Flusher
+        {
+            static Flusher()
+            {
+                Task.Run(() => { Loop(); });
+            }
+            static void Write() { }
+            static void Loop()
+            {
+                while (true)
+                {
+                    Write();
+                    [|Thread.Sleep(1000)|];
+                }
+            }
+        }
+        """);
 
     // ---- Clean shapes ----
 
@@ -217,6 +288,121 @@ public sealed class SF2003ThreadBlockingWaitInPollingLoopAnalyzerTests
                     _signal.Wait();
                     Thread.Sleep(1);
                 }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BoundedPollWithARetryCount() => Verify.VerifyAsync("""
+        using System.Threading;
+        using StackExchange.Redis;
+        class Waiter
+        {
+            bool WaitForFlag(IDatabase db)
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    if (db.KeyExists("ready")) return true;
+                    Thread.Sleep(50);
+                }
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DoWhileBoundedByAStopwatch() => Verify.VerifyAsync("""
+        using System.Diagnostics;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Primary
+        {
+            bool Find(IServer server, int timeoutMs)
+            {
+                var sw = Stopwatch.StartNew();
+                do
+                {
+                    if (!server.IsReplica) return true;
+                    Thread.Sleep(100);
+                }
+                while (sw.ElapsedMilliseconds < timeoutMs);
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LockPollBoundedByADeadline() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Locks
+        {
+            bool Acquire(IDatabase db, long timeoutMs)
+            {
+                var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + timeoutMs;
+                while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < end)
+                {
+                    if (db.StringSet("lock", "me", when: When.NotExists)) return true;
+                    Thread.Sleep(1);
+                }
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RetryCountDecrementedInTheCatch() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using StackExchange.Redis;
+        class Lease
+        {
+            bool Extend(IDatabase db)
+            {
+                var ok = false;
+                var left = 10;
+                while (!ok && left >= 0)
+                {
+                    try { ok = db.LockExtend("k", "me", TimeSpan.FromSeconds(30)); }
+                    catch (RedisException) { Thread.Sleep(3000); left--; }
+                }
+                return ok;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task PeriodicPassOnADedicatedThread() => Verify.VerifyAsync("""
+        using System.Threading;
+        using StackExchange.Redis;
+        class Cleaner
+        {
+            private volatile bool _quit;
+            void Run(IDatabase db)
+            {
+                while (!_quit)
+                {
+                    db.SortedSetRemoveRangeByRank("viewed", 20000, -1);
+                    Thread.Sleep(60000);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LongRunningTaskIsADedicatedThread() => Verify.VerifyAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        class KeepAlive
+        {
+            void Touch() { }
+            void Start()
+            {
+                Task.Factory.StartNew(() =>
+                {
+                    while (true) { Touch(); Thread.Sleep(1000); }
+                }, TaskCreationOptions.LongRunning);
             }
         }
         """);

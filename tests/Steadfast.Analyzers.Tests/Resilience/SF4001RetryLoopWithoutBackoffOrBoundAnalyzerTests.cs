@@ -5,6 +5,8 @@ namespace Steadfast.Analyzers.Tests.Resilience;
 
 public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
 {
+    private const string Advice = "add a bounded, growing delay or use a retry policy with a circuit breaker";
+
     // ---- Bad shapes ----
 
     [Fact]
@@ -48,7 +50,7 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
                     }
                 }
             }
-            """, Verify.Diagnostic(RuleIdentifiers.RetryLoopWithoutBackoffOrBound).WithLocation(0).WithArguments("Charge"));
+            """, Verify.Diagnostic(RuleIdentifiers.RetryLoopWithoutBackoffOrBound).WithLocation(0).WithArguments("This loop retries 'Charge' at once after every failure", Advice));
     }
 
     [Fact]
@@ -179,6 +181,270 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
         }
         """);
 
+    [Fact]
+    public async Task MessageNamesTheAwaitedCall_NotConfigureAwait()
+    {
+        await Verify.VerifyAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            class Sender
+            {
+                private readonly List<string> _sent = new();
+                Task PublishAsync(string m) => Task.CompletedTask;
+                async Task SendAsync(string m)
+                {
+                    {|#0:while|} (true)
+                    {
+                        try
+                        {
+                            _sent.Add(m);
+                            await PublishAsync(m).ConfigureAwait(false);
+                            return;
+                        }
+                        catch (TimeoutException) { }
+                    }
+                }
+            }
+            """, Verify.Diagnostic(RuleIdentifiers.RetryLoopWithoutBackoffOrBound).WithLocation(0)
+                .WithArguments("This loop retries 'PublishAsync' at once after every failure", Advice));
+    }
+
+    [Fact]
+    public Task DoWhileNotOk_FlagSetOnlyOnSuccess() => Verify.VerifyAsync("""
+        using System;
+        class Importer
+        {
+            void Load() { }
+            void Run()
+            {
+                bool ok = false;
+                [|do|]
+                {
+                    try
+                    {
+                        Load();
+                        ok = true;
+                    }
+                    catch (Exception e) { Console.WriteLine(e.Message); }
+                } while (!ok);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task WhileNotConnected_FlagSetOnlyOnSuccess_Async() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Link
+        {
+            private bool _connected;
+            Task OpenAsync() => Task.CompletedTask;
+            async Task ConnectAsync()
+            {
+                [|while|] (!_connected)
+                {
+                    try
+                    {
+                        await OpenAsync();
+                        _connected = true;
+                    }
+                    catch (InvalidOperationException) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RepeatFlagSetAgainInTheCatch() => Verify.VerifyAsync("""
+        using System;
+        class Query
+        {
+            bool IsTransient(Exception e) => true;
+            int Execute() => 1;
+            int Run()
+            {
+                int rows = 0;
+                bool again;
+                [|do|]
+                {
+                    again = false;
+                    try { rows = Execute(); }
+                    catch (Exception e)
+                    {
+                        if (!IsTransient(e)) throw;
+                        again = true;
+                    }
+                } while (again);
+                return rows;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ConditionalRethrowStillLoopsBack() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        class Files
+        {
+            void Move() { }
+            void Run()
+            {
+                [|while|] (true)
+                {
+                    try { Move(); return; }
+                    catch (IOException e)
+                    {
+                        if (e.HResult == 5) throw;
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task EmptyLoopAroundAnAwaitedAttempt() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        class Link
+        {
+            Task<bool> TryConnectAsync() => Task.FromResult(true);
+            async Task ConnectAsync()
+            {
+                [|while|] (!await TryConnectAsync())
+                {
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task EmptyLoopAroundASyncAttemptThatCatches() => Verify.VerifyAsync("""
+        using System;
+        class Link
+        {
+            bool TryOpen()
+            {
+                try { Open(); return true; }
+                catch (InvalidOperationException) { return false; }
+            }
+            void Open() { }
+            void Connect()
+            {
+                [|while|] (!TryOpen()) ;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task GotoBackToALabelFromTheCatch() => Verify.VerifyAsync("""
+        using System;
+        class Uploader
+        {
+            void Upload() { }
+            void Run()
+            {
+            again:
+                try
+                {
+                    Upload();
+                }
+                catch (TimeoutException)
+                {
+                    [|goto|] again;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public async Task MethodCallingItselfFromItsCatch()
+    {
+        await Verify.VerifyAsync("""
+            using System;
+            class Listener
+            {
+                void Bind() { }
+                void Listen()
+                {
+                    try
+                    {
+                        Bind();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        {|#0:Listen()|};
+                    }
+                }
+            }
+            """, Verify.Diagnostic(RuleIdentifiers.RetryLoopWithoutBackoffOrBound).WithLocation(0)
+                .WithArguments("'Listen' calls itself from its catch block: every failure retries at once", Advice));
+    }
+
+    [Fact]
+    public Task SyncMethodCallingItselfAfterASleep_StackGrows() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Listener
+        {
+            void Bind() { }
+            void Listen()
+            {
+                try { Bind(); }
+                catch (InvalidOperationException)
+                {
+                    Thread.Sleep(10);
+                    [|Listen()|];
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public async Task BreakerRejectionSwallowedAndLoopGoesRound()
+    {
+        await Verify.VerifyAsync("""
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Steadfast.CircuitBreakers;
+            class Client
+            {
+                private readonly CircuitBreaker _breaker = new(new CircuitBreakerOptions());
+                async Task RunAsync(CancellationToken ct)
+                {
+                    {|#0:while|} (true)
+                    {
+                        try { await _breaker.ExecuteAsync(_ => ValueTask.CompletedTask, ct); return; }
+                        catch (Exception) { }
+                    }
+                }
+            }
+            """, withSteadfast: true,
+            Verify.Diagnostic(RuleIdentifiers.RetryLoopWithoutBackoffOrBound).WithLocation(0).WithArguments(
+                "This loop catches the circuit breaker's open-circuit rejection of 'ExecuteAsync' and goes round at once",
+                "wait the breaker's RetryAfter before the next attempt, or let the rejection end the loop"));
+    }
+
+    [Fact]
+    public Task BreakerOpenExceptionCaughtByName() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Steadfast.CircuitBreakers;
+        class Client
+        {
+            private readonly CircuitBreaker _breaker = new(new CircuitBreakerOptions());
+            async Task RunAsync(CancellationToken ct)
+            {
+                [|while|] (!ct.IsCancellationRequested)
+                {
+                    try { await _breaker.ExecuteAsync(_ => ValueTask.CompletedTask, ct); }
+                    catch (CircuitBreakerOpenException) { }
+                }
+            }
+        }
+        """, withSteadfast: true);
+
     // ---- Clean shapes ----
 
     [Fact]
@@ -299,7 +565,7 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
         """);
 
     [Fact]
-    public Task ThroughASteadfastBreaker() => Verify.VerifyAsync("""
+    public Task BreakerRejectionWaitsRetryAfter() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
         using System.Threading.Tasks;
@@ -312,11 +578,496 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
                 while (true)
                 {
                     try { await _breaker.ExecuteAsync(_ => ValueTask.CompletedTask, ct); return; }
-                    catch (Exception) { }
+                    catch (CircuitBreakerOpenException e) { await Task.Delay(e.RetryAfter, ct); }
                 }
             }
         }
         """, withSteadfast: true);
+
+    [Fact]
+    public Task BreakerRejectionEndsTheLoop() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Steadfast.CircuitBreakers;
+        class Client
+        {
+            private readonly CircuitBreaker _breaker = new(new CircuitBreakerOptions());
+            async Task RunAsync(CancellationToken ct)
+            {
+                while (true)
+                {
+                    try { await _breaker.ExecuteAsync(_ => ValueTask.CompletedTask, ct); return; }
+                    catch (CircuitBreakerOpenException) { return; }
+                    catch (TimeoutException) when (ct.IsCancellationRequested) { }
+                }
+            }
+        }
+        """, withSteadfast: true);
+
+    [Fact]
+    public Task PostIncrementBoundInTheCondition() => Verify.VerifyAsync("""
+        using System;
+        class Unloader
+        {
+            void Unload() { }
+            bool Run(int maxRetries)
+            {
+                var retries = 0;
+                while (retries++ <= maxRetries)
+                {
+                    try { Unload(); return true; }
+                    catch (InvalidOperationException) { }
+                }
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StopwatchDeadlineCheckedAfterTheCatch() => Verify.VerifyAsync("""
+        using System;
+        using System.Diagnostics;
+        class Resolver
+        {
+            string Lookup() => "";
+            string Run(TimeSpan maxWait)
+            {
+                var sw = Stopwatch.StartNew();
+                while (true)
+                {
+                    try { return Lookup(); }
+                    catch { }
+                    if (sw.Elapsed > maxWait) throw new TimeoutException();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BoundInACatchFilterAndDelayInAnAwaitedHelper() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Policy
+        {
+            public bool CanRetry(int attempt, Exception e) => attempt < 3;
+            public async Task PauseAsync(int attempt) => await Task.Delay(100 * attempt);
+        }
+        class Db
+        {
+            private readonly Policy _policy = new();
+            Task<int> RunOnceAsync() => Task.FromResult(1);
+            async Task<int> RunAsync()
+            {
+                int attempt = 0;
+                while (true)
+                {
+                    try { return await RunOnceAsync().ConfigureAwait(false); }
+                    catch (Exception e) when (_policy.CanRetry(++attempt, e))
+                    {
+                        await _policy.PauseAsync(attempt).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CounterPassedByRefToAHelperThatDecides() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        class FileLock
+        {
+            bool CanRetry(ref int count) => ++count < 3;
+            FileStream Open() => null!;
+            FileStream Run()
+            {
+                var count = 0;
+                while (true)
+                {
+                    try { return Open(); }
+                    catch (UnauthorizedAccessException)
+                    {
+                        if (CanRetry(ref count)) continue;
+                        throw;
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DrainingAStack_StateMachine() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        class Tree
+        {
+            void Create(string path) { }
+            void Run(string leaf)
+            {
+                var pending = new Stack<string>();
+                pending.Push(leaf);
+                while (pending.Count > 0)
+                {
+                    var next = pending.Peek();
+                    try { Create(next); pending.Pop(); }
+                    catch (InvalidOperationException) { pending.Push(next + "/.."); }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DrainingAQueueUntilEmpty_Async() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class Flusher
+        {
+            private readonly Queue<string> _events = new();
+            Task WriteAsync(string e) => Task.CompletedTask;
+            async Task FlushAsync()
+            {
+                while (_events.Count > 0)
+                {
+                    var e = _events.Dequeue();
+                    try { await WriteAsync(e); }
+                    catch (InvalidOperationException) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ReadsTheNextItemOutsideTheTry() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Pump
+        {
+            void Handle(string line) { }
+            async Task RunAsync(StreamReader reader, CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    var line = await reader.ReadLineAsync();
+                    try { Handle(line!); }
+                    catch (FormatException) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BlockingPopWithATimeout() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Subscriber
+        {
+            string BLPop(int timeout, string key) => "";
+            void Handle(string m) { }
+            void Run(CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    try { Handle(BLPop(5, "jobs")); }
+                    catch (InvalidOperationException) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BlockingRedisCommandThroughExecute() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Worker
+        {
+            void Handle(RedisResult r) { }
+            async Task RunAsync(IDatabase db, CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    try { Handle(await db.ExecuteAsync("BRPOP", "jobs", 5)); }
+                    catch (RedisException) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TimedJoinBeforeEachAttempt() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Watcher
+        {
+            string Resolve() => "";
+            void Run()
+            {
+                while (true)
+                {
+                    Thread.CurrentThread.Join(1000);
+                    try { Resolve(); return; }
+                    catch (Exception) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AwaitedSignalBetweenRounds() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Timer
+        {
+            Task Tick() => Task.CompletedTask;
+            async Task RunAsync(Task wait, CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    var stop = new TaskCompletionSource<object>();
+                    await Task.WhenAny(wait, stop.Task);
+                    try { await Tick(); }
+                    catch (Exception) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CatchThatAlwaysReturnsOrThrowsOnEveryPath() => Verify.VerifyAsync("""
+        using System;
+        class Payments
+        {
+            void Charge() { }
+            bool Run(bool strict)
+            {
+                while (true)
+                {
+                    try { Charge(); return true; }
+                    catch (Exception)
+                    {
+                        if (strict) throw;
+                        else return false;
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RecursiveRetryWithAnAttemptParameter() => Verify.VerifyAsync("""
+        using System;
+        class Listener
+        {
+            void Bind() { }
+            void Listen(int attempt)
+            {
+                try { Bind(); }
+                catch (InvalidOperationException)
+                {
+                    if (attempt < 3) Listen(attempt + 1);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AsyncRecursiveRetryAfterADelay() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Listener
+        {
+            Task BindAsync() => Task.CompletedTask;
+            async Task ListenAsync()
+            {
+                try { await BindAsync(); }
+                catch (InvalidOperationException)
+                {
+                    await Task.Delay(1000);
+                    await ListenAsync();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task GotoWithACounter() => Verify.VerifyAsync("""
+        using System;
+        class Uploader
+        {
+            void Upload() { }
+            void Run()
+            {
+                var tries = 0;
+            again:
+                try { Upload(); }
+                catch (TimeoutException)
+                {
+                    if (++tries < 3) goto again;
+                    throw;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task EmptySpinOnAnInProcessTry() => Verify.VerifyAsync("""
+        using System.Collections.Concurrent;
+        class Spin
+        {
+            void Run(ConcurrentQueue<int> q)
+            {
+                int item;
+                while (!q.TryDequeue(out item)) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RecursiveRetryFromAFilteredCatch() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Cache
+        {
+            Task<string> ReadAsync() => Task.FromResult("");
+            Task MigrateAsync() => Task.CompletedTask;
+            async Task<string> GetAsync()
+            {
+                try { return await ReadAsync(); }
+                catch (InvalidOperationException e) when (e.Message.StartsWith("WRONGTYPE"))
+                {
+                    await MigrateAsync();
+                    return await GetAsync();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RecursiveRetryAfterSwitchingToAFallbackMode() => Verify.VerifyAsync("""
+        using System;
+        class Client
+        {
+            private int _version;
+            void Probe() { }
+            void Open() { }
+            void Connect()
+            {
+                Open();
+                if (_version == 0)
+                {
+                    try { Probe(); }
+                    catch (Exception)
+                    {
+                        _version = -1;
+                        Connect();
+                        return;
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DelayTwoHelpersDeep() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Socket
+        {
+            private bool _disposed;
+            async Task<int> GetStreamAsync() => await ReconnectAsync();
+            async Task<int> ReconnectAsync() { await Task.Delay(100); return 1; }
+            void Pump(int stream) { }
+            void Run()
+            {
+                while (!_disposed)
+                {
+                    try { Pump(GetStreamAsync().Result); }
+                    catch (Exception) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AwaitedRepairOutsideTheTryEachRound() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Nodes
+        {
+            Task EnsureParentAsync() => Task.CompletedTask;
+            Task<string> CreateAsync() => Task.FromResult("");
+            async Task<string> RunAsync()
+            {
+                while (true)
+                {
+                    await EnsureParentAsync();
+                    try { return await CreateAsync(); }
+                    catch (InvalidOperationException) { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task GotoAfterTheCatchChangesWhatIsTried() => Verify.VerifyAsync("""
+        using System;
+        class Keys
+        {
+            void Import(string key) { }
+            void Run(string key)
+            {
+            again:
+                if (key.StartsWith("-"))
+                {
+                    try { Import(key); }
+                    catch { key = key.Trim('-'); goto again; }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FilteredCatchThatPicksTheNextName() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        class Files
+        {
+            string Claim(string dir)
+            {
+                var name = "log";
+                var index = 1;
+                while (true)
+                {
+                    var path = Path.Combine(dir, name);
+                    try { using (new FileStream(path, FileMode.CreateNew)) { } return path; }
+                    catch (IOException) when (File.Exists(path)) { name = "log-" + index++; }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RecursiveRetryOnceWithAConstantFlag() => Verify.VerifyAsync("""
+        using System;
+        class Proxy
+        {
+            void Apply() { }
+            void Update(bool noRetry)
+            {
+                try { Apply(); }
+                catch (InvalidOperationException)
+                {
+                    if (!noRetry) Update(true);
+                }
+            }
+        }
+        """);
 
     [Fact]
     public Task LoopWithoutTryCatch() => Verify.VerifyAsync("""

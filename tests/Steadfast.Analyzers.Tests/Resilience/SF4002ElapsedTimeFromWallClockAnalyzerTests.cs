@@ -214,6 +214,172 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
             Verify.Diagnostic(RuleIdentifiers.ElapsedTimeFromWallClock).WithLocation(0).WithArguments("DateTime.UtcNow - start"));
     }
 
+    [Fact]
+    public Task FieldStampedInOneMethodSubtractedInAnother() => Verify.VerifyAsync("""
+        using System;
+        class Service
+        {
+            private DateTime _startedAt;
+            void Start() => _startedAt = DateTime.UtcNow;
+            TimeSpan Uptime() => [|DateTime.UtcNow - _startedAt|];
+        }
+        """);
+
+    [Fact]
+    public Task PropertyOfAnotherObjectStampedWithNow() => Verify.VerifyAsync("""
+        using System;
+        class Page { public DateTime? LastRequest { get; set; } }
+        class Crawler
+        {
+            void Fetch(Page page) { page.LastRequest = DateTime.Now; }
+            double SinceLast(Page page) => ([|DateTime.Now - page.LastRequest.Value|]).TotalMilliseconds;
+        }
+        """);
+
+    [Fact]
+    public Task TimeLeftUntilADeadlineKeptInAField() => Verify.VerifyAsync("""
+        using System;
+        class Renewal
+        {
+            private DateTime _next;
+            void Reschedule(long ttl) => _next = ttl > 0 ? DateTime.UtcNow.AddMilliseconds(ttl / 3) : DateTime.UtcNow.AddSeconds(10);
+            int MillisecondsLeft() => (int)([|_next - DateTime.UtcNow|]).TotalMilliseconds;
+        }
+        """);
+
+    [Fact]
+    public Task UtcTicksStampRebuiltAsADate() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Reconnector
+        {
+            private long _lastTicks = DateTimeOffset.MinValue.UtcTicks;
+            TimeSpan SinceLast()
+            {
+                var previous = new DateTimeOffset(Interlocked.Read(ref _lastTicks), TimeSpan.Zero);
+                return [|DateTimeOffset.UtcNow - previous|];
+            }
+            void Mark()
+            {
+                var now = DateTimeOffset.UtcNow;
+                Interlocked.Exchange(ref _lastTicks, now.UtcTicks);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StampCopiedBetweenObjectsAndResetToASentinel() => Verify.VerifyAsync("""
+        using System;
+        class Page { public DateTime? LastRequest { get; set; } }
+        class Crawler
+        {
+            void Fetch(Page page) => page.LastRequest = DateTime.Now;
+            void Copy(Page from, Page to) => to.LastRequest = from.LastRequest;
+            void Reset(Page page) => page.LastRequest = new DateTime(2000, 1, 1);
+            double Since(Page page) => ([|DateTime.Now - page.LastRequest!.Value|]).TotalMilliseconds;
+        }
+        """);
+
+    [Fact]
+    public Task TicksDifference() => Verify.VerifyAsync("""
+        using System;
+        class Query
+        {
+            long Run()
+            {
+                long start = DateTime.Now.Ticks;
+                Work();
+                return [|DateTime.Now.Ticks - start|];
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task TicksStampInAFieldComparedWithACutoff() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Failback
+        {
+            private long _lastUnhealthy;
+            void MarkUnhealthy() => Interlocked.Exchange(ref _lastUnhealthy, DateTime.UtcNow.Ticks);
+            bool MayFailBack(TimeSpan delay)
+            {
+                var cutoff = DateTime.UtcNow.Ticks - delay.Ticks;
+                return [|Volatile.Read(ref _lastUnhealthy) < cutoff|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LastSeenStampComparedWithNowMinusTimeout() => Verify.VerifyAsync("""
+        using System;
+        class Client { public DateTime LastSeen; public void Touch() => LastSeen = DateTime.Now; }
+        class Server
+        {
+            bool IsIdle(Client c, int seconds) => [|c.LastSeen < DateTime.Now.AddSeconds(-seconds)|];
+        }
+        """);
+
+    [Fact]
+    public Task DeadlineKeptInAFieldComparedWithNow() => Verify.VerifyAsync("""
+        using System;
+        class Renewal
+        {
+            private DateTime _next;
+            void Schedule(TimeSpan every) => _next = DateTime.UtcNow + every;
+            bool Due() => [|DateTime.UtcNow >= _next|];
+        }
+        """);
+
+    [Fact]
+    public Task UnixMillisecondsDeadline() => Verify.VerifyAsync("""
+        using System;
+        class Locks
+        {
+            bool Acquire(Func<bool> take, long timeoutMs)
+            {
+                var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + timeoutMs;
+                while ([|DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < end|])
+                {
+                    if (take()) return true;
+                }
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StartPlusTimeoutInline() => Verify.VerifyAsync("""
+        using System;
+        class Waiter
+        {
+            void WaitFor(Func<bool> ready, TimeSpan timeout)
+            {
+                var start = DateTimeOffset.UtcNow;
+                while (!ready())
+                {
+                    if ([|DateTimeOffset.UtcNow > start + timeout|]) throw new TimeoutException();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ElapsedInsideAnInterpolatedString() => Verify.VerifyAsync("""
+        using System;
+        class Job
+        {
+            void Run()
+            {
+                var start = DateTime.Now;
+                Work();
+                Console.WriteLine($"took {([|DateTime.Now - start|]).TotalSeconds} s");
+            }
+            void Work() { }
+        }
+        """);
+
     // ---- Clean shapes: nothing may be reported. ----
 
     [Fact]
@@ -252,13 +418,90 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
         """);
 
     [Fact]
-    public Task FieldSetElsewhere() => Verify.VerifyAsync("""
+    public Task PersistedEntityStampIsADate() => Verify.VerifyAsync("""
         using System;
-        class Service
+        using System.ComponentModel.DataAnnotations.Schema;
+        [Table("orders")]
+        class Order { public DateTime CreatedAt { get; set; } }
+        class Orders
         {
-            private DateTime _startedAt;
-            void Start() => _startedAt = DateTime.UtcNow;
-            TimeSpan Uptime() => DateTime.UtcNow - _startedAt;
+            Order Create() => new Order { CreatedAt = DateTime.UtcNow };
+            TimeSpan Age(Order o) => DateTime.UtcNow - o.CreatedAt;
+        }
+        """);
+
+    [Fact]
+    public Task StampOfAnObjectLoadedFromStorage() => Verify.VerifyAsync("""
+        using System;
+        using System.Text.Json;
+        class ConsumerStatus { public DateTime LastActive { get; set; } }
+        class Queue
+        {
+            private readonly ConsumerStatus _mine = new();
+            void Beat() => _mine.LastActive = DateTime.Now;
+            bool IsDead(string json)
+            {
+                var other = JsonSerializer.Deserialize<ConsumerStatus>(json)!;
+                return other.LastActive.AddSeconds(30) < DateTime.Now;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RecordFromAGenericDataAccessObject() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        interface IGenericDAO<TEntity, TDto> { IEnumerable<TDto> LoadAll(); }
+        class LogDto { public DateTime Timestamp { get; set; } }
+        class Logs
+        {
+            private IGenericDAO<object, LogDto> _dao = null!;
+            LogDto Write() => new LogDto { Timestamp = DateTime.Now };
+            IEnumerable<double> Ages() { foreach (var l in _dao.LoadAll()) yield return (DateTime.Now - l.Timestamp).TotalHours; }
+        }
+        """);
+
+    [Fact]
+    public Task DaysWindowAroundAMemberStamp() => Verify.VerifyAsync("""
+        using System;
+        class Entry { public DateTime Timestamp { get; set; } }
+        class Book
+        {
+            Entry Add() => new Entry { Timestamp = DateTime.Now };
+            bool Old(Entry e) => e.Timestamp.AddDays(30) < DateTime.Now;
+        }
+        """);
+
+    [Fact]
+    public Task FieldAlsoLoadedFromStorage() => Verify.VerifyAsync("""
+        using System;
+        class Session
+        {
+            private DateTime _lastActive;
+            void Touch() => _lastActive = DateTime.UtcNow;
+            void Restore(DateTime saved) => _lastActive = saved;
+            TimeSpan Idle() => DateTime.UtcNow - _lastActive;
+        }
+        """);
+
+    [Fact]
+    public Task ExpiryFieldComparedWithStoredDate() => Verify.VerifyAsync("""
+        using System;
+        class Token
+        {
+            private DateTime _expires;
+            void Issue() => _expires = DateTime.UtcNow.AddDays(30);
+            bool ValidAt(DateTime when) => when < _expires;
+        }
+        """);
+
+    [Fact]
+    public Task TodayAddDaysAndTicksOfADate() => Verify.VerifyAsync("""
+        using System;
+        class Calendar
+        {
+            bool Due(DateTime dueDate) => dueDate < DateTime.Today.AddDays(7);
+            long Age(DateTime born) => DateTime.Now.Ticks - born.Ticks;
         }
         """);
 

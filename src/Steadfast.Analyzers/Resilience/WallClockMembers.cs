@@ -1,0 +1,216 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Steadfast.Analyzers.Resilience
+{
+    /// <summary>
+    /// Fields and properties that hold nothing but a wall-clock reading (<c>_lastSeen = DateTime.UtcNow</c>) or a
+    /// wall-clock deadline (<c>_until = DateTime.UtcNow + timeout</c>), found by reading every assignment of the
+    /// compilation once. A member written anything else anywhere — a value loaded from storage, a parameter, a
+    /// compound assignment — is a date, not a stamp. Members are matched by name, so a write to another member of
+    /// the same name counts against both: the answer errs towards silence.
+    /// </summary>
+    internal sealed class WallClockMembers
+    {
+        internal enum Kind { None, Stamp, Deadline, Other }
+
+        private readonly Dictionary<string, Kind> _kinds;
+        private readonly HashSet<string> _loadedTypes;
+
+        private WallClockMembers(Dictionary<string, Kind> kinds, HashSet<string> loadedTypes)
+        {
+            _kinds = kinds;
+            _loadedTypes = loadedTypes;
+        }
+
+        /// <summary>
+        /// The type is loaded from storage somewhere in the compilation — the type argument of a generic read
+        /// (<c>redis.Get&lt;Status&gt;(key)</c>, <c>JsonConvert.DeserializeObject&lt;Status&gt;(json)</c>, <c>db.Query&lt;Status&gt;()</c>):
+        /// its stamps may have been written by another process's clock, and are dates.
+        /// </summary>
+        public bool IsLoaded(ITypeSymbol type) => _loadedTypes.Contains(type.Name);
+
+        public static WallClockMembers Scan(Compilation compilation)
+        {
+            var kinds = new Dictionary<string, Kind>(StringComparer.Ordinal);
+            var loaded = new HashSet<string>(StringComparer.Ordinal);
+            void Add(string name, Kind kind)
+            {
+                if (!kinds.TryGetValue(name, out var current) || current == Kind.None)
+                    kinds[name] = kind;
+                else if (kind != Kind.None && kind != current)
+                    kinds[name] = Kind.Other;
+            }
+
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var root = tree.GetRoot();
+                foreach (var node in root.DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case GenericNameSyntax generic:
+                            var isCall = generic.Parent is InvocationExpressionSyntax || generic.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax };
+                            if (isCall ? IsLoadName(generic.Identifier.ValueText) : IsStoreTypeName(generic.Identifier.ValueText))
+                            {
+                                foreach (var argument in generic.TypeArgumentList.Arguments)
+                                {
+                                    var name = argument switch
+                                    {
+                                        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                                        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                                        GenericNameSyntax inner => inner.TypeArgumentList.Arguments.LastOrDefault() is IdentifierNameSyntax element ? element.Identifier.ValueText : null,
+                                        _ => null,
+                                    };
+                                    if (name != null)
+                                        loaded.Add(name);
+                                }
+                            }
+
+                            break;
+                        case AssignmentExpressionSyntax assignment when NameOf(assignment.Left) is { } assigned:
+                            // dest.Stamp = src.Stamp copies the member's own value: it adds nothing new.
+                            if (assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && NameOf(assignment.Right) == assigned)
+                                break;
+                            Add(assigned, assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) ? Classify(assignment.Right) : Kind.Other);
+                            break;
+                        case PrefixUnaryExpressionSyntax prefix when (prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression)) && NameOf(prefix.Operand) is { } incremented:
+                            Add(incremented, Kind.Other);
+                            break;
+                        case PostfixUnaryExpressionSyntax postfix when (postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression))
+                            && NameOf(postfix.Operand) is { } incrementedAfter:
+                            Add(incrementedAfter, Kind.Other);
+                            break;
+                        case ArgumentSyntax { RefKindKeyword: { } refKind } argument when !refKind.IsKind(SyntaxKind.None) && NameOf(argument.Expression) is { } byRef:
+                            // Interlocked.Exchange(ref _stamp, DateTime.UtcNow.Ticks) writes a reading; any other ref or out write does not.
+                            if (argument.Parent?.Parent is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Read" } } } })
+                                break; // Volatile.Read(ref _stamp), Interlocked.Read(ref _stamp): a read
+                            var kind = Kind.Other;
+                            if (argument.Parent is ArgumentListSyntax { Arguments: { Count: 2 } arguments } && arguments[0] == argument
+                                && argument.Parent.Parent is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Exchange" or "Write" } } } })
+                                kind = Classify(arguments[1].Expression);
+                            Add(byRef, kind);
+                            break;
+                        case VariableDeclaratorSyntax { Initializer: { } initializer } declarator when declarator.Parent?.Parent is FieldDeclarationSyntax:
+                            Add(declarator.Identifier.ValueText, Classify(initializer.Value));
+                            break;
+                        case PropertyDeclarationSyntax { Initializer: { } propertyInitializer } property:
+                            Add(property.Identifier.ValueText, Classify(propertyInitializer.Value));
+                            break;
+                    }
+                }
+            }
+
+            return new WallClockMembers(kinds, loaded);
+        }
+
+        private static readonly string[] LoadWords = { "Get", "Read", "Deserialize", "Query", "Load", "Find", "Fetch", "Parse", "Convert", "Json", "Hash", "Object", "Map" };
+
+        // Generic types that hand out stored rows: IGenericDAO<Entity, Dto>, IRepository<T>, DbSet<T>, IMongoCollection<T>.
+        private static readonly string[] StoreWords = { "DAO", "Dao", "Repository", "DbSet", "Mongo", "Table", "Mapper", "Store" };
+
+        private static bool IsStoreTypeName(string name) => StoreWords.Any(w => name.IndexOf(w, StringComparison.Ordinal) >= 0);
+
+        private static bool IsLoadName(string name) =>
+            name.IndexOf("Service", StringComparison.Ordinal) < 0 && RetryLoop.NameWords(name).Any(w => LoadWords.Contains(w));
+
+        public Kind KindOf(ISymbol member) => _kinds.TryGetValue(member.Name, out var kind) ? kind : Kind.None;
+
+        private static string? NameOf(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+            ParenthesizedExpressionSyntax parenthesized => NameOf(parenthesized.Expression),
+            _ => null,
+        };
+
+        private static Kind Classify(ExpressionSyntax value) => Classify(value, 2);
+
+        private static Kind Classify(ExpressionSyntax value, int depth)
+        {
+            while (value is ParenthesizedExpressionSyntax parenthesized)
+                value = parenthesized.Expression;
+            if (value.IsKind(SyntaxKind.DefaultLiteralExpression) || value.IsKind(SyntaxKind.NullLiteralExpression) || value is DefaultExpressionSyntax
+                || value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "MinValue" } } }
+                || value is MemberAccessExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "MinValue" } } } }
+                || value is ObjectCreationExpressionSyntax { ArgumentList: { } constantArguments } && constantArguments.Arguments.All(a => a.Expression is LiteralExpressionSyntax))
+                return Kind.None; // "never yet" sentinels
+            if (IsClockRead(value))
+                return Kind.Stamp;
+            if (value is ConditionalExpressionSyntax conditional)
+            {
+                var whenTrue = Classify(conditional.WhenTrue, depth);
+                return whenTrue == Classify(conditional.WhenFalse, depth) ? whenTrue : Kind.Other;
+            }
+
+            // var now = DateTime.UtcNow; … _lastSeen = now;  — a local of the same member that only holds a reading.
+            if (value is IdentifierNameSyntax local && depth > 0 && LocalValue(local) is { } localValue)
+                return Classify(localValue, depth - 1);
+            // now.UtcTicks, now.ToUnixTimeMilliseconds() of such a local.
+            var unit = value is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "ToUnixTimeMilliseconds" or "ToUnixTimeSeconds" } } } unixOf }
+                ? unixOf.Expression
+                : value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Ticks" or "UtcTicks" } } } ticksOf ? ticksOf.Expression : null;
+            if (unit is IdentifierNameSyntax unitLocal && depth > 0 && LocalValue(unitLocal) is { } unitValue && IsClockRead(unitValue))
+                return Kind.Stamp;
+            if (value is BinaryExpressionSyntax binary && (binary.IsKind(SyntaxKind.AddExpression) || binary.IsKind(SyntaxKind.SubtractExpression))
+                && IsClockRead(Strip(binary.Left)) && !IsClockRead(Strip(binary.Right)))
+                return Kind.Deadline;
+            if (value is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: var add } } } access }
+                && (add == "Add" || add == "AddMilliseconds" || add == "AddSeconds" || add == "AddMinutes" || add == "AddHours" || add == "AddTicks")
+                && IsClockRead(Strip(access.Expression)))
+                return Kind.Deadline;
+            return Kind.Other;
+        }
+
+        /// <summary>The initializer of a local of the enclosing member that is declared once and never assigned again.</summary>
+        private static ExpressionSyntax? LocalValue(IdentifierNameSyntax identifier)
+        {
+            var member = identifier.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+            if (member == null)
+                return null;
+            var name = identifier.Identifier.ValueText;
+            ExpressionSyntax? value = null;
+            foreach (var node in member.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case VariableDeclaratorSyntax declarator when declarator.Identifier.ValueText == name:
+                        if (value != null || declarator.Initializer == null)
+                            return null;
+                        value = declarator.Initializer.Value;
+                        break;
+                    case AssignmentExpressionSyntax { Left: IdentifierNameSyntax left } when left.Identifier.ValueText == name:
+                        return null;
+                }
+            }
+
+            return value;
+        }
+
+        private static ExpressionSyntax Strip(ExpressionSyntax value)
+        {
+            while (value is ParenthesizedExpressionSyntax parenthesized)
+                value = parenthesized.Expression;
+            return value;
+        }
+
+        /// <summary><c>DateTime.UtcNow</c>, <c>System.DateTimeOffset.Now</c>, and their <c>.Ticks</c> or Unix-time forms.</summary>
+        internal static bool IsClockRead(ExpressionSyntax value)
+        {
+            value = Strip(value);
+            if (value is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "ToUnixTimeMilliseconds" or "ToUnixTimeSeconds" } } } unix })
+                value = Strip(unix.Expression);
+            else if (value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Ticks" or "UtcTicks" } } } ticks)
+                value = Strip(ticks.Expression);
+            if (!(value is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Now" or "UtcNow" } } } now))
+                return false;
+            var type = now.Expression.ToString();
+            return type == "DateTime" || type == "DateTimeOffset" || type == "System.DateTime" || type == "System.DateTimeOffset";
+        }
+    }
+}
