@@ -839,13 +839,13 @@ internal static class CleanTemplates
         public sealed class {{c.Noun}}Timing{{c.Index}}
         {
             private readonly TimeProvider _time;
-            private DateTime _startedAt;
+            private long _startedAt;
 
             public {{c.Noun}}Timing{{c.Index}}(TimeProvider time) => _time = time;
 
-            public void Start() => _startedAt = DateTime.UtcNow;
+            public void Start() => _startedAt = _time.GetTimestamp();
 
-            public TimeSpan Uptime() => DateTime.UtcNow - _startedAt;
+            public TimeSpan Uptime() => _time.GetElapsedTime(_startedAt);
 
             public TimeSpan Measure(Action action)
             {

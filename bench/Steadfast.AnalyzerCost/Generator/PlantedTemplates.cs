@@ -568,14 +568,9 @@ internal static class PlantedTemplates
 
             public bool WaitUntilReady()
             {
-                for (var attempt = 0; attempt < {{c.Pick(20, 50, 100)}}; attempt++)
-                {
-                    if (_db.KeyExists("ready:{{c.Key}}"))
-                        return true;
+                while (!_db.KeyExists("ready:{{c.Key}}"))
                     Thread.Sleep(50); // PLANTED SF2003
-                }
-
-                return false;
+                return true;
             }
         }
         """;
@@ -683,7 +678,7 @@ internal static class PlantedTemplates
                     return _messages.ToArray();
             }
 
-            public int Count => _messages.Count; // PLANTED SF3002
+            public bool Has(string message) => _messages.Contains(message); // PLANTED SF3002
         }
         """;
 
@@ -734,8 +729,8 @@ internal static class PlantedTemplates
             public void Reset()
             {
                 lock (_lock)
-                    _failures = 0;
-                _state = {{c.Noun}}BreakerState{{c.Index}}.Closed; // PLANTED SF3002
+                    _state = {{c.Noun}}BreakerState{{c.Index}}.Closed;
+                _failures = 0; // PLANTED SF3002
             }
         }
         """;
