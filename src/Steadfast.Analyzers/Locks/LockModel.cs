@@ -301,19 +301,8 @@ namespace Steadfast.Analyzers.Locks
                 return true;
             }
 
-            foreach (var ancestor in call.Syntax.Ancestors())
-            {
-                var name = ancestor switch
-                {
-                    MethodDeclarationSyntax method => method.Identifier.ValueText,
-                    LocalFunctionStatementSyntax localFunction => localFunction.Identifier.ValueText,
-                    PropertyDeclarationSyntax property => property.Identifier.ValueText,
-                    BaseTypeDeclarationSyntax type => type.Identifier.ValueText,
-                    _ => null,
-                };
-                if (name != null && MentionsLock(name))
-                    return true;
-            }
+            if (EnclosingNameMentionsLock(call))
+                return true;
 
             // Top-level statements, lambdas in field initializers …: nothing to tell a cache fill apart; keep the old answer.
             return !call.Syntax.Ancestors().Any(a => a is BaseTypeDeclarationSyntax);
@@ -322,8 +311,12 @@ namespace Steadfast.Analyzers.Locks
         /// <summary>A lock-ish word in the key, the value, the enclosing member or type: the take says it is a lock.</summary>
         public static bool HasLockWords(IInvocationOperation call, IOperation key, IOperation value)
         {
-            if (MentionsLock(key.Syntax.ToString()) || MentionsLock(value.Syntax.ToString()))
-                return true;
+            return MentionsLock(key.Syntax.ToString()) || MentionsLock(value.Syntax.ToString()) || EnclosingNameMentionsLock(call);
+        }
+
+        /// <summary>A lock-ish word in the name of the member, local function, property or type around the call.</summary>
+        private static bool EnclosingNameMentionsLock(IInvocationOperation call)
+        {
             foreach (var ancestor in call.Syntax.Ancestors())
             {
                 var name = ancestor switch

@@ -200,7 +200,7 @@ namespace Steadfast.Analyzers.SharedState
                 var kind = model.Classify(fieldType);
                 // A lock object is not state — unless it is a collection locked on itself (lock (_items) { _items.Add(x); }):
                 // then the lock guards its contents like any other.
-                if ((lockObjects.Contains(field) && !(IsCollection(kind) && directLockObjects.Contains(field))) || IsThreadSafeType(fieldType))
+                if ((lockObjects.Contains(field) && !(UnguardedAccessShape.IsCollection(kind) && directLockObjects.Contains(field))) || IsThreadSafeType(fieldType))
                     continue;
                 var all = byField.ToList();
                 var locked = all.Where(a => a.Guard.Lock != null).ToList();
@@ -222,7 +222,7 @@ namespace Steadfast.Analyzers.SharedState
                 // even when the member that tests and sets it also peeks at it first (double-checked).
                 var testAndSetUnderLock = locked.Any(w => w.Changes && locked.Any(r => !r.Changes && Equals(r.Unit, w.Unit) && IsInCondition(r.Reference)));
                 var handManaged = all.Any(a => !a.Guard.IsGuarded && !IsInitialization(a) && locked.Any(l => Equals(l.Unit, a.Unit)));
-                if (!(IsCollection(kind) && changedInPlace) && handManaged && !testAndSetUnderLock)
+                if (!(UnguardedAccessShape.IsCollection(kind) && changedInPlace) && handManaged && !testAndSetUnderLock)
                     continue;
 
                 // Only read under the lock (often by a helper called while a lock for something else is held): the
@@ -234,7 +234,7 @@ namespace Steadfast.Analyzers.SharedState
                 {
                     if (access.Guard.IsGuarded || access.LockFree || IsInitialization(access) || IsDisposePath(access.Owner))
                         continue;
-                    if (!(IsCollection(kind) && changedInPlace) && locked.Any(l => Equals(l.Unit, access.Unit)))
+                    if (!(UnguardedAccessShape.IsCollection(kind) && changedInPlace) && locked.Any(l => Equals(l.Unit, access.Unit)))
                         continue; // the double-checked peek of a member that then takes the lock
                     // Check-then-act without the lock: a test of the field that decides a later write of it in the same member.
                     var checkedBeforeHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded
@@ -268,9 +268,6 @@ namespace Steadfast.Analyzers.SharedState
                 }
             }
         }
-
-        private static bool IsCollection(StateKind kind) =>
-            kind == StateKind.Dictionary || kind == StateKind.KeyedCollection || kind == StateKind.Collection;
 
         /// <summary>The field named as the lock itself: <c>lock (_items)</c>, <c>Monitor.Enter(_items)</c>.</summary>
         private static bool IsTheLockTaken(IOperation reference)

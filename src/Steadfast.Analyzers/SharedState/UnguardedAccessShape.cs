@@ -88,7 +88,8 @@ namespace Steadfast.Analyzers.SharedState
             return symbol != null && value.DescendantsAndSelf().Any(o => SymbolEqualityComparer.Default.Equals(SharedStateModel.ReferencedState(o), symbol));
         }
 
-        private static bool IsCollection(StateKind kind) =>
+        /// <summary>Dictionary, keyed collections, List/HashSet/Queue/Stack …: changed in place, not only replaced.</summary>
+        public static bool IsCollection(StateKind kind) =>
             kind == StateKind.Dictionary || kind == StateKind.KeyedCollection || kind == StateKind.Collection;
 
         /// <summary>A reference, a primitive of at most 8 bytes or an enum: a read sees one whole value, old or new.</summary>
