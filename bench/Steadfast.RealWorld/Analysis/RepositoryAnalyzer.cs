@@ -33,7 +33,8 @@ internal static class RepositoryAnalyzer
         {
             if (!project.IsAnalyzed)
                 continue;
-            foreach (var tree in project.Compilation.SyntaxTrees.Where(t => File.Exists(t.FilePath) && seenFiles.Add(t.FilePath)))
+            bool Counts(string file) => RepositoryCompiler.IsAnalysedFile(checkout, repository.Paths, file);
+            foreach (var tree in project.Compilation.SyntaxTrees.Where(t => File.Exists(t.FilePath) && Counts(t.FilePath) && seenFiles.Add(t.FilePath)))
                 lines += tree.GetText(cancellationToken).Lines.Count;
 
             var options = new CompilationWithAnalyzersOptions(
@@ -49,7 +50,7 @@ internal static class RepositoryAnalyzer
             {
                 if (diagnostic.Id == "AD0001")
                     exceptions.Add($"{project.Project.ProjectFile}: {diagnostic.GetMessage()}");
-                if (!diagnostic.Id.StartsWith("SF", StringComparison.Ordinal) || !diagnostic.Location.IsInSource)
+                if (!diagnostic.Id.StartsWith("SF", StringComparison.Ordinal) || !diagnostic.Location.IsInSource || !Counts(diagnostic.Location.SourceTree!.FilePath))
                     continue;
                 var span = diagnostic.Location.GetLineSpan();
                 findings.Add(new Finding(

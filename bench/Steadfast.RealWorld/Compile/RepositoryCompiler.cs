@@ -28,7 +28,9 @@ internal static class RepositoryCompiler
         var projects = SourceProject.Discover(root);
         var byFile = projects.ToDictionary(p => p.ProjectFile, StringComparer.Ordinal);
         var analysedFolders = analysedPaths.Select(p => p == "." ? root : Path.GetFullPath(Path.Combine(root, p))).ToList();
-        bool IsAnalyzed(SourceProject p) => analysedFolders.Any(f => p.Folder == f || p.Folder.StartsWith(f + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+        // A project is analysed when it lies under an analysed path, or an analysed path (a folder of a big project) lies in
+        // it; which of its files count is then decided per file (IsAnalysedFile).
+        bool IsAnalyzed(SourceProject p) => analysedFolders.Any(f => IsUnder(p.Folder, f) || IsUnder(f, p.Folder)
                                                                     || (p.AssemblyName == "LooseFiles" && p.Sources.Any(s => s.StartsWith(f, StringComparison.Ordinal))));
 
         var needed = new HashSet<SourceProject>();
@@ -93,6 +95,13 @@ internal static class RepositoryCompiler
             yield return new CompiledProject(project, Build(project), IsAnalyzed(project));
         }
     }
+
+    /// <summary>Whether a source file lies under one of the repository's analysed paths: only its findings and lines count.</summary>
+    public static bool IsAnalysedFile(string root, IReadOnlyList<string> analysedPaths, string file) =>
+        analysedPaths.Any(p => p == "." || IsUnder(Path.GetFullPath(file), Path.GetFullPath(Path.Combine(root, p))));
+
+    private static bool IsUnder(string path, string folder) =>
+        path == folder || path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private static IEnumerable<SyntaxTree> Parse(SourceProject project, CancellationToken cancellationToken)
     {

@@ -142,6 +142,10 @@ namespace Steadfast.Analyzers.Resilience
                 return Kind.None; // "never yet" sentinels
             if (IsClockRead(value))
                 return Kind.Stamp;
+            // DateTime.Now.Ticks / 10000: a reading in another unit.
+            if (value is BinaryExpressionSyntax { Right: LiteralExpressionSyntax } scaled && (scaled.IsKind(SyntaxKind.DivideExpression) || scaled.IsKind(SyntaxKind.MultiplyExpression))
+                && IsClockRead(Strip(scaled.Left)))
+                return Kind.Stamp;
             if (value is ConditionalExpressionSyntax conditional)
             {
                 var whenTrue = Classify(conditional.WhenTrue, depth);

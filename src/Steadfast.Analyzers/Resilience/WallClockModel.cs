@@ -84,6 +84,10 @@ namespace Steadfast.Analyzers.Resilience
                 case ILocalReferenceOperation local:
                     // A local holding readings, or values read from a stamp (var previous = Interlocked.Read(ref _lastTicks)).
                     return AllWritesAre(local.Local, body, value => IsStampValue(value, body, cancellationToken, depth - 1), cancellationToken);
+                case IConversionOperation { IsImplicit: false, Operand: { Type: INamedTypeSymbol { OriginalDefinition: { SpecialType: SpecialType.System_Nullable_T } } } } cast:
+                    return IsStampValue(cast.Operand, body, cancellationToken, depth - 1); // (DateTime)LoginTime
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Multiply } scaled when scaled.RightOperand.ConstantValue.HasValue:
+                    return IsStampValue(scaled.LeftOperand, body, cancellationToken, depth - 1); // DateTime.UtcNow.Ticks / 10000: the same stamp in milliseconds
                 case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
                     return IsStampValue(conditional.WhenTrue, body, cancellationToken, depth - 1) && IsStampValue(whenFalse, body, cancellationToken, depth - 1);
                 case IObjectCreationOperation { Arguments: { Length: > 0 } arguments } creation when IsWallClockType(creation.Type):

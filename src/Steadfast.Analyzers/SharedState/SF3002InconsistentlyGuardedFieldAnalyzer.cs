@@ -241,8 +241,9 @@ namespace Steadfast.Analyzers.SharedState
                         && IsBefore(a, access) && IsInCondition(a.Reference));
                     var writtenAfterHere = IsInCondition(access.Reference)
                         && all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded && IsBefore(access, a));
+                    var readBeforeHere = access.Changes && all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded && IsBefore(a, access));
                     var risk = UnguardedAccessShape.Judge(
-                        access.Reference, fieldType, kind, changedInPlace, access.Changes, checkedBeforeHere || testAndSetUnderLock, writtenAfterHere);
+                        access.Reference, fieldType, kind, changedInPlace, access.Changes, checkedBeforeHere || testAndSetUnderLock, writtenAfterHere, readBeforeHere);
                     if (risk == UnguardedAccessRisk.Benign)
                         continue;
                     var line = access.Reference.Syntax.GetLocation().GetLineSpan();

@@ -34,8 +34,10 @@ namespace Steadfast.Analyzers.SharedState
         /// <param name="changes">Whether this access changes the field or its collection.</param>
         /// <param name="readsUnguardedInSameMember">Whether a test decides this write: the same member tests the field without the lock before it, or the locked code tests and sets it.</param>
         /// <param name="writesUnguardedInSameMember">Whether this read is a test that decides a later write of the field without the lock in the same member.</param>
+        /// <param name="readBeforeInSameMember">Whether the same member reads the field without the lock before this write (takes the old value to use it).</param>
         public static UnguardedAccessRisk Judge(
-            IOperation reference, ITypeSymbol type, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember)
+            IOperation reference, ITypeSymbol type, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember,
+            bool readBeforeInSameMember)
         {
             if (changes)
             {
@@ -43,8 +45,8 @@ namespace Steadfast.Analyzers.SharedState
                     return UnguardedAccessRisk.Races; // ++, +=, ref, or an in-place change of the collection
                 if (readsUnguardedInSameMember || ReadsItself(assignment.Value, reference))
                     return UnguardedAccessRisk.Races; // check-then-act, or x = x + 1: the read that decides this write is not under the lock
-                if (IsCollection(kind) && changedInPlace)
-                    return UnguardedAccessRisk.Races; // replaces a collection the locked code is adding to: its adds are lost
+                if (IsCollection(kind) && changedInPlace && (readBeforeInSameMember || !IsFreshObject(assignment.Value)))
+                    return UnguardedAccessRisk.Races; // swaps out a collection the locked code is adding to, then uses the old one: adds race with that use
                 // A whole value stored: a stop flag, a reset in Disconnect, a reference published once. On real code these
                 // are set-up, tear-down and fast-path stores far more often than races, and a lock would not change what
                 // the next reader sees; only a read-modify-write or a decided write loses an update.
@@ -59,6 +61,18 @@ namespace Steadfast.Analyzers.SharedState
             }
 
             return IsReadWhole(type) && !writesUnguardedInSameMember ? UnguardedAccessRisk.Benign : UnguardedAccessRisk.Races;
+        }
+
+        /// <summary>
+        /// <c>_buffer = new Buffer()</c> with no read of the old one: (re)initialisation, as in Connect or Load. A locked
+        /// change that still reaches the old object is ordered before the store, as a lock would order it.
+        /// </summary>
+        private static bool IsFreshObject(IOperation value)
+        {
+            while (value is IConversionOperation conversion)
+                value = conversion.Operand;
+            return value is IObjectCreationOperation || value is IArrayCreationOperation
+                || value.Syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.CollectionExpression);
         }
 
         /// <summary><c>_items == null</c>, <c>_items is null</c>, <c>_items.Count</c>: one word read, stale at worst.</summary>

@@ -296,6 +296,48 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
         """);
 
     [Fact]
+    public Task TicksScaledToMilliseconds() => Verify.VerifyAsync("""
+        using System;
+        class Query
+        {
+            long Run()
+            {
+                long start = DateTime.UtcNow.Ticks / 10000;
+                Work();
+                return [|(DateTime.UtcNow.Ticks / 10000) - start|];
+            }
+            void Work() { }
+        }
+        """);
+
+    [Fact]
+    public Task NullableStampCastBack() => Verify.VerifyAsync("""
+        using System;
+        class Session
+        {
+            public DateTime? LoginTime { get; set; }
+            public void Login() { LoginTime = DateTime.UtcNow; }
+            public double Logout()
+            {
+                var seconds = LoginTime != null ? ([|DateTime.UtcNow - (DateTime)LoginTime|]).TotalSeconds : 0;
+                LoginTime = null;
+                return seconds;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task MillisecondStampInAFieldComparedWithNow() => Verify.VerifyAsync("""
+        using System;
+        class Region
+        {
+            private long _lastMoveMs;
+            public void Moved() { _lastMoveMs = DateTime.Now.Ticks / 10000; }
+            public bool Due(long intervalMs) => [|_lastMoveMs + intervalMs < DateTime.Now.Ticks / 10000|];
+        }
+        """);
+
+    [Fact]
     public Task TicksStampInAFieldComparedWithACutoff() => Verify.VerifyAsync("""
         using System;
         using System.Threading;

@@ -135,6 +135,39 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
         """);
 
     [Fact]
+    public Task FreshCollectionStoredOnConnectIsNotFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Sender
+        {
+            private readonly object _sendGate = new();
+            private List<byte> _outgoing = new();
+            public void Connect()
+            {
+                // Set up again for a new connection: nothing reads the old buffer here.
+                _outgoing = new List<byte>();
+            }
+            public void Send(byte b) { lock (_sendGate) _outgoing.Add(b); }
+        }
+        """);
+
+    [Fact]
+    public Task CollectionSwappedOutAndUsedWithoutTheLockIsFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Batcher
+        {
+            private readonly object _gate = new();
+            private List<int> _items = new();
+            public void Add(int x) { lock (_gate) _items.Add(x); }
+            public int Drain()
+            {
+                var old = [|_items|];
+                [|_items|] = new List<int>();
+                return old.Count > 0 ? old[0] : 0;
+            }
+        }
+        """);
+
+    [Fact]
     public Task GetterHandsOutTheGuardedQueue() => Verify.VerifyAsync("""
         using System.Collections.Generic;
         class Backlog
