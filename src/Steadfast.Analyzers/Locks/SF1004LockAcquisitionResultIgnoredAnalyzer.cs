@@ -301,7 +301,7 @@ namespace Steadfast.Analyzers.Locks
                 if (!@try!.Body.Syntax.Span.Contains(acquire.Call.Syntax.Span))
                     continue;
                 var release = model.AsRelease(candidate, cancellationToken);
-                if (release == null || release.Kind != acquire.Kind)
+                if (release == null || release.Kind != acquire.Kind || !SameReaderWriterMode(acquire.Call.TargetMethod.Name, candidate.TargetMethod.Name))
                     continue;
                 if (release.Kind == LockKind.Redis && !release.IsHelper && !model.IsKeyDelete(candidate))
                     continue;
@@ -317,6 +317,21 @@ namespace Steadfast.Analyzers.Locks
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// ReaderWriterLockSlim: TryEnterWriteLock pairs with ExitWriteLock only. An ExitUpgradeableReadLock in the outer
+        /// finally releases the upgradeable lock taken before, not the write lock tried inside it.
+        /// </summary>
+        private static bool SameReaderWriterMode(string acquireName, string releaseName)
+        {
+            static string? Mode(string name, string prefix) =>
+                name.StartsWith(prefix, System.StringComparison.Ordinal) && name.EndsWith("Lock", System.StringComparison.Ordinal) && name.Length > prefix.Length + "Lock".Length
+                    ? name.Substring(prefix.Length)
+                    : null;
+            var acquired = Mode(acquireName, "TryEnter") ?? Mode(acquireName, "Enter");
+            var released = Mode(releaseName, "Exit");
+            return acquired == null || released == null || acquired == released;
         }
 
         private static bool IsGated(IOperation release, ITryOperation @try)

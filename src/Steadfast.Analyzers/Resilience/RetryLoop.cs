@@ -333,6 +333,10 @@ namespace Steadfast.Analyzers.Resilience
             var method = call.TargetMethod;
             if (NextItemNames.Contains(method.Name))
                 return true;
+            // Console.ReadLine/ReadKey (System.Console, or an app's own Console wrapper): each round waits for the user's next
+            // answer (a prompt loop), no retry storm.
+            if (method.Name.StartsWith("Read", StringComparison.Ordinal) && method.ContainingType?.Name == "Console")
+                return true;
             // Static helpers (File.ReadAllText) re-read the same thing: only a reader, queue or client hands out the next item.
             var hasReceiver = call.Instance != null || method.IsExtensionMethod || method.ReducedFrom != null;
             if (hasReceiver && NameWords(method.Name).Any(NextItemWords.Contains))

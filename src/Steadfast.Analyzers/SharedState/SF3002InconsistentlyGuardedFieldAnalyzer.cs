@@ -101,7 +101,10 @@ namespace Steadfast.Analyzers.SharedState
             /// <summary>The collection the field holds is changed in place here (Add, Remove, an indexer set …).</summary>
             public bool ChangesInPlace { get; set; }
 
-            /// <summary>In a private helper that only constructors call (<c>init()</c>): the object is not shared yet.</summary>
+            /// <summary>
+            /// In a private helper that only constructors call (<c>init()</c>), or before the member wires up the work that runs
+            /// on other threads (subscribes a handler, creates a thread or timer): nothing else can reach the field yet.
+            /// </summary>
             public bool InInitializer { get; set; }
         }
 
@@ -114,6 +117,9 @@ namespace Steadfast.Analyzers.SharedState
             var methodGroups = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             var lockedLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             var localCopies = new Dictionary<ILocalSymbol, ISymbol>(SymbolEqualityComparer.Default);
+            // Where a member wires up work that runs later on other threads once and for all: a handler subscribed, a thread
+            // or a timer created. What the member does before that is set-up, not yet shared.
+            var setUpEnds = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
 
             foreach (var block in blocks)
             {
@@ -149,6 +155,16 @@ namespace Steadfast.Analyzers.SharedState
                         case IMethodReferenceOperation reference:
                             methodGroups.Add(reference.Method.OriginalDefinition);
                             break;
+                        case IEventAssignmentOperation { Adds: true } subscription when IsLongLivedSource(subscription):
+                        case IObjectCreationOperation _ when model.GetStarter(operation) != null:
+                            if (!InsideLambda(operation))
+                            {
+                                if (!setUpEnds.TryGetValue(block.Owner, out var ends))
+                                    setUpEnds[block.Owner] = ends = new List<IOperation>();
+                                ends.Add(operation);
+                            }
+
+                            break;
                         case IFieldReferenceOperation _:
                         case IPropertyReferenceOperation _:
                             var fieldReference = operation;
@@ -182,9 +198,11 @@ namespace Steadfast.Analyzers.SharedState
 
             var guardedMethods = GuardedMethods(model, type, callSites, methodGroups);
             var initializers = InitializerHelpers(callSites, methodGroups);
+            var setUpHelpers = SetUpHelpers(callSites, methodGroups, setUpEnds);
             foreach (var access in accesses)
             {
-                access.InInitializer = access.Unit is IMethodSymbol unit && initializers.Contains(unit.OriginalDefinition);
+                access.InInitializer = access.Unit is IMethodSymbol unit
+                    && (initializers.Contains(unit.OriginalDefinition) || setUpHelpers.Contains(unit.OriginalDefinition) || IsBeforeSetUpEnd(access.Reference, unit, setUpEnds));
                 if (!access.Guard.IsGuarded && access.Owner is IMethodSymbol method && guardedMethods.TryGetValue(method.OriginalDefinition, out var inherited) && access.Unit is ISymbol)
                     access.Guard = inherited;
             }
@@ -419,6 +437,54 @@ namespace Steadfast.Analyzers.SharedState
             return helpers;
         }
 
+        /// <summary>
+        /// A subscription to a static event, or to one of this object's or a field's: made once when the owner starts. One to
+        /// an event of a parameter or a local (each item added) is per call, and says nothing about set-up.
+        /// </summary>
+        private static bool IsLongLivedSource(IEventAssignmentOperation subscription)
+        {
+            if (!(subscription.EventReference is IEventReferenceOperation reference))
+                return false;
+            var source = reference.Instance == null ? null : SharedStateModel.Unwrap(reference.Instance);
+            return source == null || source is IInstanceReferenceOperation || source is IFieldReferenceOperation || source is IPropertyReferenceOperation;
+        }
+
+        /// <summary>The operation comes, in the same member, before that member subscribes a handler or creates a thread or timer.</summary>
+        private static bool IsBeforeSetUpEnd(IOperation operation, ISymbol owner, Dictionary<ISymbol, List<IOperation>> setUpEnds) =>
+            !InsideLambda(operation) && setUpEnds.TryGetValue(owner, out var ends)
+            && ends.Any(end => end.Syntax.SyntaxTree == operation.Syntax.SyntaxTree && end.Syntax.SpanStart > operation.Syntax.Span.End);
+
+        /// <summary>
+        /// Private methods called only before their caller wires up concurrent work (<c>LoadAll(); source.Changed += OnChanged;</c>),
+        /// directly or through another such method.
+        /// </summary>
+        private static HashSet<IMethodSymbol> SetUpHelpers(
+            Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups, Dictionary<ISymbol, List<IOperation>> setUpEnds)
+        {
+            var helpers = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            if (setUpEnds.Count == 0)
+                return helpers;
+            var changed = true;
+            for (var round = 0; changed && round < 5; round++)
+            {
+                changed = false;
+                foreach (var pair in callSites)
+                {
+                    var method = pair.Key;
+                    if (helpers.Contains(method) || method.DeclaredAccessibility != Accessibility.Private || methodGroups.Contains(method) || pair.Value.Count == 0)
+                        continue;
+                    if (pair.Value.All(site => site.Owner is IMethodSymbol caller
+                            && (helpers.Contains(caller.OriginalDefinition) || IsBeforeSetUpEnd(site.Call, caller, setUpEnds))))
+                    {
+                        helpers.Add(method);
+                        changed = true;
+                    }
+                }
+            }
+
+            return helpers;
+        }
+
         private static bool InsideLambda(IOperation operation)
         {
             for (var current = operation.Parent; current != null; current = current.Parent)
@@ -431,12 +497,15 @@ namespace Steadfast.Analyzers.SharedState
         }
 
         /// <summary>
-        /// A private helper, or one whose name says the caller holds the lock (<c>AddNoLock</c>, <c>TrimLocked</c>):
+        /// A private or protected helper, or one whose name says the caller holds the lock (<c>AddNoLock</c>, <c>TrimLocked</c>):
         /// its callers in the type are then the proof. Other visible methods may be called from anywhere.
         /// </summary>
         private static bool MayInheritCallersLock(IMethodSymbol method)
         {
-            if (method.DeclaredAccessibility == Accessibility.Private)
+            // Protected members are the type's template steps (a virtual UpdateChangedSlots called while the inventory is
+            // locked): the type's own calls are the ones that run them.
+            if (method.DeclaredAccessibility == Accessibility.Private || method.DeclaredAccessibility == Accessibility.Protected
+                || method.DeclaredAccessibility == Accessibility.ProtectedAndInternal)
                 return true;
             var name = method.Name;
             return name.EndsWith("NoLock", System.StringComparison.OrdinalIgnoreCase) || name.EndsWith("Locked", System.StringComparison.Ordinal)

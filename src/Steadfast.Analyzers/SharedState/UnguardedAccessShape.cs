@@ -43,9 +43,11 @@ namespace Steadfast.Analyzers.SharedState
             {
                 if (!(reference.Parent is ISimpleAssignmentOperation assignment) || assignment.Target != reference)
                     return UnguardedAccessRisk.Races; // ++, +=, ref, or an in-place change of the collection
+                if (!readBeforeInSameMember && IsFreshObject(assignment.Value))
+                    return UnguardedAccessRisk.Benign; // (re)initialisation: no update of the old object is read or lost here
                 if (readsUnguardedInSameMember || ReadsItself(assignment.Value, reference))
                     return UnguardedAccessRisk.Races; // check-then-act, or x = x + 1: the read that decides this write is not under the lock
-                if (IsCollection(kind) && changedInPlace && (readBeforeInSameMember || !IsFreshObject(assignment.Value)))
+                if (IsCollection(kind) && changedInPlace)
                     return UnguardedAccessRisk.Races; // swaps out a collection the locked code is adding to, then uses the old one: adds race with that use
                 // A whole value stored: a stop flag, a reset in Disconnect, a reference published once. On real code these
                 // are set-up, tear-down and fast-path stores far more often than races, and a lock would not change what
@@ -64,13 +66,15 @@ namespace Steadfast.Analyzers.SharedState
         }
 
         /// <summary>
-        /// <c>_buffer = new Buffer()</c> with no read of the old one: (re)initialisation, as in Connect or Load. A locked
+        /// <c>_buffer = new Buffer()</c> or <c>_cache = null</c> with no read of the old one: (re)initialisation, as in Connect or Load. A locked
         /// change that still reaches the old object is ordered before the store, as a lock would order it.
         /// </summary>
         private static bool IsFreshObject(IOperation value)
         {
             while (value is IConversionOperation conversion)
                 value = conversion.Operand;
+            if (value.ConstantValue.HasValue && value.ConstantValue.Value == null || value is IDefaultValueOperation)
+                return true; // dropped for a reload: _cache = null
             return value is IObjectCreationOperation || value is IArrayCreationOperation
                 || value.Syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.CollectionExpression);
         }

@@ -181,6 +181,50 @@ public sealed class SF1004LockAcquisitionResultIgnoredAnalyzerTests
         """);
 
     [Fact]
+    public Task WriteLockTriedInsideAnUpgradeableReadLock_IsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        class Handlers
+        {
+            private readonly ReaderWriterLockSlim _lock = new();
+            private readonly Dictionary<string, int> _map = new();
+            public void Add(string key)
+            {
+                if (_lock.TryEnterUpgradeableReadLock(100))
+                {
+                    try
+                    {
+                        if (!_map.ContainsKey(key) && _lock.TryEnterWriteLock(100))
+                        {
+                            try { _map.Add(key, 1); }
+                            finally { _lock.ExitWriteLock(); }
+                        }
+                    }
+                    finally { _lock.ExitUpgradeableReadLock(); }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task WriteLockReleasedInFinallyAfterAFailedTry_IsFlagged() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Counter
+        {
+            private readonly ReaderWriterLockSlim _lock = new();
+            private int _n;
+            public void Bump()
+            {
+                try
+                {
+                    if ([|_lock.TryEnterWriteLock(100)|]) _n++;
+                }
+                finally { _lock.ExitWriteLock(); }
+            }
+        }
+        """);
+
+    [Fact]
     public Task OwnerCheckedReleaseInFinally_IsClean() => Verify.VerifyAsync("""
         using System;
         using StackExchange.Redis;

@@ -147,6 +147,72 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
                 _outgoing = new List<byte>();
             }
             public void Send(byte b) { lock (_sendGate) _outgoing.Add(b); }
+            public void Flush()
+            {
+                lock (_sendGate)
+                {
+                    if (_outgoing.Count > 0)
+                        _outgoing = new List<byte>(); // tested and replaced under the lock
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LazyCreationTestedWithoutTheLockIsFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Registry
+        {
+            private readonly object _gate = new();
+            private List<string> _names;
+            public void Add(string n) { lock (_gate) { if (_names == null) _names = new List<string>(); _names.Add(n); } }
+            public void Reset()
+            {
+                if (_names == null) // a null test alone reads one word
+                    [|_names|] = new List<string>(); // but it decides this write: two callers both create
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FilledBeforeTheRefreshHandlerIsSubscribedIsNotFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        static class Feed { public static event EventHandler Refreshed; }
+        class Catalog
+        {
+            private readonly List<string> _items = new();
+            public void Initialize()
+            {
+                Load();
+                Feed.Refreshed += OnRefreshed; // from here on the handler may run on another thread
+            }
+            private void Load() { _items.Add("a"); _items.Add("b"); }
+            private void OnRefreshed(object sender, EventArgs e) { lock (_items) { _items.Clear(); _items.Add("c"); } }
+            public int Count() { lock (_items) return _items.Count; }
+        }
+        """);
+
+    [Fact]
+    public Task ChangedAfterTheHandlerIsSubscribedIsFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        static class Feed { public static event EventHandler Refreshed; }
+        class Catalog
+        {
+            private readonly List<string> _items = new();
+            public void Initialize()
+            {
+                Feed.Refreshed += OnRefreshed;
+                [|_items|].Add("a");
+            }
+            public void Add(string item, Catalog other)
+            {
+                [|_items|].Add(item); // a subscription to an argument's event is per call, not set-up
+                other.Changed += OnRefreshed;
+            }
+            public event EventHandler Changed;
+            private void OnRefreshed(object sender, EventArgs e) { lock (_items) { _items.Clear(); } }
         }
         """);
 
