@@ -72,6 +72,18 @@ namespace Steadfast.Analyzers.Resilience
                             }
 
                             break;
+                        case AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax element } elementAssignment when NameOf(element.Expression) is { } collection:
+                            // _lastSeen[client] = DateTime.UtcNow: the dictionary's values are stamps.
+                            Add(ElementKey(collection), elementAssignment.IsKind(SyntaxKind.SimpleAssignmentExpression) ? Classify(elementAssignment.Right) : Kind.Other);
+                            break;
+                        case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: var adder } } } target, ArgumentList: { Arguments: { Count: >= 2 } addArguments } }
+                            when ElementWriters.Contains(adder) && NameOf(target.Expression) is { } addedTo:
+                            // _lastSeen.TryAdd(client, DateTime.Now), AddOrUpdate(client, DateTime.Now, (k, v) => DateTime.Now).
+                            Add(ElementKey(addedTo), Classify(addArguments[1].Expression));
+                            if (adder == "AddOrUpdate" && addArguments.Count >= 3)
+                                Add(ElementKey(addedTo), addArguments[2].Expression is ParenthesizedLambdaExpressionSyntax { ExpressionBody: { } updated } ? Classify(updated)
+                                    : addArguments[2].Expression is SimpleLambdaExpressionSyntax { ExpressionBody: { } updatedSimple } ? Classify(updatedSimple) : Kind.Other);
+                            break;
                         case AssignmentExpressionSyntax assignment when NameOf(assignment.Left) is { } assigned:
                             // dest.Stamp = src.Stamp copies the member's own value: it adds nothing new.
                             if (assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && NameOf(assignment.Right) == assigned)
@@ -119,6 +131,14 @@ namespace Steadfast.Analyzers.Resilience
             name.IndexOf("Service", StringComparison.Ordinal) < 0 && RetryLoop.NameWords(name).Any(w => LoadWords.Contains(w));
 
         public Kind KindOf(ISymbol member) => _kinds.TryGetValue(member.Name, out var kind) ? kind : Kind.None;
+
+        /// <summary>What the values stored in a dictionary member hold (<c>_lastSeen[client] = DateTime.UtcNow</c>).</summary>
+        public Kind ElementKindOf(ISymbol member) => _kinds.TryGetValue(ElementKey(member.Name), out var kind) ? kind : Kind.None;
+
+        private static readonly HashSet<string> ElementWriters = new HashSet<string>(StringComparer.Ordinal) { "Add", "TryAdd", "AddOrUpdate", "TryUpdate", "GetOrAdd" };
+
+        // Not a valid identifier, so it never meets a member's own name.
+        private static string ElementKey(string member) => member + "[]";
 
         private static string? NameOf(ExpressionSyntax expression) => expression switch
         {

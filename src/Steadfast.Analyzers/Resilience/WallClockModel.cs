@@ -83,7 +83,14 @@ namespace Steadfast.Analyzers.Resilience
             {
                 case ILocalReferenceOperation local:
                     // A local holding readings, or values read from a stamp (var previous = Interlocked.Read(ref _lastTicks)).
+                    if (StampDictionaryLocal(local.Local, body, cancellationToken))
+                        return true;
                     return AllWritesAre(local.Local, body, value => IsStampValue(value, body, cancellationToken, depth - 1), cancellationToken);
+                case IPropertyReferenceOperation { Property: { IsIndexer: true }, Instance: { } dictionary }:
+                    return IsStampDictionary(dictionary); // _lastSeen[client]
+                case IPropertyReferenceOperation { Property: { Name: "Value" }, Instance: ILocalReferenceOperation pair }
+                    when pair.Type is INamedTypeSymbol { Name: "KeyValuePair" }:
+                    return IsStampPairOf(pair.Local, body, cancellationToken); // foreach (var entry in _lastSeen) … entry.Value
                 case IConversionOperation { IsImplicit: false, Operand: { Type: INamedTypeSymbol { OriginalDefinition: { SpecialType: SpecialType.System_Nullable_T } } } } cast:
                     return IsStampValue(cast.Operand, body, cancellationToken, depth - 1); // (DateTime)LoginTime
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Multiply } scaled when scaled.RightOperand.ConstantValue.HasValue:
@@ -108,6 +115,53 @@ namespace Steadfast.Analyzers.Resilience
                     return false;
             }
         }
+
+        /// <summary>A dictionary field or property whose values are only ever wall-clock readings.</summary>
+        private bool IsStampDictionary(IOperation? collection)
+        {
+            collection = Unwrap(collection);
+            var member = collection switch
+            {
+                IFieldReferenceOperation field => (ISymbol)field.Field,
+                IPropertyReferenceOperation property => property.Property,
+                _ => null,
+            };
+            if (member == null || member.DeclaringSyntaxReferences.Length == 0 || IsPersisted(member))
+                return false;
+            return _members.Value.ElementKindOf(member) == WallClockMembers.Kind.Stamp;
+        }
+
+        /// <summary>The local is the iteration variable of a foreach over a stamp dictionary.</summary>
+        private bool IsStampPairOf(ILocalSymbol local, IOperation body, CancellationToken cancellationToken)
+        {
+            foreach (var loop in body.Descendants().OfType<IForEachLoopOperation>())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (loop.Locals.Contains(local, SymbolEqualityComparer.Default))
+                    return IsStampDictionary(loop.Collection);
+            }
+
+            return false;
+        }
+
+        /// <summary><c>_lastSeen.TryGetValue(id, out var lastSeen)</c>: the local receives one of the dictionary's stamps.</summary>
+        private bool StampDictionaryLocal(ILocalSymbol local, IOperation body, CancellationToken cancellationToken)
+        {
+            foreach (var reference in References(local, body))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var argument = reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent;
+                if (argument is IArgumentOperation { Parameter: { RefKind: RefKind.Out }, Parent: IInvocationOperation { TargetMethod: { Name: "TryGetValue" } } call })
+                    return IsStampDictionary(call.Instance) && References(local, body).Count(r => IsWritten(r)) == 1;
+            }
+
+            return false;
+        }
+
+        private static bool IsWritten(ILocalReferenceOperation reference) =>
+            reference.IsDeclaration || reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference
+            || reference.Parent is ICompoundAssignmentOperation || reference.Parent is IIncrementOrDecrementOperation
+            || reference.Parent is IArgumentOperation { Parameter: { RefKind: RefKind.Out or RefKind.Ref } };
 
         /// <summary>A point offset from a stamp (<c>start + timeout</c>, <c>now.AddMinutes(-2)</c>, <c>now.Ticks - span</c>), or a local, field or property that only ever holds one.</summary>
         public bool IsDeadlineValue(IOperation? operation, IOperation body, CancellationToken cancellationToken)
@@ -154,13 +208,28 @@ namespace Steadfast.Analyzers.Resilience
                 type = nullable.TypeArguments[0];
             if (!IsWallClockType(type) && type.SpecialType != SpecialType.System_Int64)
                 return false;
-            // Mapped or serialized data ([Column], [JsonProperty], [Table] …) comes back from storage: a date, not a stamp.
-            if (member.GetAttributes().Length > 0 || member is IPropertySymbol && member.ContainingType.GetAttributes().Length > 0)
+            if (IsPersisted(member))
                 return false;
             if (member.ContainingType != null && _members.Value.IsLoaded(member.ContainingType))
                 return false;
             return _members.Value.KindOf(member) == kind;
         }
+
+        /// <summary>
+        /// Mapped or serialized data ([Column], [JsonProperty], [Table] …) comes back from storage: a date, not a stamp. A member
+        /// marked as left out of storage ([NotMapped], [JsonIgnore] …) lives in this process only.
+        /// </summary>
+        private static bool IsPersisted(ISymbol member)
+        {
+            var attributes = member.GetAttributes();
+            if (attributes.Length > 0 && attributes.All(a => IsLeftOutOfStorage(a.AttributeClass?.Name)))
+                return false;
+            return attributes.Length > 0 || member is IPropertySymbol && member.ContainingType.GetAttributes().Length > 0;
+        }
+
+        private static bool IsLeftOutOfStorage(string? attribute) =>
+            attribute is "NotMappedAttribute" or "JsonIgnoreAttribute" or "IgnoreDataMemberAttribute" or "XmlIgnoreAttribute"
+                or "NonSerializedAttribute" or "BsonIgnoreAttribute" or "IgnoreAttribute";
 
         /// <summary>A wall-clock read, or a local of this body that only ever holds one.</summary>
         public bool IsWallClockTimestamp(IOperation? operation, IOperation body, CancellationToken cancellationToken)

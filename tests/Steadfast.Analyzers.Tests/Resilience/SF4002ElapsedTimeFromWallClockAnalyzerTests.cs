@@ -338,6 +338,56 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
         """);
 
     [Fact]
+    public Task StampsKeptInADictionary() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Concurrent;
+        using System.Collections.Generic;
+        class Clients
+        {
+            private readonly ConcurrentDictionary<string, DateTime> _lastSeen = new();
+            private readonly Dictionary<string, DateTime> _lastRun = new();
+            public void Seen(string id) => _lastSeen.AddOrUpdate(id, DateTime.Now, (_, _) => DateTime.Now);
+            public void Ran(string job) { _lastRun[job] = DateTime.UtcNow; }
+            public bool Due(string job) => [|DateTime.UtcNow - _lastRun[job]|] > TimeSpan.FromMinutes(5);
+            public bool Alive(string id) => _lastSeen.TryGetValue(id, out var seen) && [|DateTime.Now - seen|] < TimeSpan.FromMinutes(2);
+            public int Idle()
+            {
+                var cutoff = DateTime.Now.AddSeconds(-30);
+                var idle = 0;
+                foreach (var entry in _lastSeen)
+                    if ([|entry.Value < cutoff|]) idle++;
+                return idle;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DictionaryOfDatesFromElsewhere_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        class Renewals
+        {
+            private readonly Dictionary<string, DateTime> _expires = new();
+            public void Load(string id, DateTime expiresAt) { _expires[id] = expiresAt; }
+            public bool Expired(string id) => DateTime.UtcNow - _expires[id] > TimeSpan.Zero;
+        }
+        """);
+
+    [Fact]
+    public Task StampLeftOutOfStorage() => Verify.VerifyAsync("""
+        using System;
+        [AttributeUsage(AttributeTargets.All)] class TableAttribute : Attribute { }
+        [AttributeUsage(AttributeTargets.All)] class NotMappedAttribute : Attribute { }
+        [Table]
+        class Player
+        {
+            [NotMapped] public DateTime? LoginTime { get; set; }
+            public void Login() { LoginTime = DateTime.UtcNow; }
+            public TimeSpan Online => LoginTime != null ? [|DateTime.UtcNow - (DateTime)LoginTime|] : TimeSpan.Zero;
+        }
+        """);
+
+    [Fact]
     public Task TicksStampInAFieldComparedWithACutoff() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
