@@ -13,7 +13,7 @@ namespace Steadfast.Analyzers.Queues
     /// SF2003: <c>Thread.Sleep</c> in an async method (it blocks a thread-pool thread the method was written to
     /// give back), in a loop that polls a queue, a lock or a Redis key with no bound (a thread parked per poller
     /// for as long as nothing happens, and no way to cancel the wait), or in a loop that never ends on a
-    /// thread-pool thread. A bounded wait in sync code (a retry count, a deadline, a Stopwatch) is the ordinary
+    /// thread-pool thread, or in a bare busy wait for a field to change. A bounded wait in sync code (a retry count, a deadline, a Stopwatch) is the ordinary
     /// idiom and stays silent.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -27,6 +27,7 @@ namespace Steadfast.Analyzers.Queues
 
         internal const string AsyncAdvice = "await Task.Delay with a CancellationToken instead";
         internal const string PollAdvice = "wait on a signal (a SemaphoreSlim, a BlockingCollection, pub/sub) or bound the wait and take a CancellationToken";
+        internal const string FlagAdvice = "wait on a signal set where the state changes (a ManualResetEventSlim, a TaskCompletionSource) or bound the wait and take a CancellationToken";
         internal const string PoolAdvice = "run it as an async loop with await Task.Delay and a CancellationToken, or on a dedicated thread";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
@@ -67,6 +68,12 @@ namespace Steadfast.Analyzers.Queues
             if (WaitsForAPoll(loop, call, symbols))
             {
                 context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), "in a loop that polls a queue, lock or key with no bound", PollAdvice));
+                return;
+            }
+
+            if (IsFlagWait(loop, call))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), "in a loop that waits for a field to change, with no bound", FlagAdvice));
                 return;
             }
 
@@ -120,6 +127,51 @@ namespace Steadfast.Analyzers.Queues
 
             return false;
         }
+
+        /// <summary>
+        /// <c>while (!_done) Thread.Sleep(50);</c>, <c>while (count != 0) { Thread.Sleep(50); count = _pending; }</c>: the loop
+        /// does nothing but sleep until state that another thread changes (a field or property) says stop. A busy wait.
+        /// </summary>
+        private static bool IsFlagWait(ILoopOperation loop, IInvocationOperation sleep)
+        {
+            var condition = loop is IWhileLoopOperation w ? w.Condition : null;
+            if (condition == null || condition.ConstantValue.HasValue)
+                return false;
+            var sleepParts = new HashSet<IOperation>(sleep.DescendantsAndSelf());
+            var refreshed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var operation in loop.Body.OwnDescendantsAndSelf())
+            {
+                if (sleepParts.Contains(operation))
+                    continue;
+                switch (operation)
+                {
+                    case IBlockOperation _:
+                    case IExpressionStatementOperation _:
+                    case IConversionOperation _:
+                    case IParenthesizedOperation _:
+                    case ILiteralOperation _:
+                    case IInstanceReferenceOperation _:
+                    case IFieldReferenceOperation _:
+                    case IPropertyReferenceOperation _:
+                    case ILocalReferenceOperation _:
+                    case IBinaryOperation _:
+                    case IUnaryOperation _:
+                        continue;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when ReadsState(assignment.Value):
+                        refreshed.Add(local.Local);
+                        continue;
+                    default:
+                        return false; // the loop does work of its own: not a bare wait
+                }
+            }
+
+            return condition.DescendantsAndSelf().Any(o => o is IFieldReferenceOperation || o is IPropertyReferenceOperation
+                || o is ILocalReferenceOperation l && refreshed.Contains(l.Local));
+        }
+
+        private static bool ReadsState(IOperation value) =>
+            value.DescendantsAndSelf().Any(o => o is IFieldReferenceOperation || o is IPropertyReferenceOperation)
+            && !value.DescendantsAndSelf().Any(o => o is IInvocationOperation);
 
         /// <summary>A poll (a Redis command, a Try… method, a timed wait), or asking an in-process collection whether it has items.</summary>
         private static bool IsPollRead(IOperation operation, QueueSymbols symbols) => operation switch

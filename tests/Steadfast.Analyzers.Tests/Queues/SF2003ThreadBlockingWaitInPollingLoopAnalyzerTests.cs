@@ -172,6 +172,52 @@ public sealed class SF2003ThreadBlockingWaitInPollingLoopAnalyzerTests
     }
 
     [Fact]
+    public async Task BusyWaitForAFlag()
+    {
+        await Verify.VerifyAsync("""
+            using System.Threading;
+            class Saver
+            {
+                private volatile bool _done;
+                private int _pending;
+                void WaitUntilDone()
+                {
+                    while (!_done) {|#0:Thread.Sleep(100)|};
+                }
+                void WaitForSaves()
+                {
+                    var count = _pending;
+                    while (count != 0)
+                    {
+                        [|Thread.Sleep(50)|];
+                        count = _pending;
+                    }
+                }
+            }
+            """, Verify.Diagnostic(RuleIdentifiers.ThreadBlockingWaitInPollingLoop).WithLocation(0).WithArguments(
+                "in a loop that waits for a field to change, with no bound",
+                "wait on a signal set where the state changes (a ManualResetEventSlim, a TaskCompletionSource) or bound the wait and take a CancellationToken"));
+    }
+
+    [Fact]
+    public Task LoopThatWorksBetweenSleeps_IsNotABusyWait() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Ticker
+        {
+            private volatile bool _stop;
+            void Run()
+            {
+                while (!_stop)
+                {
+                    Console.WriteLine(DateTime.UtcNow);
+                    Thread.Sleep(1000);
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public async Task SyncLambdaOnTheThreadPoolThatNeverEnds()
     {
         await Verify.VerifyAsync("""
