@@ -8,10 +8,11 @@ using Steadfast.Redis;
 namespace Steadfast.Locks;
 
 /// <summary>
-/// Distributed locks on Redis (single node, replicated or Cluster): SET NX PX with a 128-bit random owner token and an
-/// atomically incremented fencing counter in one Lua script; compare-and-delete release and compare-and-pexpire
-/// renewal in Lua; waiters woken by a pub/sub message published by the release script, with a bounded fallback
-/// re-check (the holder's remaining lease, at most one second) for lost messages.
+/// Distributed locks on Redis (single node, replicated or Cluster): SET NX PX with a 128-bit random owner token and a
+/// fencing token from a per-name counter seeded from the server's clock (it expires when the name is idle) in one Lua
+/// script; compare-and-delete release and compare-and-pexpire renewal in Lua; optionally <c>WAIT</c> for replicas;
+/// waiters woken by a pub/sub message published by the release script, with a bounded fallback re-check (the holder's
+/// remaining lease, at most one second) for lost messages.
 /// </summary>
 /// <remarks>
 /// Redis errors surface as <see cref="RedisLockException"/> (inner: StackExchange.Redis's exception) within the
