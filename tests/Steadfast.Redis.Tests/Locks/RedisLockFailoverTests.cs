@@ -15,7 +15,7 @@ public sealed class RedisLockFailoverTests
     private static readonly RedisLockProviderOptions Acknowledged = new()
     {
         ReplicaAcknowledgements = 1,
-        ReplicaAcknowledgementTimeout = TimeSpan.FromMilliseconds(1500), // below the test multiplexer's 2 s timeouts
+        ReplicaAcknowledgementTimeout = TimeSpan.FromMilliseconds(1500),
     };
 
     private static string NewName() => "failover-" + Guid.NewGuid().ToString("N");
@@ -24,7 +24,8 @@ public sealed class RedisLockFailoverTests
     public async Task An_acknowledged_acquire_survives_the_promotion_and_an_unacknowledged_one_fails_and_is_released()
     {
         await using var pair = await RedisPrimaryReplica.StartAsync();
-        await using var toOldPrimary = await pair.Primary.ConnectAsync();
+        // WAIT answers within its own timeout: the multiplexer's must be longer, or it would report a timeout instead.
+        await using var toOldPrimary = await pair.Primary.ConnectAsync(o => o.AsyncTimeout = 10_000);
         var acknowledged = new RedisLockProvider(toOldPrimary, Acknowledged);
         var name = NewName();
 
