@@ -13,6 +13,7 @@ using Steadfast.Testing.Redis;
 //        dotnet run -c Release --project bench/Steadfast.Benchmarks -- switchover [trials]   (HotWarm switchover)
 // Redis harnesses (outside BenchmarkDotNet):
 //        dotnet run -c Release --project bench/Steadfast.Benchmarks -- ratelimit-accuracy [trials]  (contended token bucket: admitted vs allowance)
+//        dotnet run -c Release --project bench/Steadfast.Benchmarks -- lock-fairness [seconds]      (8 clients on one lock; writes bench/lock-fairness.md)
 var rest = new List<string>(args);
 if (rest.Count > 0 && rest[0] is "redundancy" or "hedging" or "hedging-realclock" or "switchover")
 {
@@ -41,10 +42,11 @@ if (rest.Count > 0 && rest[0] is "redundancy" or "hedging" or "hedging-realclock
 string? endPoint = TakeOption(rest, "--redis");
 bool handOff = rest.Remove("--handoff");
 bool accuracy = rest.Remove("ratelimit-accuracy");
+bool fairness = rest.Remove("lock-fairness");
 bool report = rest.Remove("--report");
 string command = "dotnet run -c Release --project bench/Steadfast.Benchmarks -- " + string.Join(' ', args);
-int rounds = accuracy ? 5 : 200;
-if ((handOff || accuracy) && rest.Count > 0 && int.TryParse(rest[0], out int parsed))
+int rounds = accuracy ? 5 : fairness ? 10 : 200;
+if ((handOff || accuracy || fairness) && rest.Count > 0 && int.TryParse(rest[0], out int parsed))
 {
     rounds = parsed;
     rest.RemoveAt(0);
@@ -68,6 +70,10 @@ try
     else if (accuracy)
     {
         await RateLimitAccuracy.RunAsync(rounds);
+    }
+    else if (fairness)
+    {
+        await LockFairness.RunAsync(TimeSpan.FromSeconds(rounds), command.Trim());
     }
     else
     {

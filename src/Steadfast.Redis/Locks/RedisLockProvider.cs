@@ -8,10 +8,11 @@ using Steadfast.Redis;
 namespace Steadfast.Locks;
 
 /// <summary>
-/// Distributed locks on Redis (single node, replicated or Cluster): SET NX PX with a 128-bit random owner token and an
-/// atomically incremented fencing counter in one Lua script; compare-and-delete release and compare-and-pexpire
-/// renewal in Lua; waiters woken by a pub/sub message published by the release script, with a bounded fallback
-/// re-check (the holder's remaining lease, at most one second) for lost messages.
+/// Distributed locks on Redis (single node, replicated or Cluster): SET NX PX with a 128-bit random owner token and a
+/// fencing token from a per-name counter seeded from the server's clock (it expires when the name is idle) in one Lua
+/// script; compare-and-delete release and compare-and-pexpire renewal in Lua; optionally <c>WAIT</c> for replicas;
+/// waiters woken by a pub/sub message published by the release script, with a bounded fallback re-check (the holder's
+/// remaining lease, at most one second) for lost messages.
 /// </summary>
 /// <remarks>
 /// Redis errors surface as <see cref="RedisLockException"/> (inner: StackExchange.Redis's exception) within the
@@ -24,11 +25,23 @@ public sealed class RedisLockProvider : IDistributedLockProvider
     private const int MaxCachedNames = 4096;
     private static readonly TimeSpan MaxRecheckInterval = TimeSpan.FromSeconds(1);
 
-    // KEYS[1] lock, KEYS[2] fencing counter; ARGV[1] owner token, ARGV[2] lease (ms).
+    // KEYS[1] lock, KEYS[2] fencing counter; ARGV[1] owner token, ARGV[2] lease (ms), ARGV[3] fence idle period (ms).
     // Returns the new fencing token (> 0) when acquired, otherwise -1 - (the holder's remaining lease in ms, 0 if unknown).
+    // The token is the server clock in microseconds, or the last token + 1 when that is not smaller: strictly increasing
+    // while the counter lives. The counter expires at (token in ms) + idle period on the server's clock, so when it is gone
+    // the clock has passed every token it issued by the idle period, and a re-created counter starts above all of them.
+    // Numbers stay below 2^53 (exact in Lua) until the year 2255; '%.0f' writes them without an exponent.
     internal static readonly RedisScript AcquireScript = new("""
         if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-          return redis.call('incr', KEYS[2])
+          local now = redis.call('time')
+          local token = tonumber(now[1]) * 1000000 + tonumber(now[2])
+          local last = tonumber(redis.call('get', KEYS[2]))
+          if last and last >= token then
+            token = last + 1
+          end
+          redis.call('set', KEYS[2], string.format('%.0f', token))
+          redis.call('pexpireat', KEYS[2], string.format('%.0f', math.floor(token / 1000) + tonumber(ARGV[3])))
+          return token
         end
         local ttl = redis.call('pttl', KEYS[1])
         if ttl < 0 then ttl = 0 end
@@ -60,6 +73,9 @@ public sealed class RedisLockProvider : IDistributedLockProvider
     private readonly string _prefix;
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
+    private readonly long _fenceIdleMs;
+    private readonly int _replicaAcknowledgements;
+    private readonly long _replicaTimeoutMs;
     private readonly ConcurrentDictionary<string, LockKeys> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NameSubscription> _subscriptions = new(StringComparer.Ordinal);
 
@@ -75,11 +91,32 @@ public sealed class RedisLockProvider : IDistributedLockProvider
             throw new ArgumentException("RedisLockProviderOptions.KeyPrefix must not be empty.", nameof(options));
         }
 
+        if (options.FenceIdlePeriod <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisLockProviderOptions.FenceIdlePeriod), options.FenceIdlePeriod,
+                "RedisLockProviderOptions.FenceIdlePeriod must be positive.");
+        }
+
+        if (options.ReplicaAcknowledgements < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisLockProviderOptions.ReplicaAcknowledgements), options.ReplicaAcknowledgements,
+                "RedisLockProviderOptions.ReplicaAcknowledgements must not be negative.");
+        }
+
+        if (options.ReplicaAcknowledgementTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisLockProviderOptions.ReplicaAcknowledgementTimeout),
+                options.ReplicaAcknowledgementTimeout, "RedisLockProviderOptions.ReplicaAcknowledgementTimeout must be positive.");
+        }
+
         _multiplexer = multiplexer;
         _database = multiplexer.GetDatabase(options.Database);
         _prefix = options.KeyPrefix;
         _time = options.TimeProvider ?? TimeProvider.System;
         _logger = options.Logger;
+        _fenceIdleMs = ToMilliseconds(options.FenceIdlePeriod);
+        _replicaAcknowledgements = options.ReplicaAcknowledgements;
+        _replicaTimeoutMs = ToMilliseconds(options.ReplicaAcknowledgementTimeout);
     }
 
     /// <inheritdoc/>
@@ -234,7 +271,7 @@ public sealed class RedisLockProvider : IDistributedLockProvider
         RedisResult result;
         try
         {
-            result = await AcquireScript.EvaluateAsync(_database, keys.Keys, [token, leaseMs], WriteFlags).ConfigureAwait(false);
+            result = await AcquireScript.EvaluateAsync(_database, keys.Keys, [token, leaseMs, _fenceIdleMs], WriteFlags).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException && ex is not RedisLockException)
         {
@@ -244,10 +281,55 @@ public sealed class RedisLockProvider : IDistributedLockProvider
         long value = (long)result;
         if (value > 0)
         {
-            return (new Handle(this, keys, token, value, options.Lease, options.AutoExtend, sent), TimeSpan.Zero);
+            var handle = new Handle(this, keys, token, value, options.Lease, options.AutoExtend, sent);
+            await EnsureReplicatedAsync(handle).ConfigureAwait(false);
+            return (handle, TimeSpan.Zero);
         }
 
         return (null, TimeSpan.FromMilliseconds(-1 - value));
+    }
+
+    /// <summary>
+    /// With <see cref="RedisLockProviderOptions.ReplicaAcknowledgements"/>: waits for the replicas; when too few acknowledge,
+    /// releases the lock (it must not stay held by nobody until its lease runs out) and throws.
+    /// </summary>
+    private async Task EnsureReplicatedAsync(Handle handle)
+    {
+        if (_replicaAcknowledgements == 0)
+        {
+            return;
+        }
+
+        long acknowledged;
+        try
+        {
+            acknowledged = await WaitForReplicasAsync(handle.Keys.Keys[0]).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            await handle.ReleaseAsync().ConfigureAwait(false);
+            throw Wrap("acquire", handle.Name, ex);
+        }
+
+        if (acknowledged < _replicaAcknowledgements)
+        {
+            await handle.ReleaseAsync().ConfigureAwait(false);
+            throw new RedisLockException(
+                $"Lock '{handle.Name}' was acquired on the primary but only {acknowledged} of {_replicaAcknowledgements} replicas acknowledged it " +
+                $"within {_replicaTimeoutMs} ms; it was released again.");
+        }
+    }
+
+    /// <summary>
+    /// <c>WAIT</c> on the primary that owns <paramref name="lockKey"/>, over the multiplexer's connection that sent the write
+    /// (WAIT counts the replicas that have every write of the calling connection). Returns how many acknowledged.
+    /// </summary>
+    private async Task<long> WaitForReplicasAsync(RedisKey lockKey)
+    {
+        System.Net.EndPoint? endPoint = await _database.IdentifyEndpointAsync(lockKey, WriteFlags).ConfigureAwait(false);
+        IServer server = _multiplexer.GetServer(endPoint ?? throw new RedisLockException($"No primary serves key '{lockKey}'."));
+        RedisResult acknowledged = await server.ExecuteAsync("WAIT", [_replicaAcknowledgements, _replicaTimeoutMs], WriteFlags).ConfigureAwait(false);
+        return (long)acknowledged;
     }
 
     internal static long ToMilliseconds(TimeSpan lease) => Math.Max(1, (long)Math.Ceiling(lease.TotalMilliseconds));
@@ -316,15 +398,15 @@ public sealed class RedisLockProvider : IDistributedLockProvider
         public LockKeys(string prefix, string name)
         {
             Name = name;
-            string lockKey = "{" + prefix + ":" + name + "}";
-            Keys = [lockKey, lockKey + ":fence"];
+            RedisKey lockKey = "{" + prefix + ":" + name + "}";
+            Keys = [lockKey, RedisHashSlot.DerivedKey(lockKey, ":fence")];
             ChannelName = prefix + ":" + name + ":released";
             Channel = RedisChannel.Literal(ChannelName);
         }
 
         public string Name { get; }
 
-        /// <summary>[lock key, fencing counter key]: one hash tag, one cluster slot. Never mutated.</summary>
+        /// <summary>[lock key, fencing counter key]: one cluster slot, whatever the name. Never mutated.</summary>
         public RedisKey[] Keys { get; }
 
         public string ChannelName { get; }
@@ -368,6 +450,8 @@ public sealed class RedisLockProvider : IDistributedLockProvider
             _token = token;
         }
 
+        public LockKeys Keys => _keys;
+
         protected override string Backend => RedisLockProvider.Backend;
 
         protected override async ValueTask<bool> ExtendCoreAsync(TimeSpan lease, CancellationToken cancellationToken)
@@ -376,7 +460,24 @@ public sealed class RedisLockProvider : IDistributedLockProvider
             {
                 RedisResult result = await ExtendScript.EvaluateAsync(_provider._database, _keys.Keys, [_token, ToMilliseconds(lease)], WriteFlags)
                     .WaitAsync(cancellationToken).ConfigureAwait(false);
-                return (long)result == 1;
+                if ((long)result != 1)
+                {
+                    return false;
+                }
+
+                int required = _provider._replicaAcknowledgements;
+                if (required > 0)
+                {
+                    long acknowledged = await _provider.WaitForReplicasAsync(_keys.Keys[0]).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    if (acknowledged < required)
+                    {
+                        // Unconfirmed, not refused: the renewal is retried while the lease allows.
+                        throw new RedisLockException(
+                            $"Renewal of lock '{Name}' was acknowledged by {acknowledged} of {required} replicas within {_provider._replicaTimeoutMs} ms.");
+                    }
+                }
+
+                return true;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException && ex is not RedisLockException)
             {

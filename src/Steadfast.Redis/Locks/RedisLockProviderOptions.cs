@@ -20,4 +20,26 @@ public sealed class RedisLockProviderOptions
 
     /// <summary>Where to log lost leases and failed releases; none when null.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// How long a lock name's fencing counter outlives its last acquisition. Default one day; positive. After it, the
+    /// name leaves no key in Redis; the next acquisition re-creates the counter from the server's clock, above every
+    /// token the old one issued (see docs/locks.md, "Fencing tokens").
+    /// </summary>
+    public TimeSpan FenceIdlePeriod { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// How many replicas must acknowledge an acquisition (Redis <c>WAIT</c>) before it is reported; 0 (default) waits for
+    /// none. When fewer acknowledge within <see cref="ReplicaAcknowledgementTimeout"/>, the lock is released again and the
+    /// acquire throws <see cref="RedisLockException"/>; a renewal that is not acknowledged counts as a failed renewal.
+    /// With it, an acquired lock survives the promotion of an acknowledging replica.
+    /// </summary>
+    /// <remarks>
+    /// <c>WAIT</c> holds the multiplexer's connection to the primary while it waits (other commands queue behind it), so
+    /// keep the timeout short and below the multiplexer's own timeouts.
+    /// </remarks>
+    public int ReplicaAcknowledgements { get; init; }
+
+    /// <summary>How long an acquisition or renewal waits for <see cref="ReplicaAcknowledgements"/>. Default 1 s; positive.</summary>
+    public TimeSpan ReplicaAcknowledgementTimeout { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using StackExchange.Redis;
 using Steadfast.Locks;
+using Steadfast.Redis;
 using Steadfast.Testing.Redis;
 using Steadfast.Testing.Time;
 
@@ -319,5 +320,59 @@ public sealed class RedisClusterLockTests(RedisClusterFixture cluster) : IClassF
         Assert.True(await writer.TrySetAsync("cluster-resource", "v", 5));
         Assert.False(await writer.TrySetAsync("cluster-resource", "old", 4));
         Assert.NotEmpty(slots);
+    }
+
+    [Theory]
+    [InlineData("user}42")]
+    [InlineData("{}x")]
+    [InlineData("a{}b{c}")]
+    public async Task Odd_names_lock_and_fence_without_CROSSSLOT(string odd)
+    {
+        string unique = Guid.NewGuid().ToString("N");
+        string name = odd + unique;
+        var db = cluster.Connection.GetDatabase();
+        // A prefix starting with '}' empties the lock key's own tag: its derived keys must still follow it.
+        foreach (var locks in new[] { new RedisLockProvider(cluster.Connection), new RedisLockProvider(cluster.Connection, new() { KeyPrefix = "}odd" }) })
+        {
+            var keys = locks.GetKeys(name);
+            Assert.Equal(await KeySlotAsync(keys.Keys[0]), await KeySlotAsync(keys.Keys[1]));
+            var held = await locks.AcquireAsync(name);
+            Assert.Null(await locks.TryAcquireAsync(name));
+            Assert.True(await held.ExtendAsync(TimeSpan.FromSeconds(30)));
+            Assert.True(await held.ReleaseAsync());
+            await using var next = await locks.AcquireAsync(name);
+            Assert.True(next.FencingToken > held.FencingToken);
+        }
+
+        // The resource key is the odd one itself (before: CROSSSLOT for all three).
+        string resource = unique + odd;
+        var writer = new RedisFencedWriter(db);
+        Assert.Equal(await KeySlotAsync(resource), await KeySlotAsync(RedisFencedWriter.FenceKey(resource)));
+        Assert.True(await writer.TrySetAsync(resource, "new", 7));
+        Assert.False(await writer.TrySetAsync(resource, "stale", 6));
+        Assert.Equal("new", (string?)await db.StringGetAsync(resource));
+        Assert.Equal(7, await writer.GetHighestTokenAsync(resource));
+    }
+
+    [Fact]
+    public async Task Slots_agree_with_the_cluster_for_random_keys_and_their_fence_keys()
+    {
+        var random = new Random(15);
+        var alphabet = "ab{}:1".ToCharArray();
+        for (int i = 0; i < 300; i++)
+        {
+            string key = new(Enumerable.Range(0, random.Next(1, 9)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            int slot = await KeySlotAsync(key);
+
+            Assert.Equal(slot, RedisHashSlot.Of(System.Text.Encoding.UTF8.GetBytes(key)));
+            Assert.Equal(slot, await KeySlotAsync(RedisFencedWriter.FenceKey(key)));
+        }
+    }
+
+    /// <summary>The slot as the cluster itself computes it (CLUSTER KEYSLOT).</summary>
+    private async Task<int> KeySlotAsync(RedisKey key)
+    {
+        var server = cluster.Connection.GetServer(cluster.Cluster.Nodes[0].EndPoint);
+        return (int)await server.ExecuteAsync("CLUSTER", "KEYSLOT", (byte[])key!);
     }
 }

@@ -7,7 +7,9 @@ namespace Steadfast.Locks.Internal;
 /// The lease machinery every backend shares: one <see cref="ITimer"/> (from the provider's <see cref="TimeProvider"/>)
 /// drives automatic renewal at a third of the lease and fires <see cref="Lost"/> when no renewal has been confirmed by
 /// the lease minus the safety margin. A renewal counts from the moment it was <em>sent</em>, so the local view of the
-/// lease never outlives the backend's. Backends supply extend and release.
+/// lease never outlives the backend's. A renewal that fails (backend unreachable, timeout) is retried every fifteenth of
+/// the lease; only a backend that says the lock is no longer ours, or the deadline, loses the lease. Backends supply
+/// extend and release.
 /// </summary>
 internal abstract class LeasedLockHandle : ILockHandle
 {
@@ -22,6 +24,9 @@ internal abstract class LeasedLockHandle : ILockHandle
     private readonly ILogger? _logger;
     private TimeSpan _lease;
     private long _confirmedAt;
+    private TimeSpan _renewAt;
+    private int _failedRenewals;
+    private int _confirmedRenewals;
     private ITimer? _timer;
     private CancellationTokenSource? _lostSource;
     private bool _lost;
@@ -38,6 +43,7 @@ internal abstract class LeasedLockHandle : ILockHandle
         _lease = lease;
         _autoExtend = autoExtend;
         _confirmedAt = confirmedAt;
+        _renewAt = lease / 3;
         _acquiredAt = confirmedAt;
         _time = time;
         _logger = logger;
@@ -78,6 +84,12 @@ internal abstract class LeasedLockHandle : ILockHandle
     protected virtual bool TracksExpiry => false;
 
     protected TimeProvider Time => _time;
+
+    /// <summary>Renewals (background or <see cref="ExtendAsync"/>) that failed without an answer from the backend.</summary>
+    internal int FailedRenewals => Volatile.Read(ref _failedRenewals);
+
+    /// <summary>Renewals the backend confirmed.</summary>
+    internal int ConfirmedRenewals => Volatile.Read(ref _confirmedRenewals);
 
     internal bool IsLost
     {
@@ -143,9 +155,10 @@ internal abstract class LeasedLockHandle : ILockHandle
         }
         catch (Exception ex)
         {
+            // No answer is not a refusal: the lease still runs from the last confirmed renewal, and Lost fires at its deadline.
+            Interlocked.Increment(ref _failedRenewals);
             LockMetrics.RecordRenewal(Backend, success: false);
-            _logger?.LogWarning(ex, "Extending the lease of lock {LockName} failed; the lease is treated as lost.", Name);
-            MarkLost();
+            _logger?.LogWarning(ex, "Extending the lease of lock {LockName} failed; the lease stands until its last confirmed renewal runs out.", Name);
             throw;
         }
 
@@ -250,6 +263,8 @@ internal abstract class LeasedLockHandle : ILockHandle
                 }
 
                 _lease = lease;
+                _renewAt = lease / 3;
+                _confirmedRenewals++;
                 ScheduleLocked();
                 return true;
             }
@@ -335,7 +350,7 @@ internal abstract class LeasedLockHandle : ILockHandle
                 fireLost = true;
             }
 
-            if (_autoExtend && !_lost && !_renewing && elapsed >= lease / 3)
+            if (_autoExtend && !_lost && !_renewing && elapsed >= _renewAt)
             {
                 _renewing = true;
                 renew = true;
@@ -376,8 +391,19 @@ internal abstract class LeasedLockHandle : ILockHandle
         }
         catch (Exception ex)
         {
-            extended = false;
-            _logger?.LogWarning(ex, "Renewing the lease of lock {LockName} failed; the lease is treated as lost.", Name);
+            // One timeout (a failover, a stall) must not cost the lease while most of it is left: try again shortly.
+            // Lost still fires at the deadline when no renewal gets through.
+            _logger?.LogWarning(ex, "Renewing the lease of lock {LockName} failed; retrying while the lease allows.", Name);
+            LockMetrics.RecordRenewal(Backend, success: false);
+            lock (_gate)
+            {
+                _renewing = false;
+                Interlocked.Increment(ref _failedRenewals);
+                _renewAt = _time.GetElapsedTime(_confirmedAt) + RenewalRetryDelay(_lease);
+                ScheduleLocked();
+            }
+
+            return;
         }
 
         lock (_gate)
@@ -403,7 +429,7 @@ internal abstract class LeasedLockHandle : ILockHandle
             due = Min(due, _lease - LockArguments.SafetyMargin(_lease) - elapsed);
             if (_autoExtend && !_renewing)
             {
-                due = Min(due, (_lease / 3) - elapsed);
+                due = Min(due, _renewAt - elapsed);
             }
         }
 
@@ -427,6 +453,9 @@ internal abstract class LeasedLockHandle : ILockHandle
         static TimeSpan Min(TimeSpan current, TimeSpan candidate) =>
             current == Timeout.InfiniteTimeSpan || candidate < current ? candidate : current;
     }
+
+    /// <summary>How long after a failed renewal the next attempt goes out: a fifteenth of the lease.</summary>
+    internal static TimeSpan RenewalRetryDelay(TimeSpan lease) => lease / 15;
 
     private void OnLost(CancellationTokenSource? source)
     {
