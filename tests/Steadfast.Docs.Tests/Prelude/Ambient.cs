@@ -1,8 +1,7 @@
 // The reader's own objects, which the docs' snippets use without declaring them (docs/snippets.md). Every snippet is
 // compiled beside this file with `using static Ambient;`, so `ct`, `redis`, `order` or `payments.ChargeAsync(order, ct)`
 // bind here. Only their types matter: nothing is run. A type the snippet declares itself replaces the one here.
-// The reader's clients return Task, as real clients do: a snippet that hands one to a ValueTask-taking Steadfast API
-// must show how.
+// The reader's clients return Task, as real clients do, so snippets are checked against the delegates users have.
 using System.Threading.RateLimiting;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Http;
