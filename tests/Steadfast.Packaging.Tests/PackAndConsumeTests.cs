@@ -35,8 +35,40 @@ public sealed class PackAndConsumeTests : IClassFixture<PackAndConsumeTests.Pack
         Assert.Contains("lib/net8.0/Steadfast.Redis.dll", entries);
         Assert.Contains("lib/net10.0/Steadfast.Redis.dll", entries);
         var dependencies = _feed.Dependencies("Steadfast.Redis");
-        Assert.Contains(dependencies, d => d.Id == "Steadfast" && d.Version.Contains(_feed.Version, StringComparison.Ordinal));
         Assert.Contains(dependencies, d => d.Id == "StackExchange.Redis");
+        // Steadfast.Redis uses Steadfast's internals, so it must get the very Steadfast it was built with: an exact range,
+        // in every target framework's group, never an open "x.y.z or newer".
+        var steadfast = dependencies.Where(d => d.Id == "Steadfast").Select(d => d.Version).Distinct().ToList();
+        Assert.Equal([$"[{_feed.Version}]"], steadfast);
+    }
+
+    [Fact]
+    public async Task ConsumingProject_PairingSteadfastRedisWithAnotherSteadfast_IsWarnedAtRestore()
+    {
+        // A newer Steadfast next to this Steadfast.Redis: the pairing that would fail at run time with MissingMethodException.
+        var newer = _feed.Version.Replace("0.1.0-", "0.1.1-", StringComparison.Ordinal);
+        var (packCode, packLog) = await DotNetCli.RunAsync(PackedFeed.RepositoryRoot, null,
+            "pack", "src/Steadfast/Steadfast.csproj", "-c", "Release", "-o", _feed.Feed, "-nodeReuse:false",
+            "--artifacts-path", Path.Combine(_feed.Root, "artifacts-newer"), $"-p:PackageVersion={newer}");
+        Assert.True(packCode == 0, packLog);
+
+        var project = Directory.CreateDirectory(Path.Combine(_feed.Root, "consumer-mismatch")).FullName;
+        File.WriteAllText(Path.Combine(project, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Steadfast.Redis" Version="{_feed.Version}" />
+                <PackageReference Include="Steadfast" Version="{newer}" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var (exitCode, output) = await DotNetCli.RunAsync(project, _feed.ConsumerEnvironment, "restore", "--configfile", _feed.NuGetConfig);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(new Regex($@"warning NU1608: .*Steadfast\.Redis {Regex.Escape(_feed.Version)} requires Steadfast \(= {Regex.Escape(_feed.Version)}\) but version Steadfast {Regex.Escape(newer)} was resolved"), output);
     }
 
     [Fact]
@@ -92,7 +124,7 @@ public sealed class PackAndConsumeTests : IClassFixture<PackAndConsumeTests.Pack
         public string NuGetConfig => Path.Combine(Root, "nuget.config");
         public Dictionary<string, string> ConsumerEnvironment { get; } = new();
 
-        private static string RepositoryRoot => typeof(PackedFeed).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        public static string RepositoryRoot => typeof(PackedFeed).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "RepositoryRoot").Value!;
 
         public async Task InitializeAsync()
