@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+using Steadfast.Queues.Internal;
+
+namespace Steadfast.Queues;
+
+// Enqueueing: XADD, batches pipelined in one write.
+public sealed partial class RedisReliableQueue<T>
+{
+    /// <inheritdoc/>
+    /// <exception cref="RedisQueueException">Redis could not be reached or refused the command.</exception>
+    public async ValueTask EnqueueAsync(T message, CancellationToken cancellationToken = default)
+    {
+        QueueArguments.ValidateMessage(message);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        byte[] payload = _serializer.Serialize(message);
+        using Activity? activity = QueueTracing.StartPublish(QueueTracing.RedisSystem, Name, batchCount: null);
+        try
+        {
+            await _database.StreamAddAsync(StreamKey, PayloadField, payload, flags: WriteFlags)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            throw activity.RecordError(Wrap("enqueue to", ex));
+        }
+
+        QueueMetrics.RecordEnqueued(Backend, 1);
+        Announce();
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="RedisQueueException">Redis could not be reached or refused a command (some messages may have been stored).</exception>
+    public async ValueTask EnqueueBatchAsync(IReadOnlyCollection<T> messages, CancellationToken cancellationToken = default)
+    {
+        QueueArguments.ValidateBatch(messages);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        using Activity? activity = QueueTracing.StartPublish(QueueTracing.RedisSystem, Name, messages.Count);
+        var payloads = new byte[messages.Count][];
+        int i = 0;
+        foreach (T message in messages)
+        {
+            payloads[i++] = _serializer.Serialize(message);
+        }
+
+        (int stored, Exception? failure) = await AddToStreamAsync(payloads, cancellationToken).ConfigureAwait(false);
+        QueueMetrics.RecordEnqueued(Backend, stored);
+        if (failure is not null)
+        {
+            throw activity.RecordError(Wrap("enqueue to", failure));
+        }
+
+        Announce();
+    }
+
+    /// <summary>
+    /// One pipelined write of an XADD per payload, in order. A Redis failure is returned, not thrown, with how many
+    /// entries were stored before it; cancellation stops the wait, not the write.
+    /// </summary>
+    private async Task<(int Stored, Exception? Failure)> AddToStreamAsync(byte[][] payloads, CancellationToken cancellationToken)
+    {
+        var adds = new Task[payloads.Length];
+        IBatch batch = _database.CreateBatch();
+        for (int i = 0; i < payloads.Length; i++)
+        {
+            adds[i] = batch.StreamAddAsync(StreamKey, PayloadField, payloads[i], flags: WriteFlags);
+        }
+
+        Task all = Task.WhenAll(adds);
+        try
+        {
+            batch.Execute(); // Throws at once when no connection is available.
+            await all.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return (payloads.Length, null);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            ObserveFault(all);
+            return (adds.Count(a => a.IsCompletedSuccessfully), ex);
+        }
+    }
+}

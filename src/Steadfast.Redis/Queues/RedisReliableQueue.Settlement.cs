@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+using Steadfast.Queues.Internal;
+
+namespace Steadfast.Queues;
+
+// Settling a delivery: ack (XACK) and nack (give back with a delay, or dead-letter after the last delivery).
+public sealed partial class RedisReliableQueue<T>
+{
+    private async Task AckAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        using Activity? activity = QueueTracing.StartSettle(QueueTracing.RedisSystem, Name, "ack", delivery.Id, delivery.DeliveryCount);
+        long acked;
+        try
+        {
+            acked = await _database.StreamAcknowledgeAsync(StreamKey, ConsumerGroup, delivery.Id, WriteFlags)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            throw activity.RecordError(Wrap("acknowledge a message of", ex));
+        }
+
+        if (acked > 0)
+        {
+            QueueMetrics.RecordAcked(Backend, _time.GetElapsedTime(delivery.DeliveredAt));
+            if (Interlocked.Increment(ref _acksSinceTrim) >= 1000)
+            {
+                StartTrim();
+            }
+        }
+    }
+
+    private async Task NackAsync(Delivery delivery, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        using Activity? activity = QueueTracing.StartSettle(QueueTracing.RedisSystem, Name, "nack", delivery.Id, delivery.DeliveryCount);
+        long outcome;
+        try
+        {
+            outcome = await NackCoreAsync(delivery.Id, delivery.DeliveryCount, delivery.Payload, delay, _options.MaxDeliveries)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            throw activity.RecordError(Wrap("nack a message of", ex));
+        }
+
+        if (outcome > 0)
+        {
+            QueueMetrics.RecordNacked(Backend);
+        }
+
+        if (outcome == 2)
+        {
+            QueueMetrics.RecordDeadLettered(Backend, 1);
+            activity?.SetTag(QueueTracing.DeadLetteredTag, true);
+        }
+        else if (outcome == 1 && delay == TimeSpan.Zero)
+        {
+            _reclaimDue = true;
+        }
+    }
+
+    private async Task<long> NackCoreAsync(string id, int deliveryCount, RedisValue payload, TimeSpan delay, int maxDeliveries)
+    {
+        // Visible again once idle for the visibility timeout: set its idle time to (timeout - delay).
+        long idle = Math.Max(0, _visibilityMs - (long)Math.Ceiling(delay.TotalMilliseconds));
+        RedisResult result = await RedisQueueScripts.Nack.EvaluateAsync(_database, _keys,
+        [
+            ConsumerGroup, ConsumerName, id, idle, deliveryCount, maxDeliveries, _options.DeadLetterCapacity,
+            payload, _channelName, delay == TimeSpan.Zero ? "1" : "0",
+        ], WriteFlags).ConfigureAwait(false);
+        return (long)result;
+    }
+
+    private sealed class Delivery(RedisReliableQueue<T> queue, Fetched entry, long deliveredAt) : IDelivery<T>
+    {
+        public T Message => entry.Message;
+
+        public string Id => entry.Id;
+
+        public int DeliveryCount => entry.DeliveryCount;
+
+        public RedisValue Payload => entry.Payload;
+
+        public long DeliveredAt { get; } = deliveredAt;
+
+        public ValueTask AckAsync(CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return new ValueTask(queue.AckAsync(this, cancellationToken));
+        }
+
+        public ValueTask NackAsync(TimeSpan? redeliverAfter = null, CancellationToken cancellationToken = default)
+        {
+            TimeSpan delay = QueueArguments.ResolveRedeliverAfter(redeliverAfter, queue._options.VisibilityTimeout);
+            cancellationToken.ThrowIfCancellationRequested();
+            return new ValueTask(queue.NackAsync(this, delay, cancellationToken));
+        }
+    }
+}
