@@ -207,17 +207,8 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
                 {
                     try
                     {
-                        RedisValue[] arguments = Arguments(permitCount);
-                        RedisResult result;
-                        try
-                        {
-                            result = await _database.ScriptEvaluateAsync(RedisTokenBucketScript.Script.Hash, _keys, arguments, WriteFlags).ConfigureAwait(false);
-                        }
-                        catch (RedisServerException ex) when (RedisTokenBucketScript.IsNoScript(ex))
-                        {
-                            result = await _database.ScriptEvaluateAsync(RedisTokenBucketScript.Script.Text, _keys, arguments, WriteFlags).ConfigureAwait(false);
-                        }
-
+                        RedisResult result = await RedisTokenBucketScript.Script.EvaluateAsync(_database, _keys, Arguments(permitCount), WriteFlags)
+                            .ConfigureAwait(false);
                         lease = Decide(result);
                     }
                     catch (Exception ex) when (IsRedisFailure(ex))
