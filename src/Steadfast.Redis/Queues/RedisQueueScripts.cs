@@ -68,31 +68,39 @@ internal static class RedisQueueScripts
 
     // KEYS[1] stream, KEYS[2] dead-letter stream.
     // ARGV: 1 group, 2 consumer, 3 id, 4 idle to set (ms), 5 delivery count, 6 max deliveries, 7 dead-letter max length,
-    //       8 payload, 9 wake channel, 10 '1' to announce.
+    //       8 payload, 9 wake channel, 10 PUBLISH or SPUBLISH to announce ('' not to), 11 '1' to spend the delivery (nack),
+    //       '0' not to (defer).
+    // A deferral sets the entry's delivery count one lower (RETRYCOUNT), so the reclaim that delivers it again brings
+    // it back to this delivery's count, and it is never dead-lettered.
     // 0: no longer this delivery's (acknowledged or taken over); 1: given back; 2: dead-lettered.
-    public static readonly RedisScript Nack = new("""
+    public static readonly RedisScript GiveBack = new("""
         local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
         if not p[1] or tonumber(p[1][4]) ~= tonumber(ARGV[5]) then
           return 0
         end
-        if tonumber(ARGV[5]) >= tonumber(ARGV[6]) then
-          redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'm', ARGV[8], 'id', ARGV[3], 'deliveries', ARGV[5], 'group', ARGV[1])
-          redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-          return 2
+        if ARGV[11] == '1' then
+          if tonumber(ARGV[5]) >= tonumber(ARGV[6]) then
+            redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'm', ARGV[8], 'id', ARGV[3], 'deliveries', ARGV[5], 'group', ARGV[1])
+            redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+            return 2
+          end
+          redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
+        else
+          redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'RETRYCOUNT', tonumber(ARGV[5]) - 1, 'JUSTID')
         end
-        redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
-        if ARGV[10] == '1' then
-          redis.call('PUBLISH', ARGV[9], 'n')
+        if ARGV[10] ~= '' then
+          redis.call(ARGV[10], ARGV[9], 'n')
         end
         return 1
         """);
 
-    // KEYS[1] stream. ARGV: 1 group, 2 consumer, 3 visibility (ms), 4 wake channel, then pairs of (id, delivery count).
+    // KEYS[1] stream. ARGV: 1 group, 2 consumer, 3 visibility (ms), 4 wake channel, 5 PUBLISH or SPUBLISH, then pairs of
+    // (id, delivery count).
     // Hands read-ahead entries that were never given to a handler back to the group, claimable at once, with their
     // delivery count as it was before the read. Returns how many were handed back.
     public static readonly RedisScript Release = new("""
         local released = 0
-        for i = 5, #ARGV, 2 do
+        for i = 6, #ARGV, 2 do
           local id = ARGV[i]
           local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1, ARGV[2])
           if p[1] and tonumber(p[1][4]) == tonumber(ARGV[i + 1]) then
@@ -101,7 +109,7 @@ internal static class RedisQueueScripts
           end
         end
         if released > 0 then
-          redis.call('PUBLISH', ARGV[4], 'n')
+          redis.call(ARGV[5], ARGV[4], 'n')
         end
         return released
         """);

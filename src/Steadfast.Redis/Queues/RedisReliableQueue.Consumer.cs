@@ -13,11 +13,20 @@ public sealed partial class RedisReliableQueue<T>
         QueueTracing.ReceiveAsync(this, static (q, w, ct) => q.DequeueCoreAsync(w, ct), QueueTracing.RedisSystem, Name, ConsumerGroup,
             wait, cancellationToken);
 
+    /// <summary>Awaited by a dequeue right after its disposed check: lets a test hold a dequeue there while the queue is
+    /// disposed, the race <see cref="DisposeAsync"/> must win.</summary>
+    internal Func<Task>? DequeueAdmittedForTesting { get; set; }
+
     private async ValueTask<IDelivery<T>?> DequeueCoreAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         QueueArguments.ValidateWait(wait);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
+        if (DequeueAdmittedForTesting is { } admitted)
+        {
+            await admitted().ConfigureAwait(false);
+        }
+
         long start = _time.GetTimestamp();
         try
         {
@@ -88,10 +97,13 @@ public sealed partial class RedisReliableQueue<T>
     public IAsyncEnumerable<IDelivery<T>> ConsumeAsync(CancellationToken cancellationToken = default) =>
         QueueConsumption.ConsumeAsync(this, cancellationToken);
 
+    /// <summary>Joins the read in flight or starts one; never after disposal began (which awaits the read in flight and
+    /// then gives back what it brought).</summary>
     private Task<int> FetchSharedAsync()
     {
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_fetch is not { IsCompleted: false })
             {
                 _fetch = FetchAsync();
@@ -198,7 +210,7 @@ public sealed partial class RedisReliableQueue<T>
         {
             foreach (Fetched entry in poison)
             {
-                await NackCoreAsync(entry.Id, entry.DeliveryCount, entry.Payload, TimeSpan.Zero, maxDeliveries: 0).ConfigureAwait(false);
+                await GiveBackAsync(entry.Id, entry.DeliveryCount, entry.Payload, TimeSpan.Zero, maxDeliveries: 0, spend: true).ConfigureAwait(false);
             }
 
             QueueMetrics.RecordDeadLettered(Backend, poison.Count);
@@ -229,7 +241,11 @@ public sealed partial class RedisReliableQueue<T>
 
         if (stale is not null)
         {
-            _ = ReleaseInBackgroundAsync(stale);
+            Task release = ReleaseInBackgroundAsync(stale);
+            lock (_gate)
+            {
+                _releases = _releases.IsCompleted ? release : Task.WhenAll(_releases, release); // Disposal awaits them.
+            }
         }
 
         if (delivery is not null)
@@ -254,15 +270,16 @@ public sealed partial class RedisReliableQueue<T>
 
     private Task<RedisResult> ReleaseAsync(IReadOnlyList<Fetched> entries)
     {
-        var args = new RedisValue[4 + (2 * entries.Count)];
+        var args = new RedisValue[5 + (2 * entries.Count)];
         args[0] = ConsumerGroup;
         args[1] = ConsumerName;
         args[2] = _visibilityMs;
         args[3] = _channelName;
+        args[4] = _publishCommand;
         for (int i = 0; i < entries.Count; i++)
         {
-            args[4 + (2 * i)] = entries[i].Id;
-            args[5 + (2 * i)] = entries[i].DeliveryCount;
+            args[5 + (2 * i)] = entries[i].Id;
+            args[6 + (2 * i)] = entries[i].DeliveryCount;
         }
 
         return RedisQueueScripts.Release.EvaluateAsync(_database, _streamKey, args, WriteFlags);

@@ -32,22 +32,21 @@ public sealed partial class RedisReliableQueue<T>
 
     /// <inheritdoc/>
     /// <exception cref="RedisQueueException">Redis could not be reached or refused a command (some messages may have been stored).</exception>
-    public async ValueTask EnqueueBatchAsync(IReadOnlyCollection<T> messages, CancellationToken cancellationToken = default)
+    public async ValueTask EnqueueBatchAsync(IEnumerable<T> messages, CancellationToken cancellationToken = default)
     {
-        QueueArguments.ValidateBatch(messages);
+        T[] batch = QueueArguments.ValidateBatch(messages);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        if (messages.Count == 0)
+        if (batch.Length == 0)
         {
             return;
         }
 
-        using Activity? activity = QueueTracing.StartPublish(QueueTracing.RedisSystem, Name, messages.Count);
-        var payloads = new byte[messages.Count][];
-        int i = 0;
-        foreach (T message in messages)
+        using Activity? activity = QueueTracing.StartPublish(QueueTracing.RedisSystem, Name, batch.Length);
+        var payloads = new byte[batch.Length][];
+        for (int i = 0; i < batch.Length; i++)
         {
-            payloads[i++] = _serializer.Serialize(message);
+            payloads[i] = _serializer.Serialize(batch[i]);
         }
 
         (int stored, Exception? failure) = await AddToStreamAsync(payloads, cancellationToken).ConfigureAwait(false);

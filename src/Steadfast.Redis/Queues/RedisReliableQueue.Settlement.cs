@@ -4,7 +4,8 @@ using Steadfast.Queues.Internal;
 
 namespace Steadfast.Queues;
 
-// Settling a delivery: ack (XACK) and nack (give back with a delay, or dead-letter after the last delivery).
+// Settling a delivery: ack (XACK), nack (give back with a delay, or dead-letter after the last delivery) and defer
+// (give back without spending a delivery).
 public sealed partial class RedisReliableQueue<T>
 {
     private async Task AckAsync(Delivery delivery, CancellationToken cancellationToken)
@@ -37,7 +38,7 @@ public sealed partial class RedisReliableQueue<T>
         long outcome;
         try
         {
-            outcome = await NackCoreAsync(delivery.Id, delivery.DeliveryCount, delivery.Payload, delay, _options.MaxDeliveries)
+            outcome = await GiveBackAsync(delivery.Id, delivery.DeliveryCount, delivery.Payload, delay, _options.MaxDeliveries, spend: true)
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
@@ -61,14 +62,40 @@ public sealed partial class RedisReliableQueue<T>
         }
     }
 
-    private async Task<long> NackCoreAsync(string id, int deliveryCount, RedisValue payload, TimeSpan delay, int maxDeliveries)
+    private async Task DeferAsync(Delivery delivery, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        using Activity? activity = QueueTracing.StartSettle(QueueTracing.RedisSystem, Name, "defer", delivery.Id, delivery.DeliveryCount);
+        long outcome;
+        try
+        {
+            outcome = await GiveBackAsync(delivery.Id, delivery.DeliveryCount, delivery.Payload, delay, _options.MaxDeliveries, spend: false)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            throw activity.RecordError(Wrap("defer a message of", ex));
+        }
+
+        if (outcome > 0)
+        {
+            QueueMetrics.RecordDeferred(Backend);
+            if (delay == TimeSpan.Zero)
+            {
+                _reclaimDue = true;
+            }
+        }
+    }
+
+    /// <summary>The GiveBack script: a nack (<paramref name="spend"/>; dead-letters after <paramref name="maxDeliveries"/>)
+    /// or a deferral (keeps the delivery count).</summary>
+    private async Task<long> GiveBackAsync(string id, int deliveryCount, RedisValue payload, TimeSpan delay, int maxDeliveries, bool spend)
     {
         // Visible again once idle for the visibility timeout: set its idle time to (timeout - delay).
         long idle = Math.Max(0, _visibilityMs - (long)Math.Ceiling(delay.TotalMilliseconds));
-        RedisResult result = await RedisQueueScripts.Nack.EvaluateAsync(_database, _keys,
+        RedisResult result = await RedisQueueScripts.GiveBack.EvaluateAsync(_database, _keys,
         [
             ConsumerGroup, ConsumerName, id, idle, deliveryCount, maxDeliveries, _options.DeadLetterCapacity,
-            payload, _channelName, delay == TimeSpan.Zero ? "1" : "0",
+            payload, _channelName, delay == TimeSpan.Zero ? _publishCommand : "", spend ? "1" : "0",
         ], WriteFlags).ConfigureAwait(false);
         return (long)result;
     }
@@ -96,6 +123,13 @@ public sealed partial class RedisReliableQueue<T>
             TimeSpan delay = QueueArguments.ResolveRedeliverAfter(redeliverAfter, queue._options.VisibilityTimeout);
             cancellationToken.ThrowIfCancellationRequested();
             return new ValueTask(queue.NackAsync(this, delay, cancellationToken));
+        }
+
+        public ValueTask DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+        {
+            TimeSpan resolved = QueueArguments.ResolveDeferDelay(delay, queue._options.VisibilityTimeout);
+            cancellationToken.ThrowIfCancellationRequested();
+            return new ValueTask(queue.DeferAsync(this, resolved, cancellationToken));
         }
     }
 }

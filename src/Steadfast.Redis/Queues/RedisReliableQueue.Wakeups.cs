@@ -3,7 +3,8 @@ using StackExchange.Redis;
 
 namespace Steadfast.Queues;
 
-// Waking idle consumers: every enqueue, nack and hand-back publishes on the queue's channel; waiting consumers are subscribed to it.
+// Waking idle consumers: every enqueue, nack and hand-back publishes on the queue's channel (WakeChannel: sharded on a
+// Redis 7+ Cluster); waiting consumers are subscribed to it.
 public sealed partial class RedisReliableQueue<T>
 {
     private void Announce() => _ = _database.PublishAsync(_channel, EnqueuedSignal, CommandFlags.FireAndForget);
@@ -17,6 +18,7 @@ public sealed partial class RedisReliableQueue<T>
 
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this); // Disposal unsubscribes what exists when it begins.
             if (_subscribed is null)
             {
                 _subscribed = SubscribeAsync();

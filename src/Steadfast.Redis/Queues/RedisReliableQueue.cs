@@ -50,6 +50,7 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
     private readonly RedisKey[] _streamKey;
     private readonly RedisChannel _channel;
     private readonly string _channelName;
+    private readonly string _publishCommand;
     private readonly long _visibilityMs;
     private readonly TimeSpan _reclaimInterval;
     private readonly long _consumerIdleMs;
@@ -67,6 +68,7 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
     private long _lastReclaim;
     private volatile bool _reclaimDue = true;
     private int _acksSinceTrim;
+    private Task _releases = Task.CompletedTask;
     private volatile bool _disposed;
 
     /// <summary>Creates a queue client (producer and consumer) for the queue <paramref name="name"/>.</summary>
@@ -97,8 +99,20 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
         DeadLetterKey = streamKey + ":dead";
         _keys = [StreamKey, DeadLetterKey];
         _streamKey = [StreamKey];
-        _channelName = _options.KeyPrefix + ":" + name + ":wake";
-        _channel = RedisChannel.Literal(_channelName);
+        if (ServerHasShardedPubSub(multiplexer))
+        {
+            // Same hash tag as the stream: published to (and by the scripts on) the shard that owns the queue only.
+            _channelName = streamKey + ":wake";
+            _channel = RedisChannel.Sharded(_channelName);
+            _publishCommand = "SPUBLISH";
+        }
+        else
+        {
+            _channelName = _options.KeyPrefix + ":" + name + ":wake";
+            _channel = RedisChannel.Literal(_channelName);
+            _publishCommand = "PUBLISH";
+        }
+
         _visibilityMs = ToMilliseconds(_options.VisibilityTimeout);
         _reclaimInterval = Clamp(_options.VisibilityTimeout / 4, MinReclaimInterval, MaxReclaimInterval);
         _consumerIdleMs = Math.Max(60_000, 10 * _visibilityMs);
@@ -123,34 +137,61 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
     /// <summary>The stream holding the messages.</summary>
     public RedisKey StreamKey { get; }
 
+    /// <summary>
+    /// The pub/sub channel that wakes idle consumers: on a Redis Cluster whose nodes all run Redis 7 or later a sharded
+    /// channel (SSUBSCRIBE/SPUBLISH) <c>{prefix:name}:wake</c>, in the stream's slot, so a wake-up goes to the shard that
+    /// owns the queue instead of being broadcast to every node; otherwise the classic channel <c>prefix:name:wake</c>.
+    /// </summary>
+    public RedisChannel WakeChannel => _channel;
+
     /// <summary>The stream holding the dead letters: fields <c>m</c> (payload), <c>id</c> (original id),
     /// <c>deliveries</c> and <c>group</c>.</summary>
     public RedisKey DeadLetterKey { get; }
+
+    /// <summary>Whether wake-ups go over sharded pub/sub: the multiplexer is connected to a Cluster whose every node runs
+    /// Redis 7+ (SSUBSCRIBE). A standalone server gains nothing from it; older servers do not have it.</summary>
+    private static bool ServerHasShardedPubSub(IConnectionMultiplexer multiplexer)
+    {
+        IServer[] servers = multiplexer.GetServers();
+        return servers.Length > 0 && servers.All(s => s.IsConnected && s.ServerType == ServerType.Cluster && s.Version.Major >= 7);
+    }
 
     /// <summary>Keeps a fault nobody awaits any more from surfacing as an unobserved task exception.</summary>
     private static void ObserveFault(Task task) =>
         _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <summary>
-    /// Stops this consumer: entries it read ahead but never handed out are given back to the group (claimable at once,
-    /// delivery count unchanged), and the consumer leaves the group when it holds nothing pending. Deliveries already
-    /// handed out can still be acknowledged. Best effort: Redis failures are logged, not thrown.
+    /// Stops this consumer, atomically with respect to dequeues: once it has begun no read starts, the read in flight (if
+    /// any) is awaited, and every entry read but never handed out is given back to the group (claimable at once,
+    /// delivery count unchanged); so a dequeue racing with it either returns a delivery or throws
+    /// <see cref="ObjectDisposedException"/>, and nothing stays pending on this consumer until the visibility timeout.
+    /// The consumer then leaves the group when it holds nothing pending. Deliveries already handed out can still be
+    /// acknowledged. Best effort towards Redis: failures are logged, not thrown (what could not be given back is taken
+    /// over after the visibility timeout). Idempotent.
     /// </summary>
     /// <returns>A task that completes when done.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        Task<int>? lastFetch;
+        Task? subscription;
+        lock (_gate)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true; // FetchSharedAsync and EnsureSubscribed check this under the same lock: no read or
+            lastFetch = _fetch; // subscription starts from here on.
+            subscription = _subscribed;
         }
 
-        _disposed = true;
         Volatile.Read(ref _signal).TrySetResult();
         try
         {
-            if (_fetch is { } fetch)
+            if (lastFetch is not null)
             {
-                await fetch.ConfigureAwait(false);
+                await lastFetch.ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -159,36 +200,46 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
         }
 
         Fetched[] left;
+        Task releases;
         lock (_gate)
         {
             left = _buffer.ToArray();
             _buffer.Clear();
-        }
-
-        if (!_multiplexer.IsConnected)
-        {
-            // Nothing to tell an unreachable Redis; the read-ahead is taken over after the visibility timeout.
-            return;
+            releases = _releases;
         }
 
         try
         {
-            if (left.Length > 0)
-            {
-                await ReleaseAsync(left).ConfigureAwait(false);
-            }
-
-            await RedisQueueScripts.Leave.EvaluateAsync(_database, _streamKey, [ConsumerGroup, ConsumerName], WriteFlags).ConfigureAwait(false);
+            await releases.ConfigureAwait(false); // Stale read-ahead being handed back; failures are logged there.
         }
-        catch (Exception ex) when (IsRedisFailure(ex))
+        catch (Exception ex)
         {
-            _logger?.LogWarning(ex, "Leaving queue {QueueName} cleanly failed; its read-ahead entries will be taken over after the visibility timeout.", Name);
+            _logger?.LogDebug(ex, "Handing read-ahead entries of queue {QueueName} back failed.", Name);
         }
 
-        if (Volatile.Read(ref _subscribed) is not null)
+        // Nothing to tell an unreachable Redis; the read-ahead is then taken over after the visibility timeout.
+        if (_multiplexer.IsConnected)
         {
             try
             {
+                if (left.Length > 0)
+                {
+                    await ReleaseAsync(left).ConfigureAwait(false);
+                }
+
+                await RedisQueueScripts.Leave.EvaluateAsync(_database, _streamKey, [ConsumerGroup, ConsumerName], WriteFlags).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                _logger?.LogWarning(ex, "Leaving queue {QueueName} cleanly failed; its read-ahead entries will be taken over after the visibility timeout.", Name);
+            }
+        }
+
+        if (subscription is not null)
+        {
+            try
+            {
+                await subscription.ConfigureAwait(false); // Unsubscribing before it completed would leave it behind.
                 await _multiplexer.GetSubscriber().UnsubscribeAsync(_channel, _handler).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsRedisFailure(ex))
