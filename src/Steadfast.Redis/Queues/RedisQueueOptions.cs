@@ -70,6 +70,24 @@ public sealed class RedisQueueOptions : QueueOptions
     /// </summary>
     public TimeProvider? TimeProvider { get; init; }
 
+    /// <summary>
+    /// The most entries the stream keeps when some consumer group has not acknowledged them; <see langword="null"/>
+    /// (default) for no bound. Acknowledged entries are trimmed whatever this says; this bound decides what happens when a
+    /// group stops acknowledging (an abandoned group, a fan-out subscriber that was retired without removing its group):
+    /// without a bound the stream keeps every entry from that group's oldest unacknowledged one on, for ever; with one,
+    /// the oldest entries beyond it are trimmed even though unacknowledged — lost for the groups that had not handled
+    /// them, counted in <c>steadfast.queue.trimmed_unacknowledged</c> and logged as a warning. Must be positive.
+    /// </summary>
+    public long? MaxUnacknowledgedLength { get; init; }
+
+    /// <summary>
+    /// The oldest an entry may be (by its id, on the Redis server's clock) and still be kept while some consumer group
+    /// has not acknowledged it; <see langword="null"/> (default) for no bound. Same trade as
+    /// <see cref="MaxUnacknowledgedLength"/>: older entries are trimmed even though unacknowledged, counted and logged.
+    /// Must be positive; keep it well above the longest outage consumers must survive.
+    /// </summary>
+    public TimeSpan? MaxUnacknowledgedAge { get; init; }
+
     /// <summary>Where to log background failures (trimming, releasing read-ahead entries); none when null.</summary>
     public ILogger? Logger { get; init; }
 }

@@ -60,29 +60,34 @@ public sealed partial class RedisReliableQueue<T>
     }
 
     /// <summary>
-    /// One pipelined write of an XADD per payload, in order. A Redis failure is returned, not thrown, with how many
-    /// entries were stored before it; cancellation stops the wait, not the write.
+    /// Adds the payloads in order: one AddBatch script (one command, up to <see cref="AddChunk"/> XADDs) per chunk,
+    /// chunks one after the other. A Redis failure is returned, not thrown, with how many entries the chunks before it
+    /// stored; cancellation stops the wait, not the write.
     /// </summary>
     private async Task<(int Stored, Exception? Failure)> AddToStreamAsync(byte[][] payloads, CancellationToken cancellationToken)
     {
-        var adds = new Task[payloads.Length];
-        IBatch batch = _database.CreateBatch();
-        for (int i = 0; i < payloads.Length; i++)
-        {
-            adds[i] = batch.StreamAddAsync(StreamKey, PayloadField, payloads[i], flags: WriteFlags);
-        }
-
-        Task all = Task.WhenAll(adds);
+        int stored = 0;
         try
         {
-            batch.Execute(); // Throws at once when no connection is available.
-            await all.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return (payloads.Length, null);
+            for (int start = 0; start < payloads.Length; start += AddChunk)
+            {
+                int count = Math.Min(AddChunk, payloads.Length - start);
+                var args = new RedisValue[count];
+                for (int i = 0; i < count; i++)
+                {
+                    args[i] = payloads[start + i];
+                }
+
+                await RedisQueueScripts.AddBatch.EvaluateAsync(_database, _streamKey, args, WriteFlags)
+                    .WaitAsync(cancellationToken).ConfigureAwait(false);
+                stored += count;
+            }
+
+            return (stored, null);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            ObserveFault(all);
-            return (adds.Count(a => a.IsCompletedSuccessfully), ex);
+            return (stored, ex);
         }
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
     private const string PayloadField = "m";
     private const CommandFlags WriteFlags = CommandFlags.DemandMaster;
     private const int ImportBatch = 100;
+    private const int AddChunk = 500;
     private static readonly RedisValue EnqueuedSignal = "e";
     private static readonly TimeSpan MaxReclaimInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinReclaimInterval = TimeSpan.FromMilliseconds(10);
@@ -281,6 +282,18 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
         if (options.ImportFromList is { } list && string.IsNullOrWhiteSpace(list))
         {
             throw new ArgumentException("RedisQueueOptions.ImportFromList must not be empty (null for none).", nameof(RedisQueueOptions.ImportFromList));
+        }
+
+        if (options.MaxUnacknowledgedLength is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.MaxUnacknowledgedLength), options.MaxUnacknowledgedLength,
+                "RedisQueueOptions.MaxUnacknowledgedLength must be positive (null for no bound).");
+        }
+
+        if (options.MaxUnacknowledgedAge is { } age && age <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.MaxUnacknowledgedAge), age,
+                "RedisQueueOptions.MaxUnacknowledgedAge must be positive (null for no bound).");
         }
 
         if (options.ImportFromListSide is not (ListSide.Left or ListSide.Right))
