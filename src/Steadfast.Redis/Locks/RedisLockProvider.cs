@@ -70,10 +70,7 @@ public sealed class RedisLockProvider : IDistributedLockProvider
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         options ??= new RedisLockProviderOptions();
-        if (string.IsNullOrEmpty(options.KeyPrefix))
-        {
-            throw new ArgumentException("RedisLockProviderOptions.KeyPrefix must not be empty.", nameof(options));
-        }
+        options.Validate();
 
         _multiplexer = multiplexer;
         _database = multiplexer.GetDatabase(options.Database);

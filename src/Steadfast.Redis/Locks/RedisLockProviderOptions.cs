@@ -20,4 +20,14 @@ public sealed class RedisLockProviderOptions
 
     /// <summary>Where to log lost leases and failed releases; none when null.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Throws when an option is out of range: <see cref="ArgumentException"/> whose ParamName is the option's
+    /// name.</summary>
+    internal void Validate()
+    {
+        if (string.IsNullOrEmpty(KeyPrefix))
+        {
+            throw new ArgumentException("RedisLockProviderOptions.KeyPrefix must not be empty.", nameof(KeyPrefix));
+        }
+    }
 }

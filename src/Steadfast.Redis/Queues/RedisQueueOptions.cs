@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using Steadfast.Queues.Internal;
 
 namespace Steadfast.Queues;
 
@@ -90,4 +91,60 @@ public sealed class RedisQueueOptions : QueueOptions
 
     /// <summary>Where to log background failures (trimming, releasing read-ahead entries); none when null.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Throws when an option is out of range: <see cref="ArgumentException"/> or
+    /// <see cref="ArgumentOutOfRangeException"/> whose ParamName is the option's name (the shared ones first).</summary>
+    internal void Validate()
+    {
+        QueueArguments.Validate(this);
+        if (string.IsNullOrWhiteSpace(ConsumerGroup))
+        {
+            throw new ArgumentException("RedisQueueOptions.ConsumerGroup must not be empty.", nameof(RedisQueueOptions.ConsumerGroup));
+        }
+
+        if (ConsumerName is { } consumer && string.IsNullOrWhiteSpace(consumer))
+        {
+            throw new ArgumentException("RedisQueueOptions.ConsumerName must not be empty (null for a unique one).", nameof(RedisQueueOptions.ConsumerName));
+        }
+
+        if (string.IsNullOrEmpty(KeyPrefix))
+        {
+            throw new ArgumentException("RedisQueueOptions.KeyPrefix must not be empty.", nameof(RedisQueueOptions.KeyPrefix));
+        }
+
+        if (PrefetchCount <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.PrefetchCount), PrefetchCount,
+                "RedisQueueOptions.PrefetchCount must be positive.");
+        }
+
+        if (IdleRecheckInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.IdleRecheckInterval), IdleRecheckInterval,
+                "RedisQueueOptions.IdleRecheckInterval must be positive.");
+        }
+
+        if (ImportFromList is { } list && string.IsNullOrWhiteSpace(list))
+        {
+            throw new ArgumentException("RedisQueueOptions.ImportFromList must not be empty (null for none).", nameof(RedisQueueOptions.ImportFromList));
+        }
+
+        if (MaxUnacknowledgedLength is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.MaxUnacknowledgedLength), MaxUnacknowledgedLength,
+                "RedisQueueOptions.MaxUnacknowledgedLength must be positive (null for no bound).");
+        }
+
+        if (MaxUnacknowledgedAge is { } age && age <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.MaxUnacknowledgedAge), age,
+                "RedisQueueOptions.MaxUnacknowledgedAge must be positive (null for no bound).");
+        }
+
+        if (ImportFromListSide is not (ListSide.Left or ListSide.Right))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.ImportFromListSide), ImportFromListSide,
+                "RedisQueueOptions.ImportFromListSide must be ListSide.Left or ListSide.Right.");
+        }
+    }
 }

@@ -82,8 +82,8 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        _options = QueueArguments.Validate(options ?? new RedisQueueOptions());
-        ValidateRedisOptions(_options);
+        _options = options ?? new RedisQueueOptions();
+        _options.Validate();
 
         _multiplexer = multiplexer;
         _database = multiplexer.GetDatabase(_options.Database);
@@ -247,59 +247,6 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
             {
                 _logger?.LogDebug(ex, "Unsubscribing from queue {QueueName} failed.", Name);
             }
-        }
-    }
-
-    private static void ValidateRedisOptions(RedisQueueOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(options.ConsumerGroup))
-        {
-            throw new ArgumentException("RedisQueueOptions.ConsumerGroup must not be empty.", nameof(RedisQueueOptions.ConsumerGroup));
-        }
-
-        if (options.ConsumerName is { } consumer && string.IsNullOrWhiteSpace(consumer))
-        {
-            throw new ArgumentException("RedisQueueOptions.ConsumerName must not be empty (null for a unique one).", nameof(RedisQueueOptions.ConsumerName));
-        }
-
-        if (string.IsNullOrEmpty(options.KeyPrefix))
-        {
-            throw new ArgumentException("RedisQueueOptions.KeyPrefix must not be empty.", nameof(RedisQueueOptions.KeyPrefix));
-        }
-
-        if (options.PrefetchCount <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.PrefetchCount), options.PrefetchCount,
-                "RedisQueueOptions.PrefetchCount must be positive.");
-        }
-
-        if (options.IdleRecheckInterval <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.IdleRecheckInterval), options.IdleRecheckInterval,
-                "RedisQueueOptions.IdleRecheckInterval must be positive.");
-        }
-
-        if (options.ImportFromList is { } list && string.IsNullOrWhiteSpace(list))
-        {
-            throw new ArgumentException("RedisQueueOptions.ImportFromList must not be empty (null for none).", nameof(RedisQueueOptions.ImportFromList));
-        }
-
-        if (options.MaxUnacknowledgedLength is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.MaxUnacknowledgedLength), options.MaxUnacknowledgedLength,
-                "RedisQueueOptions.MaxUnacknowledgedLength must be positive (null for no bound).");
-        }
-
-        if (options.MaxUnacknowledgedAge is { } age && age <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.MaxUnacknowledgedAge), age,
-                "RedisQueueOptions.MaxUnacknowledgedAge must be positive (null for no bound).");
-        }
-
-        if (options.ImportFromListSide is not (ListSide.Left or ListSide.Right))
-        {
-            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.ImportFromListSide), options.ImportFromListSide,
-                "RedisQueueOptions.ImportFromListSide must be ListSide.Left or ListSide.Right.");
         }
     }
 

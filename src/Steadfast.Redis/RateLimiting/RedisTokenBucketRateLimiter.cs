@@ -63,7 +63,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
     /// <param name="options">The bucket's size and rate, the queue and the behaviour when Redis cannot be reached.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="key"/> is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; ParamName and the message name it.</exception>
     public RedisTokenBucketRateLimiter(IConnectionMultiplexer multiplexer, string key, RedisTokenBucketOptions options)
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
@@ -74,7 +74,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
             throw new ArgumentException("The rate limiter key must not be empty.", nameof(key));
         }
 
-        options.Validate(nameof(options));
+        options.Validate();
 
         Key = key;
         _database = multiplexer.GetDatabase();

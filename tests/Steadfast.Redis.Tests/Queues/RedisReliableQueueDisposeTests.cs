@@ -25,6 +25,8 @@ public sealed class RedisReliableQueueDisposeTests : IClassFixture<RedisServerFi
         string name = RedisServerFixture.UniqueKey("dispose-race");
         var queue = new RedisReliableQueue<WorkItem>(_redis.Connection, name, Options());
         await queue.EnqueueBatchAsync(Enumerable.Range(0, 10).Select(i => new WorkItem(i)));
+        IDatabase db = _redis.Connection.GetDatabase();
+        await db.StreamCreateConsumerGroupAsync(queue.StreamKey, queue.ConsumerGroup, StreamPosition.Beginning); // As a read would.
 
         var admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -41,7 +43,6 @@ public sealed class RedisReliableQueueDisposeTests : IClassFixture<RedisServerFi
         proceed.SetResult();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => dequeue.WaitAsync(Prompt));
-        IDatabase db = _redis.Connection.GetDatabase();
         StreamPendingInfo pending = await db.StreamPendingAsync(queue.StreamKey, queue.ConsumerGroup);
         Assert.Equal(0, pending.PendingMessageCount);
 
