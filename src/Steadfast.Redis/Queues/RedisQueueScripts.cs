@@ -17,6 +17,15 @@ internal static class RedisQueueScripts
         return #ARGV
         """);
 
+    // KEYS[1] stream. ARGV: 1 group, 2.. entry ids. Acknowledges each; returns for each 1 if it was pending, else 0.
+    public static readonly RedisScript AckBatch = new("""
+        local out = {}
+        for i = 2, #ARGV do
+          out[i - 1] = redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+        end
+        return out
+        """);
+
     // KEYS[1] stream, KEYS[2] dead-letter stream.
     // ARGV: 1 group, 2 consumer, 3 visibility (ms), 4 XAUTOCLAIM cursor, 5 claim count, 6 read count,
     //       7 max deliveries, 8 dead-letter max length, 9 '1' to reclaim first.

@@ -4,25 +4,24 @@ using Steadfast.Queues.Internal;
 
 namespace Steadfast.Queues;
 
-// Settling a delivery: ack (XACK), nack (give back with a delay, or dead-letter after the last delivery) and defer
+// Settling a delivery: ack (XACK, coalesced by RedisAckBatcher), nack (give back with a delay, or dead-letter after the last delivery) and defer
 // (give back without spending a delivery).
 public sealed partial class RedisReliableQueue<T>
 {
     private async Task AckAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         using Activity? activity = QueueTracing.StartSettle(QueueTracing.RedisSystem, Name, "ack", delivery.Id, delivery.DeliveryCount);
-        long acked;
+        bool acked;
         try
         {
-            acked = await _database.StreamAcknowledgeAsync(StreamKey, ConsumerGroup, delivery.Id, WriteFlags)
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            acked = await _acks.AckAsync(delivery.Id).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
             throw activity.RecordError(Wrap("acknowledge a message of", ex));
         }
 
-        if (acked > 0)
+        if (acked)
         {
             QueueMetrics.RecordAcked(Backend, _time.GetElapsedTime(delivery.DeliveredAt));
             if (Interlocked.Increment(ref _acksSinceTrim) >= 1000)

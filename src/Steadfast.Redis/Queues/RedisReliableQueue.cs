@@ -61,6 +61,7 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
     private readonly object _gate = new();
     private readonly Queue<Fetched> _buffer = new();
     private readonly Action<RedisChannel, RedisValue> _handler;
+    private readonly RedisAckBatcher _acks;
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task<int>? _fetch;
     private Task? _subscribed;
@@ -118,6 +119,7 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
         _reclaimInterval = Clamp(_options.VisibilityTimeout / 4, MinReclaimInterval, MaxReclaimInterval);
         _consumerIdleMs = Math.Max(60_000, 10 * _visibilityMs);
         _handler = OnNotification;
+        _acks = new RedisAckBatcher(_database, StreamKey, ConsumerGroup, WriteFlags);
         if (_options.ImportFromList is { } list)
         {
             _importList = [list];

@@ -1,0 +1,104 @@
+using StackExchange.Redis;
+
+namespace Steadfast.Queues;
+
+/// <summary>
+/// The acknowledgements of one queue instance, pipelined by coalescing: an ack asked for while none is in flight is sent
+/// at once (one XACK, no added latency); acks asked for while one is in flight wait for it and then go together in one
+/// command (the AckBatch script), so handlers settling concurrently on one instance cost one command per round trip
+/// instead of one each. Every caller still learns whether its own entry was acknowledged.
+/// </summary>
+internal sealed class RedisAckBatcher
+{
+    private readonly IDatabase _database;
+    private readonly RedisKey _stream;
+    private readonly RedisKey[] _streamKey;
+    private readonly RedisValue _group;
+    private readonly CommandFlags _flags;
+    private readonly object _gate = new();
+    private List<PendingAck> _queued = [];
+    private bool _sending;
+
+    public RedisAckBatcher(IDatabase database, RedisKey stream, string group, CommandFlags flags)
+    {
+        _database = database;
+        _stream = stream;
+        _streamKey = [stream];
+        _group = group;
+        _flags = flags;
+    }
+
+    /// <summary>Acknowledges <paramref name="id"/>; true when it was pending (this call removed it from the group's
+    /// pending list). A Redis failure fails every ack of the command it went in.</summary>
+    public Task<bool> AckAsync(string id)
+    {
+        var ack = new PendingAck(id);
+        lock (_gate)
+        {
+            _queued.Add(ack);
+            if (_sending)
+            {
+                return ack.Task; // Goes with the next command, when the one in flight has completed.
+            }
+
+            _sending = true;
+        }
+
+        _ = SendAsync();
+        return ack.Task;
+    }
+
+    private async Task SendAsync()
+    {
+        while (true)
+        {
+            List<PendingAck> batch;
+            lock (_gate)
+            {
+                if (_queued.Count == 0)
+                {
+                    _sending = false;
+                    return;
+                }
+
+                batch = _queued;
+                _queued = [];
+            }
+
+            try
+            {
+                if (batch.Count == 1)
+                {
+                    long acked = await _database.StreamAcknowledgeAsync(_stream, _group, batch[0].Id, _flags).ConfigureAwait(false);
+                    batch[0].TrySetResult(acked > 0);
+                    continue;
+                }
+
+                var args = new RedisValue[batch.Count + 1];
+                args[0] = _group;
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    args[i + 1] = batch[i].Id;
+                }
+
+                var results = (RedisResult[])(await RedisQueueScripts.AckBatch.EvaluateAsync(_database, _streamKey, args, _flags).ConfigureAwait(false))!;
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    batch[i].TrySetResult((long)results[i] > 0);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (PendingAck ack in batch)
+                {
+                    ack.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private sealed class PendingAck(string id) : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public string Id { get; } = id;
+    }
+}
