@@ -26,8 +26,8 @@ public sealed class RedisAckBatcherTests
         }
 
         StreamEntry[] read = await db.StreamReadGroupAsync(stream, "g", "c", StreamPosition.NewMessages, count: 3);
-        await db.ScriptLoadAsync(RedisQueueScripts.AckBatch.Text);
         IServer info = admin.GetServer(server.EndPoint);
+        await info.ScriptLoadAsync(RedisQueueScripts.AckBatch.Text);
         await info.ExecuteAsync("CONFIG", "RESETSTAT");
 
         // The server holds writes, so the first ack stays in flight while the others are asked for.
