@@ -32,23 +32,35 @@ internal sealed class RedisAckBatcher
     /// pending list). A Redis failure fails every ack of the command it went in.</summary>
     public Task<bool> AckAsync(string id)
     {
-        var ack = new PendingAck(id);
         lock (_gate)
         {
-            _queued.Add(ack);
             if (_sending)
             {
+                var ack = new PendingAck(id);
+                _queued.Add(ack);
                 return ack.Task; // Goes with the next command, when the one in flight has completed.
             }
 
             _sending = true;
         }
 
-        _ = SendAsync();
-        return ack.Task;
+        return SendOneAsync(id);
     }
 
-    private async Task SendAsync()
+    /// <summary>The ack nobody queued behind: a plain XACK, then whatever queued while it was in flight.</summary>
+    private async Task<bool> SendOneAsync(string id)
+    {
+        try
+        {
+            return await _database.StreamAcknowledgeAsync(_stream, _group, id, _flags).ConfigureAwait(false) > 0;
+        }
+        finally
+        {
+            _ = SendQueuedAsync();
+        }
+    }
+
+    private async Task SendQueuedAsync()
     {
         while (true)
         {
@@ -67,13 +79,6 @@ internal sealed class RedisAckBatcher
 
             try
             {
-                if (batch.Count == 1)
-                {
-                    long acked = await _database.StreamAcknowledgeAsync(_stream, _group, batch[0].Id, _flags).ConfigureAwait(false);
-                    batch[0].TrySetResult(acked > 0);
-                    continue;
-                }
-
                 var args = new RedisValue[batch.Count + 1];
                 args[0] = _group;
                 for (int i = 0; i < batch.Count; i++)

@@ -36,9 +36,7 @@ public sealed class RedisQueueOptions : QueueOptions
     /// <summary>
     /// How many entries one read may take at once (XREADGROUP COUNT). Default 10. Entries read ahead wait in this
     /// instance until a dequeue call takes them; their visibility timeout runs from the read, and one held back for more
-    /// than half of it is handed back to the group instead. Once half of the buffer has been handed out the instance tops
-    /// it up in the background, so a busy consumer does not wait a round trip for its next entries. 1 disables
-    /// read-ahead. Must be positive.
+    /// than half of it is handed back to the group instead. 1 disables read-ahead. Must be positive.
     /// </summary>
     public int PrefetchCount { get; init; } = 10;
 

@@ -154,13 +154,7 @@ public sealed partial class RedisReliableQueue<T>
     /// <summary>One Fetch script: reclaim (when asked) and read; what it brings goes to the buffer.</summary>
     private async Task<int> ReadAsync(bool reclaim)
     {
-        int buffered;
-        lock (_gate)
-        {
-            buffered = _buffer.Count;
-        }
-
-        int count = Math.Max(1, _options.PrefetchCount - buffered); // A refill tops the buffer up to PrefetchCount.
+        int count = _options.PrefetchCount;
         // Taken before the read is sent, so an entry's age here is never less than its idle time on the server.
         long readAt = _time.GetTimestamp();
         RedisResult result = await RedisQueueScripts.Fetch.EvaluateAsync(_database, _keys,
@@ -229,7 +223,6 @@ public sealed partial class RedisReliableQueue<T>
     {
         List<Fetched>? stale = null;
         Delivery? delivery = null;
-        bool refill;
         long now = _time.GetTimestamp();
         lock (_gate)
         {
@@ -243,22 +236,6 @@ public sealed partial class RedisReliableQueue<T>
 
                 delivery = new Delivery(this, entry, now);
                 break;
-            }
-
-            // Refill before the buffer runs dry, so a busy consumer finds the next entries read rather than waiting a
-            // round trip for them (the read is shared with any dequeue that needs it, and awaited by disposal).
-            refill = delivery is not null && _options.PrefetchCount > 1 && _buffer.Count * 2 <= _options.PrefetchCount
-                && _fetch is not { IsCompleted: false } && !_disposed;
-        }
-
-        if (refill)
-        {
-            try
-            {
-                ObserveFault(FetchSharedAsync()); // A failure here surfaces on the next dequeue's own read.
-            }
-            catch (ObjectDisposedException)
-            {
             }
         }
 
