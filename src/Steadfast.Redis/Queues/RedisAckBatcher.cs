@@ -18,6 +18,7 @@ internal sealed class RedisAckBatcher
     private readonly object _gate = new();
     private List<PendingAck> _queued = [];
     private bool _sending;
+    private TaskCompletionSource? _idle;
 
     public RedisAckBatcher(IDatabase database, RedisKey stream, string group, CommandFlags flags)
     {
@@ -47,6 +48,21 @@ internal sealed class RedisAckBatcher
         return SendOneAsync(id);
     }
 
+    /// <summary>Completes once every ack asked for so far has been answered by Redis (or failed).</summary>
+    public Task WhenIdleAsync()
+    {
+        lock (_gate)
+        {
+            if (!_sending)
+            {
+                return Task.CompletedTask;
+            }
+
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task;
+        }
+    }
+
     /// <summary>The ack nobody queued behind: a plain XACK, then whatever queued while it was in flight.</summary>
     private async Task<bool> SendOneAsync(string id)
     {
@@ -70,6 +86,8 @@ internal sealed class RedisAckBatcher
                 if (_queued.Count == 0)
                 {
                     _sending = false;
+                    _idle?.TrySetResult();
+                    _idle = null;
                     return;
                 }
 

@@ -89,6 +89,17 @@ public sealed class RedisQueueOptions : QueueOptions
     /// </summary>
     public TimeSpan? MaxUnacknowledgedAge { get; init; }
 
+    /// <summary>
+    /// When true, <see cref="IDelivery{T}.AckAsync"/> returns as soon as the acknowledgement is queued instead of when
+    /// Redis has recorded it: a consumer moves on to its next message without waiting a round trip, and acks queued
+    /// while one is in flight go together in one command. Nothing can be lost by it, only handled twice: an ack that
+    /// never reaches Redis (the process dies first, Redis fails) leaves the message pending, so it is delivered again
+    /// after the visibility timeout — the at-least-once the queue always gives, handlers being idempotent. A failed ack
+    /// is logged, not thrown; <see cref="RedisReliableQueue{T}.DisposeAsync"/> waits for the acks on their way. Default
+    /// false: <c>AckAsync</c> completes when Redis has recorded the ack, and throws when it could not.
+    /// </summary>
+    public bool PipelinedAcks { get; init; }
+
     /// <summary>Where to log background failures (trimming, releasing read-ahead entries); none when null.</summary>
     public ILogger? Logger { get; init; }
 

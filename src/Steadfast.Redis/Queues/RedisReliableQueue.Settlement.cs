@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Steadfast.Queues.Internal;
 
@@ -8,6 +9,38 @@ namespace Steadfast.Queues;
 // (give back without spending a delivery).
 public sealed partial class RedisReliableQueue<T>
 {
+    /// <summary>With <see cref="RedisQueueOptions.PipelinedAcks"/>: queues the ack and returns; the outcome is recorded
+    /// (metrics, trimming, a logged failure) when Redis answers, and disposal waits for it.</summary>
+    private void AckInBackground(Delivery delivery)
+    {
+        _ = _acks.AckAsync(delivery.Id).ContinueWith(
+            static (ack, state) =>
+            {
+                var (q, d) = ((RedisReliableQueue<T>, Delivery))state!;
+                if (ack.IsCompletedSuccessfully)
+                {
+                    if (ack.Result)
+                    {
+                        q.Acknowledged(d);
+                    }
+                }
+                else
+                {
+                    q._logger?.LogWarning(ack.Exception?.InnerException, "Acknowledging message {MessageId} of queue {QueueName} failed; it will be delivered again after the visibility timeout.", d.Id, q.Name);
+                }
+            },
+            (this, delivery), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void Acknowledged(Delivery delivery)
+    {
+        QueueMetrics.RecordAcked(Backend, _time.GetElapsedTime(delivery.DeliveredAt));
+        if (Interlocked.Increment(ref _acksSinceTrim) >= 1000)
+        {
+            StartTrim();
+        }
+    }
+
     private async Task AckAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         using Activity? activity = QueueTracing.StartSettle(QueueTracing.RedisSystem, Name, "ack", delivery.Id, delivery.DeliveryCount);
@@ -23,11 +56,7 @@ public sealed partial class RedisReliableQueue<T>
 
         if (acked)
         {
-            QueueMetrics.RecordAcked(Backend, _time.GetElapsedTime(delivery.DeliveredAt));
-            if (Interlocked.Increment(ref _acksSinceTrim) >= 1000)
-            {
-                StartTrim();
-            }
+            Acknowledged(delivery);
         }
     }
 
@@ -114,6 +143,12 @@ public sealed partial class RedisReliableQueue<T>
         public ValueTask AckAsync(CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (queue._options.PipelinedAcks)
+            {
+                queue.AckInBackground(this);
+                return default;
+            }
+
             return new ValueTask(queue.AckAsync(this, cancellationToken));
         }
 

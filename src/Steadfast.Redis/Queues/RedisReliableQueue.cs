@@ -220,6 +220,15 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
             _logger?.LogDebug(ex, "Handing read-ahead entries of queue {QueueName} back failed.", Name);
         }
 
+        try
+        {
+            await _acks.WhenIdleAsync().ConfigureAwait(false); // Pipelined acks still on their way (failures are logged).
+        }
+        catch (Exception ex)
+        {
+            _logger?.LogDebug(ex, "Waiting for the acknowledgements of queue {QueueName} failed.", Name);
+        }
+
         // Nothing to tell an unreachable Redis; the read-ahead is then taken over after the visibility timeout.
         if (_multiplexer.IsConnected)
         {

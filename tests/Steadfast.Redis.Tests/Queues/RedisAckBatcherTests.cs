@@ -72,6 +72,37 @@ public sealed class RedisAckBatcherTests
     }
 
     [Fact]
+    public async Task With_pipelined_acks_every_message_is_handled_and_acknowledged_by_the_time_dispose_returns()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = await server.ConnectAsync();
+        var queue = new RedisReliableQueue<WorkItem>(connection, "pipelined", new RedisQueueOptions { PipelinedAcks = true });
+        await queue.EnqueueBatchAsync(Enumerable.Range(0, 1000).Select(i => new WorkItem(i)));
+
+        var handled = new int[1000];
+        int total = 0;
+        var handlers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (Volatile.Read(ref total) < 1000 && await queue.DequeueAsync(TimeSpan.Zero) is { } delivery)
+            {
+                Interlocked.Increment(ref handled[delivery.Message.Number]);
+                ValueTask ack = delivery.AckAsync();
+                Assert.True(ack.IsCompletedSuccessfully); // Queued, not awaited on Redis.
+                await ack;
+                Interlocked.Increment(ref total);
+            }
+        })).ToArray();
+        await Task.WhenAll(handlers).WaitAsync(TimeSpan.FromSeconds(60));
+        await queue.DisposeAsync();
+
+        Assert.All(handled, n => Assert.Equal(1, n));
+        IDatabase db = connection.GetDatabase();
+        Assert.Equal(0, (await db.StreamPendingAsync(queue.StreamKey, queue.ConsumerGroup)).PendingMessageCount);
+        StreamGroupInfo group = Assert.Single(await db.StreamGroupInfoAsync(queue.StreamKey));
+        Assert.Equal((long?)1000, group.EntriesRead);
+    }
+
+    [Fact]
     public async Task Many_handlers_on_one_queue_instance_ack_everything_once()
     {
         await using var server = await RedisServer.StartAsync();
