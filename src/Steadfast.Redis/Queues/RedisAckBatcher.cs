@@ -3,10 +3,11 @@ using StackExchange.Redis;
 namespace Steadfast.Queues;
 
 /// <summary>
-/// The acknowledgements of one queue instance, pipelined by coalescing: an ack asked for while none is in flight is sent
-/// at once (one XACK, no added latency); acks asked for while one is in flight wait for it and then go together in one
-/// command (the AckBatch script), so handlers settling concurrently on one instance cost one command per round trip
-/// instead of one each. Every caller still learns whether its own entry was acknowledged.
+/// The pipelined acknowledgements of one queue instance (<see cref="RedisQueueOptions.PipelinedAcks"/>), coalesced: an
+/// ack asked for while none is in flight is sent at once (one XACK); acks asked for while one is in flight wait for it
+/// and then go together in one command (the AckBatch script), so a consumer that does not wait for its acks costs one
+/// command per round trip instead of one per message. Every ack still learns whether its own entry was acknowledged.
+/// Awaited acks do not go through it: behind another ack they would wait two round trips.
 /// </summary>
 internal sealed class RedisAckBatcher
 {

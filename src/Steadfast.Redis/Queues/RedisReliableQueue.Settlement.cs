@@ -5,7 +5,7 @@ using Steadfast.Queues.Internal;
 
 namespace Steadfast.Queues;
 
-// Settling a delivery: ack (XACK, coalesced by RedisAckBatcher), nack (give back with a delay, or dead-letter after the last delivery) and defer
+// Settling a delivery: ack (XACK; with PipelinedAcks queued and coalesced by RedisAckBatcher), nack (give back with a delay, or dead-letter after the last delivery) and defer
 // (give back without spending a delivery).
 public sealed partial class RedisReliableQueue<T>
 {
@@ -47,7 +47,9 @@ public sealed partial class RedisReliableQueue<T>
         bool acked;
         try
         {
-            acked = await _acks.AckAsync(delivery.Id).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Sent at once, not behind another ack: a caller waiting for its ack would wait for two round trips.
+            acked = await _database.StreamAcknowledgeAsync(StreamKey, ConsumerGroup, delivery.Id, WriteFlags)
+                .WaitAsync(cancellationToken).ConfigureAwait(false) > 0;
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
