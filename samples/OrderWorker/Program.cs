@@ -23,6 +23,7 @@ Console.WriteLine($"Enqueued {orders.Count} order events for {orders.Distinct().
 var remaining = orders.Count;
 var gaveUp = 0;
 var redelivered = 0;
+var deferred = 0;
 using var drained = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token);
 
 async Task ConsumeAsync()
@@ -45,7 +46,15 @@ async Task ConsumeAsync()
                 ledger.MarkDone(delivery.Message, handle.FencingToken);
                 await delivery.AckAsync(drained.Token);
             }
-            catch (Exception e) when (e is InvalidOperationException or CircuitBreakerOpenException)
+            catch (CircuitBreakerOpenException open)
+            {
+                // The payment service is down, not this order: put it off until the circuit may let calls through,
+                // without spending one of its deliveries, so an outage of any length dead-letters nothing.
+                await delivery.DeferAsync(open, drained.Token);
+                Interlocked.Increment(ref deferred);
+                continue;
+            }
+            catch (InvalidOperationException)
             {
                 // Handed back for another delivery; after maxDeliveries the queue dead-letters it.
                 await delivery.NackAsync(TimeSpan.FromMilliseconds(50), drained.Token);
@@ -70,7 +79,7 @@ async Task ConsumeAsync()
 
 await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(ConsumeAsync)));
 
-Console.WriteLine($"Charged {ledger.Processed} order events; {redelivered} redelivered after a failed charge, {gaveUp} dead-lettered (payments circuit now {payments.State}).");
+Console.WriteLine($"Charged {ledger.Processed} order events; {redelivered} redelivered after a failed charge, {deferred} deferred while the payments circuit was open, {gaveUp} dead-lettered (payments circuit now {payments.State}).");
 Console.WriteLine($"Ledger holds {ledger.Count} orders, written by one worker at a time.");
 
 var switchover = await Failover.TimeSwitchAsync(token => Task.Delay(120, token), shutdown.Token);

@@ -103,11 +103,16 @@ public class QueueThroughputBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Messages, Description = "Steadfast RedisReliableQueue")]
-    public async Task SteadfastReliableQueue()
+    public Task SteadfastReliableQueue() => RunReliableQueue(new RedisQueueOptions());
+
+    [Benchmark(OperationsPerInvoke = Messages, Description = "Steadfast RedisReliableQueue, PipelinedAcks")]
+    public Task SteadfastReliableQueuePipelinedAcks() => RunReliableQueue(new RedisQueueOptions { PipelinedAcks = true });
+
+    private async Task RunReliableQueue(RedisQueueOptions options)
     {
         string name = "bench:" + Interlocked.Increment(ref _run);
-        await using var producer = new RedisReliableQueue<Order>(_connection, name);
-        var queues = Enumerable.Range(0, Consumers).Select(_ => new RedisReliableQueue<Order>(_connection, name)).ToArray();
+        await using var producer = new RedisReliableQueue<Order>(_connection, name, options);
+        var queues = Enumerable.Range(0, Consumers).Select(_ => new RedisReliableQueue<Order>(_connection, name, options)).ToArray();
         int consumed = 0;
         using var done = new CancellationTokenSource();
         var consumers = queues.Select(queue => Task.Run(async () =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using StackExchange.Redis;
+using Steadfast.Redis;
 
 namespace Steadfast.CircuitBreakers;
 
@@ -22,23 +23,23 @@ public sealed class RedisCircuitStateStore : ICircuitStateStore
 
     // KEYS[1] state key; ARGV[1] payload, ARGV[2] break (ms), ARGV[3] channel. Store and notify atomically,
     // so two publishes from one breaker can never reach subscribers in the wrong order.
-    private const string OpenScript = """
+    private static readonly RedisScript OpenScript = new("""
         redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
         redis.call('publish', ARGV[3], ARGV[1])
         return 1
-        """;
+        """);
 
     // KEYS[1] state key; ARGV[1] payload, ARGV[2] channel.
-    private const string CloseScript = """
+    private static readonly RedisScript CloseScript = new("""
         redis.call('del', KEYS[1])
         redis.call('publish', ARGV[2], ARGV[1])
         return 1
-        """;
+        """);
 
     // KEYS[1] state key. Returns { payload or false, pttl }.
-    private const string ReadScript = """
+    private static readonly RedisScript ReadScript = new("""
         return { redis.call('get', KEYS[1]), redis.call('pttl', KEYS[1]) }
-        """;
+        """);
 
     private readonly IConnectionMultiplexer _multiplexer;
     private readonly string _prefix;
@@ -74,11 +75,10 @@ public sealed class RedisCircuitStateStore : ICircuitStateStore
                     throw new ArgumentOutOfRangeException(nameof(state), state.RemainingBreak, "An open circuit's break must last at least 1 ms.");
                 }
 
-                call = database.ScriptEvaluateAsync(
-                    OpenScript, [Key(circuitName)], [Format(state), milliseconds, channel], CommandFlags.DemandMaster);
+                call = OpenScript.EvaluateAsync(database, [Key(circuitName)], [Format(state), milliseconds, channel], CommandFlags.DemandMaster);
                 break;
             case CircuitState.Closed:
-                call = database.ScriptEvaluateAsync(CloseScript, [Key(circuitName)], [Format(state), channel], CommandFlags.DemandMaster);
+                call = CloseScript.EvaluateAsync(database, [Key(circuitName)], [Format(state), channel], CommandFlags.DemandMaster);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(state), state.State, "Only Open and Closed are shared.");
@@ -91,7 +91,7 @@ public sealed class RedisCircuitStateStore : ICircuitStateStore
     public async ValueTask<SharedCircuitState?> ReadAsync(string circuitName, CancellationToken cancellationToken)
     {
         ValidateName(circuitName);
-        var result = await _multiplexer.GetDatabase().ScriptEvaluateAsync(ReadScript, [Key(circuitName)])
+        var result = await ReadScript.EvaluateAsync(_multiplexer.GetDatabase(), [Key(circuitName)], [], CommandFlags.None)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         var parts = (RedisResult[])result!;
         var remaining = (long)parts[1];

@@ -86,28 +86,7 @@ public sealed class RedisLockProvider : IDistributedLockProvider
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         options ??= new RedisLockProviderOptions();
-        if (string.IsNullOrEmpty(options.KeyPrefix))
-        {
-            throw new ArgumentException("RedisLockProviderOptions.KeyPrefix must not be empty.", nameof(options));
-        }
-
-        if (options.FenceIdlePeriod <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RedisLockProviderOptions.FenceIdlePeriod), options.FenceIdlePeriod,
-                "RedisLockProviderOptions.FenceIdlePeriod must be positive.");
-        }
-
-        if (options.ReplicaAcknowledgements < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RedisLockProviderOptions.ReplicaAcknowledgements), options.ReplicaAcknowledgements,
-                "RedisLockProviderOptions.ReplicaAcknowledgements must not be negative.");
-        }
-
-        if (options.ReplicaAcknowledgementTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RedisLockProviderOptions.ReplicaAcknowledgementTimeout),
-                options.ReplicaAcknowledgementTimeout, "RedisLockProviderOptions.ReplicaAcknowledgementTimeout must be positive.");
-        }
+        options.Validate();
 
         _multiplexer = multiplexer;
         _database = multiplexer.GetDatabase(options.Database);

@@ -42,4 +42,31 @@ public sealed class RedisLockProviderOptions
 
     /// <summary>How long an acquisition or renewal waits for <see cref="ReplicaAcknowledgements"/>. Default 1 s; positive.</summary>
     public TimeSpan ReplicaAcknowledgementTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Throws when an option is out of range: <see cref="ArgumentException"/> whose ParamName is the option's
+    /// name.</summary>
+    internal void Validate()
+    {
+        if (string.IsNullOrEmpty(KeyPrefix))
+        {
+            throw new ArgumentException("RedisLockProviderOptions.KeyPrefix must not be empty.", nameof(KeyPrefix));
+        }
+
+        if (FenceIdlePeriod <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FenceIdlePeriod), FenceIdlePeriod, "RedisLockProviderOptions.FenceIdlePeriod must be positive.");
+        }
+
+        if (ReplicaAcknowledgements < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReplicaAcknowledgements), ReplicaAcknowledgements,
+                "RedisLockProviderOptions.ReplicaAcknowledgements must not be negative.");
+        }
+
+        if (ReplicaAcknowledgementTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReplicaAcknowledgementTimeout), ReplicaAcknowledgementTimeout,
+                "RedisLockProviderOptions.ReplicaAcknowledgementTimeout must be positive.");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using Steadfast.Queues.Internal;
 
 namespace Steadfast.Queues;
 
@@ -70,6 +71,91 @@ public sealed class RedisQueueOptions : QueueOptions
     /// </summary>
     public TimeProvider? TimeProvider { get; init; }
 
+    /// <summary>
+    /// The most entries the stream keeps when some consumer group has not acknowledged them; <see langword="null"/>
+    /// (default) for no bound. Acknowledged entries are trimmed whatever this says; this bound decides what happens when a
+    /// group stops acknowledging (an abandoned group, a fan-out subscriber that was retired without removing its group):
+    /// without a bound the stream keeps every entry from that group's oldest unacknowledged one on, for ever; with one,
+    /// the oldest entries beyond it are trimmed even though unacknowledged — lost for the groups that had not handled
+    /// them, counted in <c>steadfast.queue.trimmed_unacknowledged</c> and logged as a warning. Must be positive.
+    /// </summary>
+    public long? MaxUnacknowledgedLength { get; init; }
+
+    /// <summary>
+    /// The oldest an entry may be (by its id, on the Redis server's clock) and still be kept while some consumer group
+    /// has not acknowledged it; <see langword="null"/> (default) for no bound. Same trade as
+    /// <see cref="MaxUnacknowledgedLength"/>: older entries are trimmed even though unacknowledged, counted and logged.
+    /// Must be positive; keep it well above the longest outage consumers must survive.
+    /// </summary>
+    public TimeSpan? MaxUnacknowledgedAge { get; init; }
+
+    /// <summary>
+    /// When true, <see cref="IDelivery{T}.AckAsync"/> returns as soon as the acknowledgement is queued instead of when
+    /// Redis has recorded it: a consumer moves on to its next message without waiting a round trip, and acks queued
+    /// while one is in flight go together in one command. Nothing can be lost by it, only handled twice: an ack that
+    /// never reaches Redis (the process dies first, Redis fails) leaves the message pending, so it is delivered again
+    /// after the visibility timeout — the at-least-once the queue always gives, handlers being idempotent. A failed ack
+    /// is logged, not thrown; <see cref="RedisReliableQueue{T}.DisposeAsync"/> waits for the acks on their way. Default
+    /// false: <c>AckAsync</c> completes when Redis has recorded the ack, and throws when it could not.
+    /// </summary>
+    public bool PipelinedAcks { get; init; }
+
     /// <summary>Where to log background failures (trimming, releasing read-ahead entries); none when null.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Throws when an option is out of range: <see cref="ArgumentException"/> or
+    /// <see cref="ArgumentOutOfRangeException"/> whose ParamName is the option's name (the shared ones first).</summary>
+    internal void Validate()
+    {
+        QueueArguments.Validate(this);
+        if (string.IsNullOrWhiteSpace(ConsumerGroup))
+        {
+            throw new ArgumentException("RedisQueueOptions.ConsumerGroup must not be empty.", nameof(RedisQueueOptions.ConsumerGroup));
+        }
+
+        if (ConsumerName is { } consumer && string.IsNullOrWhiteSpace(consumer))
+        {
+            throw new ArgumentException("RedisQueueOptions.ConsumerName must not be empty (null for a unique one).", nameof(RedisQueueOptions.ConsumerName));
+        }
+
+        if (string.IsNullOrEmpty(KeyPrefix))
+        {
+            throw new ArgumentException("RedisQueueOptions.KeyPrefix must not be empty.", nameof(RedisQueueOptions.KeyPrefix));
+        }
+
+        if (PrefetchCount <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.PrefetchCount), PrefetchCount,
+                "RedisQueueOptions.PrefetchCount must be positive.");
+        }
+
+        if (IdleRecheckInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.IdleRecheckInterval), IdleRecheckInterval,
+                "RedisQueueOptions.IdleRecheckInterval must be positive.");
+        }
+
+        if (ImportFromList is { } list && string.IsNullOrWhiteSpace(list))
+        {
+            throw new ArgumentException("RedisQueueOptions.ImportFromList must not be empty (null for none).", nameof(RedisQueueOptions.ImportFromList));
+        }
+
+        if (MaxUnacknowledgedLength is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.MaxUnacknowledgedLength), MaxUnacknowledgedLength,
+                "RedisQueueOptions.MaxUnacknowledgedLength must be positive (null for no bound).");
+        }
+
+        if (MaxUnacknowledgedAge is { } age && age <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.MaxUnacknowledgedAge), age,
+                "RedisQueueOptions.MaxUnacknowledgedAge must be positive (null for no bound).");
+        }
+
+        if (ImportFromListSide is not (ListSide.Left or ListSide.Right))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisQueueOptions.ImportFromListSide), ImportFromListSide,
+                "RedisQueueOptions.ImportFromListSide must be ListSide.Left or ListSide.Right.");
+        }
+    }
 }

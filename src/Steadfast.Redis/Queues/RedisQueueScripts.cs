@@ -8,6 +8,24 @@ namespace Steadfast.Queues;
 /// </summary>
 internal static class RedisQueueScripts
 {
+    // KEYS[1] stream. ARGV: the payloads, in order. One XADD each (field m): a batch is one command instead of one per
+    // message, which is most of what a batched enqueue costs client and server. Returns how many were added.
+    public static readonly RedisScript AddBatch = new("""
+        for i = 1, #ARGV do
+          redis.call('XADD', KEYS[1], '*', 'm', ARGV[i])
+        end
+        return #ARGV
+        """);
+
+    // KEYS[1] stream. ARGV: 1 group, 2.. entry ids. Acknowledges each; returns for each 1 if it was pending, else 0.
+    public static readonly RedisScript AckBatch = new("""
+        local out = {}
+        for i = 2, #ARGV do
+          out[i - 1] = redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+        end
+        return out
+        """);
+
     // KEYS[1] stream, KEYS[2] dead-letter stream.
     // ARGV: 1 group, 2 consumer, 3 visibility (ms), 4 XAUTOCLAIM cursor, 5 claim count, 6 read count,
     //       7 max deliveries, 8 dead-letter max length, 9 '1' to reclaim first.
@@ -68,31 +86,39 @@ internal static class RedisQueueScripts
 
     // KEYS[1] stream, KEYS[2] dead-letter stream.
     // ARGV: 1 group, 2 consumer, 3 id, 4 idle to set (ms), 5 delivery count, 6 max deliveries, 7 dead-letter max length,
-    //       8 payload, 9 wake channel, 10 '1' to announce.
+    //       8 payload, 9 wake channel, 10 PUBLISH or SPUBLISH to announce ('' not to), 11 '1' to spend the delivery (nack),
+    //       '0' not to (defer).
+    // A deferral sets the entry's delivery count one lower (RETRYCOUNT), so the reclaim that delivers it again brings
+    // it back to this delivery's count, and it is never dead-lettered.
     // 0: no longer this delivery's (acknowledged or taken over); 1: given back; 2: dead-lettered.
-    public static readonly RedisScript Nack = new("""
+    public static readonly RedisScript GiveBack = new("""
         local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
         if not p[1] or tonumber(p[1][4]) ~= tonumber(ARGV[5]) then
           return 0
         end
-        if tonumber(ARGV[5]) >= tonumber(ARGV[6]) then
-          redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'm', ARGV[8], 'id', ARGV[3], 'deliveries', ARGV[5], 'group', ARGV[1])
-          redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-          return 2
+        if ARGV[11] == '1' then
+          if tonumber(ARGV[5]) >= tonumber(ARGV[6]) then
+            redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'm', ARGV[8], 'id', ARGV[3], 'deliveries', ARGV[5], 'group', ARGV[1])
+            redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+            return 2
+          end
+          redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
+        else
+          redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'RETRYCOUNT', tonumber(ARGV[5]) - 1, 'JUSTID')
         end
-        redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
-        if ARGV[10] == '1' then
-          redis.call('PUBLISH', ARGV[9], 'n')
+        if ARGV[10] ~= '' then
+          redis.call(ARGV[10], ARGV[9], 'n')
         end
         return 1
         """);
 
-    // KEYS[1] stream. ARGV: 1 group, 2 consumer, 3 visibility (ms), 4 wake channel, then pairs of (id, delivery count).
+    // KEYS[1] stream. ARGV: 1 group, 2 consumer, 3 visibility (ms), 4 wake channel, 5 PUBLISH or SPUBLISH, then pairs of
+    // (id, delivery count).
     // Hands read-ahead entries that were never given to a handler back to the group, claimable at once, with their
     // delivery count as it was before the read. Returns how many were handed back.
     public static readonly RedisScript Release = new("""
         local released = 0
-        for i = 5, #ARGV, 2 do
+        for i = 6, #ARGV, 2 do
           local id = ARGV[i]
           local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1, ARGV[2])
           if p[1] and tonumber(p[1][4]) == tonumber(ARGV[i + 1]) then
@@ -101,7 +127,7 @@ internal static class RedisQueueScripts
           end
         end
         if released > 0 then
-          redis.call('PUBLISH', ARGV[4], 'n')
+          redis.call(ARGV[5], ARGV[4], 'n')
         end
         return released
         """);
@@ -125,16 +151,35 @@ internal static class RedisQueueScripts
         return popped
         """);
 
-    // KEYS[1] stream. ARGV: 1 consumer idle (ms) after which a consumer with nothing pending is removed.
+    // KEYS[1] stream. ARGV: 1 consumer idle (ms) after which a consumer with nothing pending is removed,
+    //       2 the most entries kept however many are unacknowledged (0: no bound), 3 the oldest age (ms, server clock,
+    //       by entry id) kept however unacknowledged (0: no bound).
     // Trims every entry that all groups have acknowledged (below the oldest pending or undelivered entry of any group);
-    // with no group nothing is trimmed. Returns the number of entries trimmed.
+    // then, past the bounds, entries some group has not acknowledged (an abandoned group would otherwise hold the
+    // stream for ever). Returns { entries trimmed that every group had acknowledged, entries trimmed unacknowledged }.
     public static readonly RedisScript Trim = new("""
+        if redis.replicate_commands then redis.replicate_commands() end
         if redis.call('EXISTS', KEYS[1]) == 0 then
-          return 0
+          return { 0, 0 }
+        end
+        local function bounded()
+          local dropped = 0
+          local maxAge = tonumber(ARGV[3])
+          if maxAge > 0 then
+            local t = redis.call('TIME')
+            local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - maxAge
+            if cutoff > 0 then
+              dropped = dropped + redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', cutoff) .. '-0')
+            end
+          end
+          if tonumber(ARGV[2]) > 0 then
+            dropped = dropped + redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[2])
+          end
+          return dropped
         end
         local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
         if #groups == 0 then
-          return 0
+          return { 0, bounded() }
         end
         local function parse(id)
           local d = string.find(id, '-', 1, true)
@@ -168,7 +213,8 @@ internal static class RedisQueueScripts
             end
           end
         end
-        return redis.call('XTRIM', KEYS[1], 'MINID', minId)
+        local acknowledged = redis.call('XTRIM', KEYS[1], 'MINID', minId)
+        return { acknowledged, bounded() }
         """);
 
     // KEYS[1] stream. ARGV: 1 group, 2 consumer. Removes the consumer from the group when it holds nothing pending

@@ -20,12 +20,12 @@ public static class RedisRateLimiter
     /// <param name="partitionKey">The bucket name for a resource (never null or empty).</param>
     /// <param name="options">Every partition's options; checked here.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; ParamName and the message name it.</exception>
     public static PartitionedRateLimiter<TResource> CreatePartitioned<TResource>(
         IConnectionMultiplexer multiplexer, Func<TResource, string> partitionKey, RedisTokenBucketOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate(nameof(options));
+        options.Validate();
         return CreatePartitioned(multiplexer, partitionKey, _ => options);
     }
 

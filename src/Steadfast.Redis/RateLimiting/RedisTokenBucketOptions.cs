@@ -54,36 +54,37 @@ public sealed class RedisTokenBucketOptions
 
     internal static readonly TimeSpan MaxReplenishmentPeriod = TimeSpan.FromDays(365);
 
-    /// <summary>Throws when an option is out of range; the message names the option.</summary>
-    internal void Validate(string paramName)
+    /// <summary>Throws when an option is out of range: <see cref="ArgumentOutOfRangeException"/> whose ParamName is the
+    /// option's name, as every Steadfast.Redis options type does.</summary>
+    internal void Validate()
     {
         if (TokenLimit < 1)
         {
-            throw new ArgumentOutOfRangeException(paramName, TokenLimit,
+            throw new ArgumentOutOfRangeException(nameof(TokenLimit), TokenLimit,
                 $"{nameof(RedisTokenBucketOptions)}.{nameof(TokenLimit)} must be at least 1 (was {TokenLimit}).");
         }
 
         if (TokensPerPeriod < 1)
         {
-            throw new ArgumentOutOfRangeException(paramName, TokensPerPeriod,
+            throw new ArgumentOutOfRangeException(nameof(TokensPerPeriod), TokensPerPeriod,
                 $"{nameof(RedisTokenBucketOptions)}.{nameof(TokensPerPeriod)} must be at least 1 (was {TokensPerPeriod}).");
         }
 
         if (ReplenishmentPeriod < MinReplenishmentPeriod || ReplenishmentPeriod > MaxReplenishmentPeriod)
         {
-            throw new ArgumentOutOfRangeException(paramName, ReplenishmentPeriod,
+            throw new ArgumentOutOfRangeException(nameof(ReplenishmentPeriod), ReplenishmentPeriod,
                 $"{nameof(RedisTokenBucketOptions)}.{nameof(ReplenishmentPeriod)} must be at least 1 ms and at most 365 days (was {ReplenishmentPeriod}).");
         }
 
         if (QueueLimit < 0)
         {
-            throw new ArgumentOutOfRangeException(paramName, QueueLimit,
+            throw new ArgumentOutOfRangeException(nameof(QueueLimit), QueueLimit,
                 $"{nameof(RedisTokenBucketOptions)}.{nameof(QueueLimit)} must be at least 0 (was {QueueLimit}).");
         }
 
         if (WhenUnavailable is not (RedisUnavailableBehavior.Reject or RedisUnavailableBehavior.Allow))
         {
-            throw new ArgumentOutOfRangeException(paramName, WhenUnavailable,
+            throw new ArgumentOutOfRangeException(nameof(WhenUnavailable), WhenUnavailable,
                 $"{nameof(RedisTokenBucketOptions)}.{nameof(WhenUnavailable)} must be {nameof(RedisUnavailableBehavior.Reject)} or {nameof(RedisUnavailableBehavior.Allow)} (was {(int)WhenUnavailable}).");
         }
     }

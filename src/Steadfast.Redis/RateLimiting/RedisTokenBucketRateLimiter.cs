@@ -63,7 +63,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
     /// <param name="options">The bucket's size and rate, the queue and the behaviour when Redis cannot be reached.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="key"/> is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; ParamName and the message name it.</exception>
     public RedisTokenBucketRateLimiter(IConnectionMultiplexer multiplexer, string key, RedisTokenBucketOptions options)
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
@@ -74,7 +74,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
             throw new ArgumentException("The rate limiter key must not be empty.", nameof(key));
         }
 
-        options.Validate(nameof(options));
+        options.Validate();
 
         Key = key;
         _database = multiplexer.GetDatabase();
@@ -207,17 +207,8 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
                 {
                     try
                     {
-                        RedisValue[] arguments = Arguments(permitCount);
-                        RedisResult result;
-                        try
-                        {
-                            result = await _database.ScriptEvaluateAsync(RedisTokenBucketScript.Script.Hash, _keys, arguments, WriteFlags).ConfigureAwait(false);
-                        }
-                        catch (RedisServerException ex) when (RedisTokenBucketScript.IsNoScript(ex))
-                        {
-                            result = await _database.ScriptEvaluateAsync(RedisTokenBucketScript.Script.Text, _keys, arguments, WriteFlags).ConfigureAwait(false);
-                        }
-
+                        RedisResult result = await RedisTokenBucketScript.Script.EvaluateAsync(_database, _keys, Arguments(permitCount), WriteFlags)
+                            .ConfigureAwait(false);
                         lease = Decide(result);
                     }
                     catch (Exception ex) when (IsRedisFailure(ex))

@@ -70,9 +70,6 @@ internal static class RedisTokenBucketScript
         return {granted, tokens, retry}
         """);
 
-    /// <summary>True when the server does not have the script cached (first use, restart, failover, SCRIPT FLUSH).</summary>
-    public static bool IsNoScript(RedisServerException ex) => ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
-
     /// <summary>Reads the script's reply.</summary>
     public static (bool Granted, long Available, long RetryAfterMicroseconds) Parse(RedisResult result)
     {

@@ -35,4 +35,21 @@ public interface IDelivery<T>
     /// <param name="cancellationToken">Stops waiting for the backend's answer.</param>
     /// <returns>A task that completes when the backend has recorded the nack.</returns>
     ValueTask NackAsync(TimeSpan? redeliverAfter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Puts the message off without spending a delivery: it is delivered again after <paramref name="delay"/> with the
+    /// same <see cref="DeliveryCount"/> as this delivery, and never goes to the dead-letter store for it. For a handler
+    /// that could not even try because a dependency is down (a <c>CircuitBreakerOpenException</c>: pass its
+    /// <c>RetryAfter</c>, or use <see cref="DeliveryExtensions.DeferAsync{T}(IDelivery{T}, CircuitBreakers.CircuitBreakerOpenException, CancellationToken)"/>),
+    /// so a long outage dead-letters no healthy message. Nack instead when the message itself failed. Does nothing when
+    /// this delivery no longer holds the message.
+    /// </summary>
+    /// <param name="delay">
+    /// The delay before the message is visible again: zero for at once; capped at
+    /// <see cref="QueueOptions.VisibilityTimeout"/>, which <see cref="Timeout.InfiniteTimeSpan"/> also means. Must not be
+    /// otherwise negative.
+    /// </param>
+    /// <param name="cancellationToken">Stops waiting for the backend's answer.</param>
+    /// <returns>A task that completes when the backend has recorded the deferral.</returns>
+    ValueTask DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default);
 }

@@ -15,9 +15,14 @@ namespace Steadfast.Queues;
 /// other than <see cref="Timeout.InfiniteTimeSpan"/> <see cref="ArgumentOutOfRangeException"/> (ParamName
 /// <c>"wait"</c>). Handlers must be idempotent: a message can be handled more than once when a consumer fails
 /// between handling it and acknowledging it.
+/// <para>
+/// Dispose the queue when the consumer stops (<c>await using</c>, or the host's shutdown): waiting dequeues end with
+/// <see cref="ObjectDisposedException"/>, messages this instance read but never handed out go back to the queue at
+/// once, and its timers and subscriptions are released. Deliveries already handed out can still be acknowledged.
+/// </para>
 /// </remarks>
 /// <typeparam name="T">The message type.</typeparam>
-public interface IReliableQueue<T>
+public interface IReliableQueue<T> : IAsyncDisposable
 {
     /// <summary>Adds a message. When the returned task completes the message has been accepted by the backend.</summary>
     /// <param name="message">The message; not <see langword="null"/>.</param>
@@ -26,10 +31,11 @@ public interface IReliableQueue<T>
     ValueTask EnqueueAsync(T message, CancellationToken cancellationToken = default);
 
     /// <summary>Adds messages in order. When the returned task completes every one has been accepted by the backend.</summary>
-    /// <param name="messages">The messages; none <see langword="null"/>. An empty collection does nothing.</param>
+    /// <param name="messages">The messages; none <see langword="null"/>. Any sequence (a LINQ query included), enumerated
+    /// once, before anything is stored. An empty sequence does nothing.</param>
     /// <param name="cancellationToken">Stops waiting for the backend's answer (some messages may still have been accepted).</param>
     /// <returns>A task that completes when every message is stored.</returns>
-    ValueTask EnqueueBatchAsync(IReadOnlyCollection<T> messages, CancellationToken cancellationToken = default);
+    ValueTask EnqueueBatchAsync(IEnumerable<T> messages, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Takes the next message, waiting up to <paramref name="wait"/> for one to arrive. The waiting is not polling:

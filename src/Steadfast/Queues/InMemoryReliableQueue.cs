@@ -10,7 +10,9 @@ namespace Steadfast.Queues;
 /// (<see cref="GetDeadLetters"/>). Time (visibility timeouts, nack delays, dequeue waits) comes from the injected
 /// <see cref="TimeProvider"/>; waiting consumers are woken directly, first come first served, without polling.
 /// </summary>
-/// <remarks>Messages are kept by reference, not copied: do not mutate a message after enqueuing it.</remarks>
+/// <remarks>Messages are kept by reference, not copied: do not mutate a message after enqueuing it. Disposing stops the
+/// queue's timer and ends waiting dequeues with <see cref="ObjectDisposedException"/>; the messages it holds are gone
+/// with it.</remarks>
 /// <typeparam name="T">The message type.</typeparam>
 public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
 {
@@ -28,6 +30,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     private long _timerDue = long.MaxValue;
     private long _nextId;
     private int _inFlight;
+    private bool _disposed;
     private readonly string? _name;
 
     /// <summary>Creates an empty queue.</summary>
@@ -84,6 +87,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
         List<(Waiter, Delivery)>? handOffs;
         lock (_gate)
         {
+            ThrowIfDisposedLocked();
             _ready.AddLast(NewEntry(message).Node);
             handOffs = DispatchLocked();
         }
@@ -94,20 +98,21 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     }
 
     /// <inheritdoc/>
-    public ValueTask EnqueueBatchAsync(IReadOnlyCollection<T> messages, CancellationToken cancellationToken = default)
+    public ValueTask EnqueueBatchAsync(IEnumerable<T> messages, CancellationToken cancellationToken = default)
     {
-        QueueArguments.ValidateBatch(messages);
+        T[] batch = QueueArguments.ValidateBatch(messages);
         cancellationToken.ThrowIfCancellationRequested();
-        if (messages.Count == 0)
+        if (batch.Length == 0)
         {
             return default;
         }
 
-        using Activity? activity = QueueTracing.StartPublish(QueueTracing.MemorySystem, Name, messages.Count);
+        using Activity? activity = QueueTracing.StartPublish(QueueTracing.MemorySystem, Name, batch.Length);
         List<(Waiter, Delivery)>? handOffs;
         lock (_gate)
         {
-            foreach (T message in messages)
+            ThrowIfDisposedLocked();
+            foreach (T message in batch)
             {
                 _ready.AddLast(NewEntry(message).Node);
             }
@@ -115,7 +120,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
             handOffs = DispatchLocked();
         }
 
-        QueueMetrics.RecordEnqueued(Backend, messages.Count);
+        QueueMetrics.RecordEnqueued(Backend, batch.Length);
         Complete(handOffs);
         return default;
     }
@@ -135,6 +140,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
         Waiter waiter;
         lock (_gate)
         {
+            ThrowIfDisposedLocked();
             if (_ready.First is { } first)
             {
                 Delivery delivery = DeliverLocked(first.Value, start);
@@ -169,6 +175,46 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
             return _deadLetters.ToArray();
         }
     }
+
+    /// <summary>
+    /// Stops the queue: its timer is disposed, waiting dequeues end with <see cref="ObjectDisposedException"/>, and
+    /// enqueues and dequeues from now on throw it. Deliveries already handed out can still be acknowledged or nacked
+    /// (without effect on anyone). Idempotent.
+    /// </summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Waiter[] waiters;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return default;
+            }
+
+            _disposed = true;
+            _timer?.Dispose();
+            _timer = null;
+            _timerDue = long.MaxValue;
+            _scheduled.Clear();
+            waiters = [.. _waiters];
+            foreach (Waiter waiter in waiters)
+            {
+                waiter.Node = null;
+            }
+
+            _waiters.Clear();
+        }
+
+        foreach (Waiter waiter in waiters)
+        {
+            waiter.TrySetException(new ObjectDisposedException(GetType().FullName));
+        }
+
+        return default;
+    }
+
+    private void ThrowIfDisposedLocked() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     private async ValueTask<IDelivery<T>?> WaitAsync(Waiter waiter, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -281,6 +327,11 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
 
     private void ScheduleLocked(Entry entry, long due, long now)
     {
+        if (_disposed)
+        {
+            return; // Nothing is delivered any more: no timer outlives the queue.
+        }
+
         _scheduled.Enqueue(new Scheduled(entry, entry.Version), due);
         if (due < _timerDue)
         {
@@ -378,7 +429,9 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
         }
     }
 
-    private bool Nack(Delivery delivery, TimeSpan delay, out bool deadLettered)
+    /// <summary>Gives the message back after <paramref name="delay"/>; a nack spends the delivery (dead-lettering the
+    /// message after the last one), a deferral (<paramref name="spend"/> false) does not.</summary>
+    private bool GiveBack(Delivery delivery, TimeSpan delay, bool spend, out bool deadLettered)
     {
         List<(Waiter, Delivery)>? handOffs = null;
         deadLettered = false;
@@ -392,7 +445,12 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
 
             _inFlight--;
             entry.Version++;
-            if (entry.Deliveries >= _options.MaxDeliveries)
+            if (!spend)
+            {
+                entry.Deliveries--; // The next delivery counts as this one again.
+            }
+
+            if (spend && entry.Deliveries >= _options.MaxDeliveries)
             {
                 DeadLetterLocked(entry);
                 deadLettered = true;
@@ -498,13 +556,26 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
             TimeSpan delay = QueueArguments.ResolveRedeliverAfter(redeliverAfter, queue._options.VisibilityTimeout);
             cancellationToken.ThrowIfCancellationRequested();
             using Activity? activity = QueueTracing.StartSettle(QueueTracing.MemorySystem, queue.Name, "nack", Id, DeliveryCount);
-            if (queue.Nack(this, delay, out bool deadLettered))
+            if (queue.GiveBack(this, delay, spend: true, out bool deadLettered))
             {
                 QueueMetrics.RecordNacked(Backend);
                 if (deadLettered)
                 {
                     activity?.SetTag(QueueTracing.DeadLetteredTag, true);
                 }
+            }
+
+            return default;
+        }
+
+        public ValueTask DeferAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+        {
+            TimeSpan resolved = QueueArguments.ResolveDeferDelay(delay, queue._options.VisibilityTimeout);
+            cancellationToken.ThrowIfCancellationRequested();
+            using Activity? activity = QueueTracing.StartSettle(QueueTracing.MemorySystem, queue.Name, "defer", Id, DeliveryCount);
+            if (queue.GiveBack(this, resolved, spend: false, out _))
+            {
+                QueueMetrics.RecordDeferred(Backend);
             }
 
             return default;

@@ -29,6 +29,15 @@ public static class QueueTelemetry
     /// <summary>Counter: nacks (messages given back for redelivery or dead-lettering).</summary>
     public const string Nacked = "steadfast.queue.nacked";
 
+    /// <summary>Counter: deliveries deferred by their consumer (<see cref="IDelivery{T}.DeferAsync"/>): given back
+    /// without spending a delivery.</summary>
+    public const string Deferred = "steadfast.queue.deferred";
+
+    /// <summary>Counter: entries a Redis queue trimmed while some consumer group had not acknowledged them, because the
+    /// stream outgrew <c>RedisQueueOptions.MaxUnacknowledgedLength</c> or its entries outlived
+    /// <c>RedisQueueOptions.MaxUnacknowledgedAge</c> (an abandoned group). Lost for that group.</summary>
+    public const string TrimmedUnacknowledged = "steadfast.queue.trimmed_unacknowledged";
+
     /// <summary>Counter: deliveries whose visibility timeout ran out, so the message was taken back.</summary>
     public const string Reclaimed = "steadfast.queue.reclaimed";
 
@@ -71,6 +80,12 @@ internal static class QueueMetrics
 
     private static readonly Counter<long> Nacked = Meter.CreateCounter<long>(
         QueueTelemetry.Nacked, "{message}", "Messages given back by their consumer.");
+
+    private static readonly Counter<long> Deferred = Meter.CreateCounter<long>(
+        QueueTelemetry.Deferred, "{message}", "Messages put off by their consumer without spending a delivery.");
+
+    private static readonly Counter<long> TrimmedUnacknowledged = Meter.CreateCounter<long>(
+        QueueTelemetry.TrimmedUnacknowledged, "{message}", "Entries trimmed before every consumer group acknowledged them.");
 
     private static readonly Counter<long> Reclaimed = Meter.CreateCounter<long>(
         QueueTelemetry.Reclaimed, "{delivery}", "Deliveries whose visibility timeout ran out.");
@@ -118,6 +133,10 @@ internal static class QueueMetrics
     public static void RecordImported(string backend, long count) => Add(Imported, backend, count);
 
     public static void RecordNacked(string backend) => Add(Nacked, backend, 1);
+
+    public static void RecordDeferred(string backend) => Add(Deferred, backend, 1);
+
+    public static void RecordTrimmedUnacknowledged(string backend, long count) => Add(TrimmedUnacknowledged, backend, count);
 
     public static void RecordReclaimed(string backend, long count) => Add(Reclaimed, backend, count);
 

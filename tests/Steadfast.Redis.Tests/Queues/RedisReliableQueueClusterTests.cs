@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Steadfast.Queues;
 using Steadfast.Testing.Queues;
@@ -54,6 +55,69 @@ public sealed class RedisReliableQueueClusterTests : IClassFixture<RedisClusterF
             Assert.Equal(2, poisonDeliveries);
             Assert.Single(await consumer.ReadDeadLettersAsync());
             await consumer.TrimAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Wake_ups_go_over_sharded_pub_sub_in_the_queues_slot_on_Redis_7()
+    {
+        // The fixture's nodes run the installed redis-server (7.x). On a fake clock that never moves the fallback re-read
+        // never fires: only a notification can wake a waiting consumer.
+        Assert.All(_cluster.Connection.GetServers(), s => Assert.True(s.Version.Major >= 7, $"{s.EndPoint} runs {s.Version}"));
+        string name = RedisServerFixture.UniqueKey("sharded");
+        var options = new RedisQueueOptions { TimeProvider = new FakeTimeProvider(), VisibilityTimeout = TimeSpan.FromSeconds(30) };
+        await using var producer = new RedisReliableQueue<WorkItem>(_cluster.Connection, name, options);
+        await using var consumer = new RedisReliableQueue<WorkItem>(_cluster.Connection, name, options);
+        await using ConnectionMultiplexer otherProcess = await _cluster.Cluster.ConnectAsync(); // Its own subscription.
+        await using var peer = new RedisReliableQueue<WorkItem>(otherProcess, name, options);
+        string channel = "{steadfast:queue:" + name + "}:wake";
+        Assert.Equal(RedisChannel.Sharded(channel), consumer.WakeChannel);
+        Assert.Equal(_cluster.Connection.HashSlot(consumer.StreamKey), _cluster.Connection.HashSlot(channel));
+
+        // An enqueue (SPUBLISH from the client) wakes a waiting consumer.
+        var waiting = consumer.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask();
+        await UntilShardSubscribersAsync(channel, 1);
+        await producer.EnqueueAsync(new WorkItem(1));
+        var first = await waiting.WaitAsync(Prompt);
+        Assert.Equal(1, first!.Message.Number);
+
+        // A nack (SPUBLISH from the nack script, in the stream's slot) wakes another.
+        var waitingPeer = peer.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask();
+        await UntilShardSubscribersAsync(channel, 2);
+        await first.NackAsync();
+        var second = await waitingPeer.WaitAsync(Prompt);
+        Assert.Equal(2, second!.DeliveryCount);
+        await second.AckAsync();
+
+        // Nothing listens on the classic channel anywhere.
+        foreach (IServer server in _cluster.Connection.GetServers())
+        {
+            var numsub = (RedisResult[])(await server.ExecuteAsync("PUBSUB", "NUMSUB", $"steadfast:queue:{name}:wake"))!;
+            Assert.Equal(0, (long)numsub[1]);
+        }
+    }
+
+    /// <summary>Waits until the node owning <paramref name="channel"/> counts <paramref name="count"/> sharded
+    /// subscribers on it (PUBSUB SHARDNUMSUB), bounded by <see cref="Prompt"/>.</summary>
+    private async Task UntilShardSubscribersAsync(string channel, long count)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            long total = 0;
+            foreach (IServer server in _cluster.Connection.GetServers())
+            {
+                var reply = (RedisResult[])(await server.ExecuteAsync("PUBSUB", "SHARDNUMSUB", channel))!;
+                total += (long)reply[1];
+            }
+
+            if (total >= count)
+            {
+                return;
+            }
+
+            Assert.True(Stopwatch.GetElapsedTime(start) < Prompt, $"{total} of {count} consumers subscribed to {channel}");
+            await Task.Delay(5);
         }
     }
 

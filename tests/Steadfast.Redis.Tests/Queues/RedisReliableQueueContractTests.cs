@@ -78,7 +78,8 @@ public sealed class RedisReliableQueueContractTests : ReliableQueueContractTests
     {
         // A waiting consumer is subscribed to the queue's enqueue notifications (channel documented on RedisQueueOptions).
         var queue = (RedisReliableQueue<WorkItem>)consumer;
-        RedisChannel channel = RedisChannel.Literal($"steadfast:queue:{queue.Name}:wake");
+        RedisChannel channel = queue.WakeChannel;
+        Assert.Equal(RedisChannel.Literal($"steadfast:queue:{queue.Name}:wake"), channel); // Classic on a standalone server.
         IServer server = _redis.Connection.GetServer(_redis.Server.EndPoint);
         long start = Stopwatch.GetTimestamp();
         while (await server.SubscriptionSubscriberCountAsync(channel) == 0)

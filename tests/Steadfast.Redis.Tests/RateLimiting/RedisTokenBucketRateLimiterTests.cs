@@ -392,7 +392,7 @@ public sealed class RedisTokenBucketRateLimiterTests(RedisServerFixture redis, I
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new RedisTokenBucketRateLimiter(redis.Connection, NewKey(), options));
         Assert.Contains($"RedisTokenBucketOptions.{option} must", ex.Message);
-        Assert.Equal("options", ex.ParamName);
+        Assert.Equal(option, ex.ParamName);
 
         var partitioned = Assert.Throws<ArgumentOutOfRangeException>(() => RedisRateLimiter.CreatePartitioned<string>(redis.Connection, r => r, options));
         Assert.Contains(option, partitioned.Message);

@@ -1,3 +1,4 @@
+using Steadfast.CircuitBreakers;
 using Steadfast.Queues;
 
 namespace Steadfast.Testing.Queues;
@@ -372,6 +373,147 @@ public abstract class ReliableQueueContractTests
     }
 
     [Fact]
+    public async Task A_batch_from_a_lazy_sequence_is_enumerated_once_and_delivered_in_order()
+    {
+        var queue = CreateQueue();
+        int enumerations = 0;
+        IEnumerable<WorkItem> Numbers()
+        {
+            enumerations++;
+            for (int i = 0; i < 5; i++)
+            {
+                yield return new WorkItem(i);
+            }
+        }
+
+        await queue.EnqueueBatchAsync(Numbers().Select(w => w with { Text = "from a query" }));
+
+        Assert.Equal(1, enumerations);
+        for (int i = 0; i < 5; i++)
+        {
+            var delivery = await NextAsync(queue);
+            Assert.Equal(new WorkItem(i, "from a query"), delivery.Message);
+            await delivery.AckAsync();
+        }
+
+        Assert.Null(await PeekAsync(queue));
+    }
+
+    [Fact]
+    public async Task Defer_hides_the_message_for_the_delay_and_keeps_its_delivery_count()
+    {
+        var queue = CreateQueue();
+        await queue.EnqueueAsync(new WorkItem(11));
+        var first = await NextAsync(queue);
+
+        await first.DeferAsync(VisibilityTimeout / 2);
+        Assert.Null(await PeekAsync(queue));
+        await AdvanceAsync(VisibilityTimeout / 4);
+        Assert.Null(await PeekAsync(queue));
+
+        await AdvanceAsync(VisibilityTimeout);
+        var second = await NextAsync(queue);
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(1, second.DeliveryCount);
+        await second.AckAsync();
+        Assert.Empty(await GetDeadLettersAsync(queue));
+    }
+
+    [Fact]
+    public async Task A_long_dependency_outage_deferred_on_the_breakers_RetryAfter_dead_letters_nothing()
+    {
+        // Three deliveries allowed, thirty rejections by an open circuit: nacking would have dead-lettered every message.
+        var queue = CreateQueue(Options(maxDeliveries: 3));
+        var peer = CreatePeer(queue);
+        await queue.EnqueueBatchAsync(Enumerable.Range(0, 3).Select(i => new WorkItem(i)));
+        var rejection = new CircuitBreakerOpenException("The payment circuit is open.", VisibilityTimeout / 3);
+
+        for (int outage = 0; outage < 10; outage++)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var delivery = await NextAsync(outage % 2 == 0 ? queue : peer);
+                Assert.Equal(1, delivery.DeliveryCount);
+                await delivery.DeferAsync(rejection);
+            }
+
+            Assert.Null(await PeekAsync(queue));
+            await AdvanceAsync(rejection.RetryAfter + TimeSpan.FromSeconds(1));
+        }
+
+        // The dependency is back: every message is handled, on its first counted delivery.
+        var handled = new List<int>();
+        for (int i = 0; i < 3; i++)
+        {
+            var delivery = await NextAsync(peer);
+            Assert.Equal(1, delivery.DeliveryCount);
+            handled.Add(delivery.Message.Number);
+            await delivery.AckAsync();
+        }
+
+        Assert.Equal([0, 1, 2], handled.Order());
+        Assert.Empty(await GetDeadLettersAsync(queue));
+        Assert.Null(await PeekAsync(queue));
+    }
+
+    [Fact]
+    public async Task A_deferral_still_lets_later_nacks_dead_letter_a_poison_message()
+    {
+        var queue = CreateQueue(Options(maxDeliveries: 2));
+        await queue.EnqueueAsync(new WorkItem(12, "poison"));
+
+        await (await NextAsync(queue)).DeferAsync(TimeSpan.Zero);
+        var first = await NextAsync(queue);
+        Assert.Equal(1, first.DeliveryCount);
+        await first.NackAsync();
+        var second = await NextAsync(queue);
+        Assert.Equal(2, second.DeliveryCount);
+        await second.NackAsync();
+
+        Assert.Null(await PeekAsync(queue));
+        Assert.Equal(2, Assert.Single(await GetDeadLettersAsync(queue)).DeliveryCount);
+    }
+
+    [Fact]
+    public async Task A_deferral_from_a_delivery_that_no_longer_holds_the_message_does_nothing()
+    {
+        var queue = CreateQueue();
+        var peer = CreatePeer(queue);
+        await queue.EnqueueAsync(new WorkItem(13));
+        var stale = await NextAsync(queue);
+
+        await AdvanceAsync(PastVisibility);
+        var current = await NextAsync(peer);
+        Assert.Equal(2, current.DeliveryCount);
+        await stale.DeferAsync(TimeSpan.Zero);
+
+        Assert.Null(await PeekAsync(queue));
+        Assert.Null(await PeekAsync(peer));
+        await current.AckAsync();
+        await stale.DeferAsync(TimeSpan.Zero); // After the ack too.
+        Assert.Null(await PeekAsync(peer));
+    }
+
+    [Fact]
+    public async Task Dispose_ends_a_waiting_dequeue_and_later_calls_with_ObjectDisposedException()
+    {
+        var queue = CreateQueue();
+        await queue.EnqueueAsync(new WorkItem(14));
+        var delivery = await NextAsync(queue);
+        var waiting = queue.DequeueAsync(Timeout.InfiniteTimeSpan).AsTask();
+        await UntilWaitingAsync(queue);
+
+        await queue.DisposeAsync();
+        await queue.DisposeAsync(); // Idempotent.
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(Prompt));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.DequeueAsync(TimeSpan.Zero).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.EnqueueAsync(new WorkItem(15)).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.EnqueueBatchAsync([new WorkItem(16)]).AsTask());
+        await delivery.AckAsync(); // A delivery handed out before can still be settled.
+    }
+
+    [Fact]
     public async Task Bad_input_is_rejected_with_the_argument_named()
     {
         var queue = CreateQueue();
@@ -390,6 +532,8 @@ public abstract class ReliableQueueContractTests
         await queue.EnqueueAsync(new WorkItem(1));
         var delivery = await NextAsync(queue);
         Assert.Equal("redeliverAfter", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => delivery.NackAsync(TimeSpan.FromSeconds(-1)).AsTask())).ParamName);
+        Assert.Equal("delay", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => delivery.DeferAsync(TimeSpan.FromSeconds(-2)).AsTask())).ParamName);
+        Assert.Equal("rejection", Assert.Throws<ArgumentNullException>(() => delivery.DeferAsync((CircuitBreakerOpenException)null!)).ParamName);
         await delivery.AckAsync();
     }
 }

@@ -23,6 +23,72 @@ public sealed class InMemoryReliableQueueTests
     }
 
     [Fact]
+    public async Task Dispose_disposes_the_queues_timer_and_schedules_no_new_one()
+    {
+        var time = new TimerTrackingTimeProvider();
+        var queue = new InMemoryReliableQueue<string>(new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30) }, time);
+        await queue.EnqueueAsync("a");
+        var delivery = await queue.DequeueAsync(TimeSpan.Zero); // Starts the visibility timer.
+        Assert.NotEmpty(time.Timers);
+        Assert.Contains(time.Timers, t => !t.Disposed);
+
+        await queue.DisposeAsync();
+
+        Assert.All(time.Timers, t => Assert.True(t.Disposed));
+        int created = time.Timers.Count;
+        await delivery!.NackAsync(TimeSpan.FromSeconds(5)); // Would schedule a redelivery on a live queue.
+        Assert.Equal(created, time.Timers.Count);
+        Assert.All(time.Timers, t => Assert.True(t.Disposed));
+    }
+
+    /// <summary>A fake clock that records the timers created on it and whether each was disposed.</summary>
+    private sealed class TimerTrackingTimeProvider : FakeTimeProvider
+    {
+        private readonly List<TrackedTimer> _timers = [];
+
+        public IReadOnlyList<TrackedTimer> Timers
+        {
+            get
+            {
+                lock (_timers)
+                {
+                    return [.. _timers];
+                }
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new TrackedTimer(base.CreateTimer(callback, state, dueTime, period));
+            lock (_timers)
+            {
+                _timers.Add(timer);
+            }
+
+            return timer;
+        }
+    }
+
+    private sealed class TrackedTimer(ITimer inner) : ITimer
+    {
+        public bool Disposed { get; private set; }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+        public void Dispose()
+        {
+            Disposed = true;
+            inner.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return default;
+        }
+    }
+
+    [Fact]
     public async Task The_visibility_timeout_is_exact_on_the_injected_clock()
     {
         var queue = Create();

@@ -35,16 +35,20 @@ internal static class QueueArguments
         }
     }
 
-    public static void ValidateBatch<T>(IReadOnlyCollection<T> messages)
+    /// <summary>Enumerates the batch once, into an array, and checks it holds no null message.</summary>
+    public static T[] ValidateBatch<T>(IEnumerable<T> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        foreach (T message in messages)
+        T[] batch = messages.ToArray();
+        foreach (T message in batch)
         {
             if (message is null)
             {
                 throw new ArgumentException("A batch must not contain null messages.", nameof(messages));
             }
         }
+
+        return batch;
     }
 
     public static void ValidateWait(TimeSpan wait)
@@ -66,6 +70,22 @@ internal static class QueueArguments
         if (delay < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(redeliverAfter), delay, "redeliverAfter must not be negative.");
+        }
+
+        return delay > visibilityTimeout ? visibilityTimeout : delay;
+    }
+
+    /// <summary>Validates a deferral's delay and resolves it: capped at the visibility timeout, which infinite also means.</summary>
+    public static TimeSpan ResolveDeferDelay(TimeSpan delay, TimeSpan visibilityTimeout)
+    {
+        if (delay == Timeout.InfiniteTimeSpan)
+        {
+            return visibilityTimeout;
+        }
+
+        if (delay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(delay), delay, "The delay must be zero, positive or Timeout.InfiniteTimeSpan.");
         }
 
         return delay > visibilityTimeout ? visibilityTimeout : delay;
