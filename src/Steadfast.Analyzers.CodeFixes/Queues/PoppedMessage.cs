@@ -1,8 +1,11 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace Steadfast.Analyzers.Queues
@@ -66,6 +69,69 @@ namespace Steadfast.Analyzers.Queues
             return (Find(semanticModel, root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true), cancellationToken), semanticModel);
         }
 
+        /// <summary>
+        /// The statements the declaration is one of, and the node that holds them: a block's, or — in a file of top-level
+        /// statements, where each statement is wrapped in its own <see cref="GlobalStatementSyntax"/> — the file's.
+        /// </summary>
+        private static (SyntaxNode Container, IReadOnlyList<StatementSyntax> Statements)? StatementsAround(StatementSyntax declaration)
+        {
+            switch (declaration.Parent)
+            {
+                case BlockSyntax block:
+                    return (block, block.Statements);
+                case GlobalStatementSyntax { Parent: CompilationUnitSyntax unit }:
+                    return (unit, unit.Members.OfType<GlobalStatementSyntax>().Select(g => g.Statement).ToList());
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>Inserts <paramref name="inserted"/> after <paramref name="statement"/>, in a block or among top-level statements.</summary>
+        public static void InsertAfter(DocumentEditor editor, StatementSyntax statement, StatementSyntax inserted)
+        {
+            if (!(statement.Parent is GlobalStatementSyntax global))
+            {
+                editor.InsertAfter(statement, inserted);
+                return;
+            }
+
+            // The formatter puts a blank line between top-level members it lays out itself, so the new statement gets
+            // its line break and indentation spelled out: on the line after the neighbour (after its trailing comment).
+            var endsLine = global.GetTrailingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+            var lineBreak = LineBreakOf(global);
+            var leading = endsLine ? Indentation(global) : Indentation(global).Insert(0, lineBreak);
+            var trailing = endsLine ? SyntaxFactory.TriviaList(lineBreak) : SyntaxFactory.TriviaList();
+            editor.InsertAfter(global, SyntaxFactory.GlobalStatement(inserted.WithLeadingTrivia(leading).WithTrailingTrivia(trailing)));
+        }
+
+        /// <summary>Inserts <paramref name="inserted"/> (which keeps its leading trivia) before <paramref name="statement"/>, in a block or among top-level statements.</summary>
+        public static void InsertBefore(DocumentEditor editor, StatementSyntax statement, StatementSyntax inserted)
+        {
+            if (statement.Parent is GlobalStatementSyntax global)
+                editor.InsertBefore(global, SyntaxFactory.GlobalStatement(inserted.WithTrailingTrivia(LineBreakOf(global))));
+            else
+                editor.InsertBefore(statement, inserted);
+        }
+
+        /// <summary>The whitespace that indents <paramref name="node"/>'s first line.</summary>
+        public static SyntaxTriviaList Indentation(SyntaxNode node) =>
+            SyntaxFactory.TriviaList(node.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse());
+
+        /// <summary>The file's line break (its first one), so inserted lines match the others.</summary>
+        private static SyntaxTrivia LineBreakOf(SyntaxNode node)
+        {
+            foreach (var trivia in node.AncestorsAndSelf().Last().DescendantTrivia())
+            {
+                if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
+                    return trivia;
+            }
+
+            return SyntaxFactory.CarriageReturnLineFeed;
+        }
+
+        /// <summary>Whether the pop is a top-level statement of the program (where <c>await</c> is always allowed).</summary>
+        public bool IsTopLevelStatement => Declaration.Parent is GlobalStatementSyntax;
+
         private static PoppedMessage? Find(SemanticModel semanticModel, SyntaxNode node, CancellationToken cancellationToken)
         {
             if (!(node is InvocationExpressionSyntax pop)
@@ -92,11 +158,13 @@ namespace Steadfast.Analyzers.Queues
             var valueNode = isAwaited ? (SyntaxNode)awaited.Parent! : pop;
             if (!(valueNode.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator })
                 || !(declarator.Parent?.Parent is LocalDeclarationStatementSyntax declaration)
-                || !(declaration.Parent is BlockSyntax block)
+                || !(StatementsAround(declaration) is { } scope)
                 || !(semanticModel.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol local))
             {
                 return null;
             }
+
+            var (container, statements) = scope;
 
             // The processing-list fix evaluates the key twice: it must be a plain name or literal.
             var key = call.Arguments[0].Value;
@@ -109,17 +177,18 @@ namespace Steadfast.Analyzers.Queues
             }
 
             // The message must be handled here: not returned, not stored in a field, not captured by a lambda.
-            var references = block.DescendantNodes().OfType<IdentifierNameSyntax>()
+            var references = statements.SelectMany(statement => statement.DescendantNodes()).OfType<IdentifierNameSyntax>()
                 .Where(n => n.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(n, cancellationToken).Symbol, local))
                 .ToList();
-            if (references.Count == 0 || references.Any(r => r.Ancestors().TakeWhile(a => a != block).Any(a =>
+            if (references.Count == 0 || references.Any(r => r.Ancestors().TakeWhile(a => a != container).Any(a =>
                     a is ReturnStatementSyntax || a is YieldStatementSyntax || a is LambdaExpressionSyntax || a is AnonymousMethodExpressionSyntax
+                    || a is LocalFunctionStatementSyntax
                     || (a is AssignmentExpressionSyntax assignment && assignment.Right.Span.Contains(r.Span) && !(semanticModel.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is ILocalSymbol)))))
             {
                 return null;
             }
 
-            var lastHandler = block.Statements.Last(s => references.Any(r => s.Span.Contains(r.Span)));
+            var lastHandler = statements.Last(s => references.Any(r => s.Span.Contains(r.Span)));
             if (lastHandler == declaration || lastHandler is ReturnStatementSyntax || lastHandler is ThrowStatementSyntax)
                 return null;
             return new PoppedMessage(pop, member, call, isAwaited, configureAwait, key.Type?.SpecialType == SpecialType.System_String, declaration, declarator, local, lastHandler);

@@ -23,7 +23,7 @@ namespace Steadfast.Analyzers.Queues
     /// list's producers keep pushing into its stream, so producers that have not moved are not orphaned. The wait is zero,
     /// like the pop it replaces. Offered when the compilation references Steadfast.Redis, the receiver is an
     /// <c>IDatabase</c> (not a batch or transaction, whose other commands the pop would leave) and <c>await</c> is legal
-    /// at the pop: an async function, outside a <c>lock</c>.
+    /// at the pop: an async function or a top-level statement, outside a <c>lock</c>.
     /// </summary>
     internal static class ReliableQueueConsumption
     {
@@ -50,7 +50,8 @@ namespace Steadfast.Analyzers.Queues
             if (!(keyType?.SpecialType == SpecialType.System_String || SymbolEqualityComparer.Default.Equals(keyType, redisKey)))
                 return false;
 
-            return semanticModel.GetEnclosingSymbol(message.Pop.SpanStart, cancellationToken) is IMethodSymbol { IsAsync: true }
+            // Top-level statements may always await: the compiler makes the entry point async when one does.
+            return (message.IsTopLevelStatement || semanticModel.GetEnclosingSymbol(message.Pop.SpanStart, cancellationToken) is IMethodSymbol { IsAsync: true })
                 && !message.Pop.Ancestors().TakeWhile(a => !(a is MemberDeclarationSyntax || a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
                     .Any(a => a is LockStatementSyntax);
         }
@@ -98,7 +99,8 @@ namespace Steadfast.Analyzers.Queues
                 .WithDeclaration(declaration.Declaration
                     .WithType(type.WithTrailingTrivia(Space))
                     .WithVariables(SingletonSeparatedList(message.Declarator.WithInitializer(EqualsValueClause(value)))))
-                .WithLeadingTrivia(ElasticMarker)
+                // Among top-level statements an elastic start would get a blank line before it: keep the line's indentation.
+                .WithLeadingTrivia(message.IsTopLevelStatement ? PoppedMessage.Indentation(declaration) : TriviaList(ElasticMarker))
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
             // if (orderDelivery is not null) await orderDelivery.AckAsync(ct);  — after the handler; a throw leaves it unacknowledged.
@@ -109,9 +111,9 @@ namespace Steadfast.Analyzers.Queues
                         ArgumentList(WithToken(token)))))))
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
-            editor.InsertBefore(declaration, dequeueStatement);
+            PoppedMessage.InsertBefore(editor, declaration, dequeueStatement);
             editor.ReplaceNode(declaration, messageStatement);
-            editor.InsertAfter(message.LastHandler, acknowledge);
+            PoppedMessage.InsertAfter(editor, message.LastHandler, acknowledge);
         }
 
         /// <summary>Whether <c>AsReliableQueue</c> is already in scope at the pop (a using or global using of Steadfast.Queues).</summary>

@@ -127,7 +127,7 @@ namespace Steadfast.Analyzers.Queues
                     ArgumentList(SingletonSeparatedList(message.ConfigureAwait.WithoutTrivia())));
             if (message.IsAwaited)
                 remove = AwaitExpression(remove);
-            editor.InsertAfter(message.LastHandler, ExpressionStatement(remove).WithAdditionalAnnotations(Formatter.Annotation));
+            PoppedMessage.InsertAfter(editor, message.LastHandler, ExpressionStatement(remove).WithAdditionalAnnotations(Formatter.Annotation));
         }
 
         private static ExpressionSyntax ProcessingKey(ExpressionSyntax key, bool keyIsString)

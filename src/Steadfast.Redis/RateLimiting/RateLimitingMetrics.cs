@@ -24,11 +24,14 @@ internal static class RateLimitingMetrics
         }
     }
 
-    public static void RecordUnavailable(bool acquired)
+    public static void RecordUnavailable(bool acquired, string reason)
     {
         if (Unavailable.Enabled)
         {
-            Unavailable.Add(1, new KeyValuePair<string, object?>(RateLimitingTelemetry.OutcomeTag, acquired ? "acquired" : "rejected"));
+            Unavailable.Add(
+                1,
+                new KeyValuePair<string, object?>(RateLimitingTelemetry.OutcomeTag, acquired ? "acquired" : "rejected"),
+                new KeyValuePair<string, object?>(RateLimitingTelemetry.UnavailableReasonTag, reason));
         }
     }
 

@@ -14,7 +14,8 @@ public static class RateLimitingTelemetry
 
     /// <summary>
     /// Counter: acquire attempts that could not reach Redis and were decided by <c>WhenUnavailable</c>; tag
-    /// <see cref="OutcomeTag"/> is <c>acquired</c> or <c>rejected</c>.
+    /// <see cref="OutcomeTag"/> is <c>acquired</c> or <c>rejected</c> (<c>rejected</c>: refused because Redis was
+    /// down, not because of the limit), tag <see cref="UnavailableReasonTag"/> says why.
     /// </summary>
     public const string Unavailable = "steadfast.rate_limiter.unavailable";
 
@@ -23,6 +24,12 @@ public static class RateLimitingTelemetry
     /// <c>rejected</c> or <c>canceled</c>.
     /// </summary>
     public const string QueueDuration = "steadfast.rate_limiter.queue.duration";
+
+    /// <summary>
+    /// Tag of <see cref="Unavailable"/>: <c>disconnected</c>, <c>timeout</c> or <c>error</c> — the value of
+    /// <see cref="RedisRateLimiterMetadata.RedisUnavailable"/> on the lease.
+    /// </summary>
+    public const string UnavailableReasonTag = "steadfast.rate_limiter.unavailable.reason";
 
     /// <summary>Tag naming an outcome (see each instrument).</summary>
     public const string OutcomeTag = "steadfast.rate_limiter.outcome";

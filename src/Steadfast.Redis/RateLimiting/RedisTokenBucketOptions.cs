@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Steadfast.Redis.RateLimiting;
 
 /// <summary>
@@ -49,6 +51,12 @@ public sealed class RedisTokenBucketOptions
     /// <c>SyncTimeout</c>.
     /// </summary>
     public bool DeferAttemptAcquire { get; init; }
+
+    /// <summary>
+    /// Receives a warning (event 8101) when acquires are decided without Redis — at most one per 10 s per logger, with
+    /// the count of those not logged since, so an outage under load does not flood the log. Optional.
+    /// </summary>
+    public ILogger? Logger { get; init; }
 
     internal static readonly TimeSpan MinReplenishmentPeriod = TimeSpan.FromMilliseconds(1);
 

@@ -19,8 +19,10 @@ namespace Steadfast.Redis.RateLimiting;
 /// <para>
 /// When Redis cannot be reached — the multiplexer is not connected to the key's primary, or the command fails or
 /// times out (the multiplexer's <c>SyncTimeout</c> / <c>AsyncTimeout</c>) — the lease follows
-/// <see cref="RedisTokenBucketOptions.WhenUnavailable"/> and carries <see cref="MetadataName.ReasonPhrase"/>. No
-/// call waits longer than the command timeout, and while disconnected no call waits at all.
+/// <see cref="RedisTokenBucketOptions.WhenUnavailable"/> and carries <see cref="MetadataName.ReasonPhrase"/> and
+/// <see cref="RedisRateLimiterMetadata.RedisUnavailable"/> (so an outage can be told from throttling); it is counted
+/// (<see cref="RateLimitingTelemetry.Unavailable"/>) and logged, rate-limited, to <see cref="RedisTokenBucketOptions.Logger"/>.
+/// No call waits longer than the command timeout, and while disconnected no call waits at all.
 /// </para>
 /// <para>
 /// <c>AcquireAsync</c> may queue up to <see cref="RedisTokenBucketOptions.QueueLimit"/> permits: a refused request
@@ -46,6 +48,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
     private readonly int _queueLimit;
     private readonly RedisUnavailableBehavior _whenUnavailable;
     private readonly bool _deferAttempts;
+    private readonly RedisOutageLog? _outageLog;
     private readonly CancellationTokenSource _disposing = new();
     private long _available;
     private long _queuedPermits;
@@ -65,6 +68,12 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
     /// <exception cref="ArgumentException"><paramref name="key"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; ParamName and the message name it.</exception>
     public RedisTokenBucketRateLimiter(IConnectionMultiplexer multiplexer, string key, RedisTokenBucketOptions options)
+        : this(multiplexer, key, options, TimeProvider.System)
+    {
+    }
+
+    /// <summary>Test seam: <paramref name="logClock"/> paces the outage warnings.</summary>
+    internal RedisTokenBucketRateLimiter(IConnectionMultiplexer multiplexer, string key, RedisTokenBucketOptions options, TimeProvider logClock)
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         ArgumentNullException.ThrowIfNull(key);
@@ -84,6 +93,7 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
         _queueLimit = options.QueueLimit;
         _whenUnavailable = options.WhenUnavailable;
         _deferAttempts = options.DeferAttemptAcquire;
+        _outageLog = options.Logger is { } logger ? RedisOutageLog.For(logger, logClock) : null;
         TokensPerPeriod = options.TokensPerPeriod;
         ReplenishmentPeriod = options.ReplenishmentPeriod;
 
@@ -307,9 +317,16 @@ public sealed class RedisTokenBucketRateLimiter : RateLimiter
     private RedisRateLimitLease Unavailable(Activity? activity, Exception? error)
     {
         bool allow = _whenUnavailable == RedisUnavailableBehavior.Allow;
-        RateLimitingMetrics.RecordUnavailable(allow);
+        string why = error switch
+        {
+            null => "disconnected",
+            TimeoutException => "timeout", // RedisTimeoutException is one
+            _ => "error",
+        };
+        RateLimitingMetrics.RecordUnavailable(allow, why);
         RateLimitingTracing.Unavailable(activity, error);
-        return allow ? RedisRateLimitLease.UnavailableAllowed : RedisRateLimitLease.UnavailableRejected;
+        _outageLog?.Report(Key, why, allow, error);
+        return RedisRateLimitLease.Unavailable(allow, why);
     }
 
     private RedisRateLimitLease Complete(RedisRateLimitLease lease, Activity? activity)

@@ -10,12 +10,20 @@ namespace Steadfast.CircuitBreakers;
 /// <see cref="CircuitBreakerOptions.HalfOpenProbes"/> probe calls decide between closing and opening again.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Thread-safe. Time comes only from the <see cref="TimeProvider"/>. A call that completes synchronously and
 /// succeeds while the circuit is closed allocates nothing. With an <see cref="ICircuitStateStore"/>, trips and
 /// recoveries are shared with breakers of the same <see cref="CircuitBreakerOptions.Name"/> in other processes;
-/// calls never wait on the store.
+/// calls never wait on the store; dispose the breaker to release its subscription to the store.
+/// </para>
+/// <para>
+/// Delegates returning <see cref="ValueTask"/> / <see cref="ValueTask{TResult}"/> bind to the methods here;
+/// <see cref="Task"/>-returning ones bind to <see cref="CircuitBreakerTaskExtensions"/> (the compiler looks there
+/// only when no method here applies, so no lambda is ever ambiguous); synchronous ones go to <see cref="Execute{T}"/>
+/// and <see cref="Execute(Action)"/>.
+/// </para>
 /// </remarks>
-public sealed class CircuitBreaker
+public sealed class CircuitBreaker : IAsyncDisposable
 {
     // Store I/O runs in the background; this bounds each call in real time (the dependency is real, even in tests).
     private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(5);
@@ -40,6 +48,10 @@ public sealed class CircuitBreaker
     private int _storeRefreshRunning;
     private long _storeMessages;    // guarded by _gate: notifications applied, so a read that raced one can be dropped
 
+    private readonly Task _storeConnected = Task.CompletedTask;
+    private IAsyncDisposable? _subscription; // set once subscribed; taken (exchanged for null) by DisposeAsync
+    private int _disposed;
+
     /// <summary>Creates a closed breaker.</summary>
     /// <param name="options">Thresholds and callbacks.</param>
     /// <param name="store">Optional store sharing Open / Closed with other processes; requires <see cref="CircuitBreakerOptions.Name"/>.</param>
@@ -61,7 +73,7 @@ public sealed class CircuitBreaker
 
         if (store is not null)
         {
-            _ = ConnectToStoreAsync(store);
+            _storeConnected = ConnectToStoreAsync(store);
         }
     }
 
@@ -95,6 +107,7 @@ public sealed class CircuitBreaker
         // Written without async so a synchronously successful call allocates nothing in any build configuration
         // (Debug builds turn async state machines into classes).
         ArgumentNullException.ThrowIfNull(action);
+        ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<T>(cancellationToken);
@@ -132,6 +145,7 @@ public sealed class CircuitBreaker
     public ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
+        ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
@@ -168,6 +182,7 @@ public sealed class CircuitBreaker
     public T Execute<T>(Func<T> action)
     {
         ArgumentNullException.ThrowIfNull(action);
+        ThrowIfDisposed();
         if (!TryAdmit(out var ticket, out var rejection))
         {
             throw rejection;
@@ -186,6 +201,56 @@ public sealed class CircuitBreaker
 
         OnSuccess(ticket);
         return result;
+    }
+
+    /// <summary>Runs a synchronous <paramref name="action"/> that returns nothing through the breaker.</summary>
+    /// <exception cref="CircuitBreakerOpenException">The circuit rejected the call; <paramref name="action"/> did not run.</exception>
+    public void Execute(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        ThrowIfDisposed();
+        if (!TryAdmit(out var ticket, out var rejection))
+        {
+            throw rejection;
+        }
+
+        try
+        {
+            action();
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ticket, ex, CancellationToken.None);
+            throw;
+        }
+
+        OnSuccess(ticket);
+    }
+
+    /// <summary>
+    /// Releases the subscription to the state store (waiting for a subscription still being made) and stops all
+    /// store traffic. Later calls through the breaker throw <see cref="ObjectDisposedException"/>. Idempotent.
+    /// </summary>
+    /// <returns>Completes once the subscription is released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _storeConnected.ConfigureAwait(false); // never faults: it reports its own errors
+        if (Interlocked.Exchange(ref _subscription, null) is { } subscription)
+        {
+            try
+            {
+                await subscription.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                ReportStoreError(ex, "unsubscribe from");
+            }
+        }
     }
 
     /// <summary>Holds the circuit open (every call rejected) until <see cref="Reset"/>. Local to this breaker.</summary>
@@ -448,8 +513,7 @@ public sealed class CircuitBreaker
         try
         {
             using var timeout = new CancellationTokenSource(StoreTimeout);
-            // Never unsubscribed: the breaker has no Dispose, and the weak reference makes the handler harmless.
-            _ = await store.SubscribeAsync(
+            var subscription = await store.SubscribeAsync(
                 _options.Name!,
                 shared =>
                 {
@@ -459,6 +523,11 @@ public sealed class CircuitBreaker
                     }
                 },
                 timeout.Token).ConfigureAwait(false);
+            Volatile.Write(ref _subscription, subscription);
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return; // DisposeAsync waits for this method, then releases the subscription
+            }
         }
         catch (Exception ex)
         {
@@ -470,7 +539,7 @@ public sealed class CircuitBreaker
 
     private void StartStoreRefresh(long now)
     {
-        if (Interlocked.CompareExchange(ref _storeRefreshRunning, 1, 0) != 0)
+        if (Volatile.Read(ref _disposed) != 0 || Interlocked.CompareExchange(ref _storeRefreshRunning, 1, 0) != 0)
         {
             return;
         }
@@ -556,7 +625,7 @@ public sealed class CircuitBreaker
 
     private void Publish(CircuitState state, TimeSpan breakDuration)
     {
-        if (_store is not null)
+        if (_store is not null && Volatile.Read(ref _disposed) == 0)
         {
             _ = PublishAsync(_store, state, breakDuration);
         }
@@ -580,6 +649,8 @@ public sealed class CircuitBreaker
         CircuitBreakerTelemetry.StoreErrors.Add(1, _circuitTag);
         _options.Logger?.LogWarning(exception, "Circuit {Circuit} could not {Operation} its state store; carrying on in-process.", _options.Name, operation);
     }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     private long ToTimestampUnits(TimeSpan duration) =>
         (long)(duration.Ticks * ((double)_time.TimestampFrequency / TimeSpan.TicksPerSecond));

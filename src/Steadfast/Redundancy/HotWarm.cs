@@ -11,11 +11,12 @@ namespace Steadfast.Redundancy;
 /// <typeparam name="TReplica">What a replica is: an HTTP client, a connection, an endpoint — anything callable.</typeparam>
 /// <remarks>
 /// <para>
-/// The switchover time reported by <see cref="FailedOver"/> runs from the first failure of the streak that triggered
+/// The switchover time reported by <see cref="FailedOver"/> (and <see cref="FailedBack"/>) runs from the first failure of the streak that triggered
 /// the failover to the first success on the new active replica (the retried call, any later call, or the
 /// confirmation health check run right after the switch), measured with <see cref="TimeProvider.GetTimestamp"/>.
 /// With heartbeats alone it is at most <c>HeartbeatInterval × (FailureThreshold − 1)</c> plus one health check
-/// after the first detected failure; from the moment the active replica broke, at most one interval more.
+/// after the first detected failure (at most <see cref="HotWarmOptions{TReplica}.HealthCheckTimeout"/>, by default half
+/// an interval, even when the check hangs); from the moment the active replica broke, at most one interval more.
 /// </para>
 /// <para>Thread-safe. Dispose it to stop the heartbeat.</para>
 /// </remarks>
@@ -59,11 +60,19 @@ public sealed class HotWarm<TReplica> : IAsyncDisposable
     }
 
     /// <summary>
-    /// Raised once a switch of the active replica has completed, that is, when the new active replica served its
-    /// first success. Handlers run synchronously on the thread that saw that success; exceptions they throw are
-    /// logged and swallowed.
+    /// Raised once a failover (<see cref="FailoverReason.HealthCheckFailed"/> or <see cref="FailoverReason.CallFailed"/>)
+    /// has completed, that is, when the new active replica served its first success. Not raised for a failback (see
+    /// <see cref="FailedBack"/>). Handlers run synchronously on the thread that saw that success; exceptions they throw
+    /// are logged and swallowed.
     /// </summary>
     public event EventHandler<FailoverEventArgs>? FailedOver;
+
+    /// <summary>
+    /// Raised once a switch back to the primary (<see cref="FailoverReason.AutomaticFailback"/> or
+    /// <see cref="FailoverReason.ManualFailback"/>) has completed, that is, when the primary served its first success.
+    /// Handlers run like those of <see cref="FailedOver"/>.
+    /// </summary>
+    public event EventHandler<FailoverEventArgs>? FailedBack;
 
     /// <summary>The replica calls go to now.</summary>
     public TReplica Active => _replicas[Volatile.Read(ref _active)];
@@ -76,6 +85,9 @@ public sealed class HotWarm<TReplica> : IAsyncDisposable
 
     /// <summary>The standby replica.</summary>
     public TReplica Standby => _replicas[StandbySide];
+
+    /// <summary>Test seam: the latest heartbeat round (completed when none runs).</summary>
+    internal Task HeartbeatRound => Volatile.Read(ref _round);
 
     /// <summary>Whether the last health check of <paramref name="role"/> passed (<see langword="false"/> before the first one).</summary>
     /// <param name="role">The side.</param>
@@ -335,13 +347,14 @@ public sealed class HotWarm<TReplica> : IAsyncDisposable
             RedundancyMetrics.RecordSwitchover(RedundancyMetrics.HotWarm, _options.Name, ReasonTag(completed.Reason), completed.SwitchoverTime);
             RedundancyTracing.Failover(_options.Name, completed, ReasonTag(completed.Reason), _time.GetUtcNow());
             RedundancyLog.Switchover(_options.Logger, _options.Name, completed.To, completed.Reason, completed.SwitchoverTime);
+            bool failback = completed.Reason is FailoverReason.AutomaticFailback or FailoverReason.ManualFailback;
             try
             {
-                FailedOver?.Invoke(this, completed);
+                (failback ? FailedBack : FailedOver)?.Invoke(this, completed);
             }
             catch (Exception ex)
             {
-                _options.Logger?.LogError(ex, "HotWarm {Name}: a FailedOver handler threw.", _options.Name);
+                _options.Logger?.LogError(ex, "HotWarm {Name}: a {Event} handler threw.", _options.Name, failback ? nameof(FailedBack) : nameof(FailedOver));
             }
         }
 

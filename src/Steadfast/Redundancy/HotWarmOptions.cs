@@ -67,10 +67,18 @@ public sealed class HotWarmOptions<TReplica>
             : throw new ArgumentOutOfRangeException(nameof(FailbackGracePeriod), value, $"{nameof(FailbackGracePeriod)} must not be negative.");
     }
 
-    /// <summary>How long one health check may take before it counts as failed. Positive. Default: <see cref="HeartbeatInterval"/>.</summary>
+    /// <summary>
+    /// How long one health check may take before it counts as failed (its token is cancelled; a check that ignores the
+    /// token is abandoned). Positive. Default: half of <see cref="HeartbeatInterval"/>.
+    /// </summary>
+    /// <remarks>
+    /// Keep it below the interval: a heartbeat that comes while the previous round is still running is skipped, so a
+    /// timeout of a whole interval or more makes a hanging replica's checks come every other interval, and the
+    /// documented switchover bound (<c>HeartbeatInterval × (FailureThreshold − 1)</c> plus one check) no longer holds.
+    /// </remarks>
     public TimeSpan HealthCheckTimeout
     {
-        get => _healthCheckTimeout ?? _heartbeatInterval;
+        get => _healthCheckTimeout ?? _heartbeatInterval / 2;
         init => _healthCheckTimeout = value > TimeSpan.Zero
             ? value
             : throw new ArgumentOutOfRangeException(nameof(HealthCheckTimeout), value, $"{nameof(HealthCheckTimeout)} must be positive.");

@@ -13,6 +13,12 @@ namespace Steadfast.Retry;
 /// A <see cref="CircuitBreakerOpenException"/> is not retried straight away: the next attempt waits at least its
 /// <see cref="CircuitBreakerOpenException.RetryAfter"/>, and if that is longer than <see cref="RetryOptions.MaxDelay"/>
 /// (or infinite, for an isolated circuit) the exception is rethrown at once.
+/// <para>
+/// Delegates returning <see cref="ValueTask"/> / <see cref="ValueTask{TResult}"/> bind to the methods here;
+/// <see cref="Task"/>-returning ones bind to <see cref="RetryPolicyTaskExtensions"/> (the compiler looks there only
+/// when no method here applies, so no lambda is ever ambiguous); synchronous ones go to
+/// <see cref="Execute{T}(Func{CancellationToken, T}, CancellationToken)"/>.
+/// </para>
 /// </remarks>
 public sealed class RetryPolicy
 {
@@ -112,6 +118,64 @@ public sealed class RetryPolicy
             RetryTracing.Failed(activity, ex, attempt, cancellationToken);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs a synchronous <paramref name="action"/>, retrying handled failures. The calling thread runs every attempt
+    /// and is blocked during the delays (which still run on the <see cref="TimeProvider"/>).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, possibly during a delay.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Overloads by the action's result type; the optional token follows the BCL.")]
+    public T Execute<T>(Func<CancellationToken, T> action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        using Activity? activity = RetryTracing.Start();
+        var previousDelay = TimeSpan.Zero;
+        var attempt = 1;
+        try
+        {
+            for (; ; attempt++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                TimeSpan delay;
+                try
+                {
+                    T result = action(cancellationToken);
+                    RetryTracing.Succeeded(activity, attempt);
+                    return result;
+                }
+                catch (Exception ex) when (ShouldRetry(ex, attempt, previousDelay, cancellationToken, activity, out delay))
+                {
+                }
+
+                previousDelay = delay;
+                // Blocking is what a synchronous caller asked for; the delay itself stays on the TimeProvider.
+                Task.Delay(delay, _time, cancellationToken).GetAwaiter().GetResult();
+            }
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            RetryTracing.Failed(activity, ex, attempt, cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs a synchronous <paramref name="action"/> that returns nothing, retrying handled failures. The calling thread
+    /// runs every attempt and is blocked during the delays.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, possibly during a delay.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Overloads by the action's result type; the optional token follows the BCL.")]
+    public void Execute(Action<CancellationToken> action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Execute(
+            ct =>
+            {
+                action(ct);
+                return true;
+            },
+            cancellationToken);
     }
 
     /// <summary>Decides, inside the exception filter (so a rethrow keeps the original stack), whether and when to retry.</summary>

@@ -183,6 +183,52 @@ public sealed class RedisCircuitStateStoreTests(RedisServerFixture redis) : ICla
         Assert.True(error is OperationCanceledException or RedisConnectionException, $"unexpected: {error}");
     }
 
+    /// <summary>How many connections the server counts as subscribed to the circuit's channel (PUBSUB NUMSUB).</summary>
+    private async Task<long> SubscribersAsync(string name)
+    {
+        var channel = new RedisCircuitStateStore(redis.Connection).Channel(name);
+        var reply = (RedisResult[])(await redis.Connection.GetServer(redis.Server.EndPoint).ExecuteAsync("PUBSUB", "NUMSUB", (string)channel!))!;
+        return (long)reply[1];
+    }
+
+    [Fact]
+    public async Task Disposing_a_breaker_releases_its_channel_subscription()
+    {
+        var name = $"dispose-{Guid.NewGuid():N}";
+        await using var connection = await redis.Server.ConnectAsync();
+        await using var peerConnection = await redis.Server.ConnectAsync();
+        var (disposed, _) = CreateBreaker(connection, name);
+        var (kept, _) = CreateBreaker(connection, name); // same multiplexer: one server-side subscription, two handlers
+        var (peer, _) = CreateBreaker(peerConnection, name);
+        await WaitForSubscribersAsync(name, 2);
+
+        await disposed.DisposeAsync();
+        Assert.Equal(2, await SubscribersAsync(name)); // the other breaker on that multiplexer still listens
+
+        await kept.DisposeAsync();
+        Assert.Equal(1, await SubscribersAsync(name)); // the last handler gone: the connection unsubscribed
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => disposed.ExecuteAsync(BreakerCallsSucceed).AsTask());
+
+        await peer.DisposeAsync();
+        Assert.Equal(0, await SubscribersAsync(name));
+    }
+
+    [Fact]
+    public async Task Disposing_a_breaker_while_it_is_still_subscribing_leaves_no_subscription()
+    {
+        var name = $"dispose-early-{Guid.NewGuid():N}";
+        await using var connection = await redis.Server.ConnectAsync();
+        for (int i = 0; i < 20; i++)
+        {
+            var (breaker, _) = CreateBreaker(connection, name);
+            await breaker.DisposeAsync(); // at once: the subscription is usually still on its way
+        }
+
+        Assert.Equal(0, await SubscribersAsync(name));
+    }
+
+    private static ValueTask<int> BreakerCallsSucceed(CancellationToken _) => ValueTask.FromResult(1);
+
     [Theory]
     [InlineData("")]
     [InlineData(" ")]

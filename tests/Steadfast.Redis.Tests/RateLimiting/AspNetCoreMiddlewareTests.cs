@@ -85,4 +85,62 @@ public sealed class AspNetCoreMiddlewareTests(RedisServerFixture redis) : IClass
             await app.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task A_Redis_outage_answers_503_through_the_documented_OnRejected()
+    {
+        await using StackExchange.Redis.ConnectionMultiplexer unreachable = await UnreachableRedis.ConnectAsync();
+        var perClient = new RedisTokenBucketOptions
+        {
+            TokenLimit = 3,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(30),
+            DeferAttemptAcquire = true,
+            WhenUnavailable = RedisUnavailableBehavior.Reject,
+        };
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // As in docs/rate-limiting.md, "When Redis cannot be reached".
+            options.OnRejected = (context, _) =>
+            {
+                if (context.Lease.TryGetMetadata(RedisRateLimiterMetadata.RedisUnavailable, out string? _))
+                {
+                    // Redis is down and WhenUnavailable = Reject: the service is unavailable, the client is not over its limit.
+                    context.HttpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    context.HttpContext.Response.Headers.RetryAfter = "5";
+                }
+                else if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter =
+                        ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                return ValueTask.CompletedTask;
+            };
+            options.GlobalLimiter = RedisRateLimiter.CreatePartitioned<HttpContext>(
+                unreachable, context => $"outage:ip:{context.Connection.RemoteIpAddress}", perClient);
+        });
+
+        await using WebApplication app = builder.Build();
+        app.UseRateLimiter();
+        app.MapGet("/orders", () => "ok");
+        await app.StartAsync();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            using HttpResponseMessage response = await client.GetAsync("/orders");
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
 }

@@ -8,6 +8,7 @@ public sealed class HotWarmTests
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private readonly FakeTimeProvider _time = new();
     private readonly List<FailoverEventArgs> _events = [];
+    private readonly List<FailoverEventArgs> _failbacks = [];
 
     private sealed class Node(string name)
     {
@@ -49,6 +50,7 @@ public sealed class HotWarmTests
             Name = name,
         }, _time);
         pair.FailedOver += (_, e) => _events.Add(e);
+        pair.FailedBack += (_, e) => _failbacks.Add(e);
         return pair;
     }
 
@@ -199,9 +201,11 @@ public sealed class HotWarmTests
 
         _time.Advance(Interval);
         Assert.Same(_primary, pair.Active);
-        Assert.Equal([FailoverReason.HealthCheckFailed, FailoverReason.AutomaticFailback], _events.Select(e => e.Reason));
-        Assert.Equal(ReplicaRole.Primary, _events[1].To);
-        Assert.Equal(TimeSpan.Zero, _events[1].SwitchoverTime); // the confirmation check passed at once (no time passes on the fake clock)
+        var failover = Assert.Single(_events); // FailedOver: the way out only
+        Assert.Equal((ReplicaRole.Primary, ReplicaRole.Standby, FailoverReason.HealthCheckFailed), (failover.From, failover.To, failover.Reason));
+        var failback = Assert.Single(_failbacks); // FailedBack: the way back only
+        Assert.Equal((ReplicaRole.Standby, ReplicaRole.Primary, FailoverReason.AutomaticFailback), (failback.From, failback.To, failback.Reason));
+        Assert.Equal(TimeSpan.Zero, failback.SwitchoverTime); // the confirmation check passed at once (no time passes on the fake clock)
     }
 
     [Fact]
@@ -219,9 +223,12 @@ public sealed class HotWarmTests
         Assert.Same(_standby, pair.Active);
 
         _primary.Healthy = true;
+        Assert.Empty(_failbacks);
         Assert.True(await pair.FailbackAsync());
         Assert.Same(_primary, pair.Active);
-        Assert.Equal(FailoverReason.ManualFailback, _events[^1].Reason);
+        Assert.Equal(FailoverReason.HealthCheckFailed, Assert.Single(_events).Reason);
+        var failback = Assert.Single(_failbacks);
+        Assert.Equal((ReplicaRole.Standby, ReplicaRole.Primary, FailoverReason.ManualFailback), (failback.From, failback.To, failback.Reason));
         Assert.False(await pair.FailbackAsync()); // already on the primary
     }
 
@@ -243,6 +250,51 @@ public sealed class HotWarmTests
         _time.Advance(TimeSpan.FromMilliseconds(300));
 
         await WaitUntilAsync(() => ReferenceEquals(pair.Active, _standby));
+    }
+
+    [Theory]
+    [InlineData(500, 3)]
+    [InlineData(1000, 2)]
+    [InlineData(200, 5)]
+    public async Task With_the_default_timeout_a_hanging_check_fails_over_within_the_documented_bound(int intervalMs, int threshold)
+    {
+        // A dead dependency whose client queues commands instead of failing (StackExchange.Redis while disconnected):
+        // the check never completes and ignores its token.
+        var interval = TimeSpan.FromMilliseconds(intervalMs);
+        var options = new HotWarmOptions<Node>
+        {
+            HealthCheck = (node, _) => node == _primary && !_primary.Healthy ? new ValueTask<bool>(new TaskCompletionSource<bool>().Task) : new ValueTask<bool>(true),
+            HeartbeatInterval = interval,
+            FailureThreshold = threshold,
+        };
+        TimeSpan timeout = options.HealthCheckTimeout;
+        Assert.True(timeout < interval, "the default timeout is below the interval");
+        await using var pair = new HotWarm<Node>(_primary, _standby, options, _time);
+        pair.FailedOver += (_, e) => _events.Add(e);
+        DateTimeOffset killedAt = _time.GetUtcNow();
+        _primary.Healthy = false;
+
+        // Documented: SwitchoverTime ≤ interval × (threshold − 1) + one check; from the kill ≤ interval × threshold + one check.
+        TimeSpan reportedBound = (interval * (threshold - 1)) + timeout;
+        TimeSpan fromKillBound = (interval * threshold) + timeout;
+        DateTimeOffset? switchedAt = null;
+        for (int round = 1; switchedAt is null && interval * round <= fromKillBound; round++)
+        {
+            AdvanceTo(killedAt + (interval * round)); // a heartbeat: the round starts and the primary's check hangs
+            Assert.False(pair.HeartbeatRound.IsCompleted, $"heartbeat {round} started a round (a round that outlasts the interval makes the next one skip)");
+            AdvanceTo(killedAt + (interval * round) + timeout); // the check's timeout: the round ends with a failure
+            await pair.HeartbeatRound.WaitAsync(TimeSpan.FromSeconds(10));
+            if (ReferenceEquals(pair.Active, _standby) && _events.Count == 1)
+            {
+                switchedAt = _time.GetUtcNow();
+            }
+        }
+
+        Assert.NotNull(switchedAt);
+        var e = Assert.Single(_events);
+        Assert.Equal((ReplicaRole.Primary, ReplicaRole.Standby, FailoverReason.HealthCheckFailed, threshold), (e.From, e.To, e.Reason, e.ConsecutiveFailures));
+        Assert.InRange(e.SwitchoverTime, TimeSpan.Zero, reportedBound);
+        Assert.InRange(switchedAt.Value - killedAt, TimeSpan.Zero, fromKillBound);
     }
 
     [Fact]
@@ -270,7 +322,12 @@ public sealed class HotWarmTests
         Assert.Equal(3, defaults.FailureThreshold);
         Assert.Equal(FailbackPolicy.Manual, defaults.Failback);
         Assert.False(defaults.Idempotent);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), defaults.HealthCheckTimeout); // half the interval, so a round never outlasts it
+        Assert.Equal(TimeSpan.FromMilliseconds(100), new HotWarmOptions<Node> { HeartbeatInterval = TimeSpan.FromMilliseconds(200) }.HealthCheckTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), new HotWarmOptions<Node> { HealthCheckTimeout = TimeSpan.FromSeconds(3) }.HealthCheckTimeout);
     }
+
+    private void AdvanceTo(DateTimeOffset target) => _time.Advance(target - _time.GetUtcNow());
 
     /// <summary>Waits (without sleeping) for work that continues on the thread pool after a fake-clock advance.</summary>
     private static async Task WaitUntilAsync(Func<bool> condition)
