@@ -76,7 +76,10 @@ namespace Steadfast.Analyzers.Resilience
             if (loop is IForLoopOperation forLoop)
                 own.AddRange(forLoop.AtLoopBottom.SelectMany(o => o.OwnDescendantsAndSelf()));
 
-            if (own.Any(Paces) || HasAttemptCounter(own) || HasTimeBound(own) || TakesNextItem(own) || Drains(loop, condition, own))
+            // A take (Accept, Receive …) inside a try whose catch swallows every exception does not pace the loop: when the
+            // take itself keeps failing (a disposed listener, a broker that is down) the loop spins on the catch.
+            var takes = own.Where(o => !InsideCatchAllTry(o, loop)).ToList();
+            if (own.Any(Paces) || HasAttemptCounter(own) || HasTimeBound(own) || TakesNextItem(takes) || Drains(loop, condition, own))
                 return null;
 
             foreach (var tryOperation in loop.Body.OwnDescendantsAndSelf().OfType<ITryOperation>().OrderBy(t => t.Syntax.SpanStart))
@@ -133,6 +136,22 @@ namespace Steadfast.Analyzers.Resilience
             var read = new HashSet<ISymbol>(attempt.DescendantsAndSelf().Where(o => !handlerSpan.Contains(o.Syntax.Span))
                 .Select(ReferencedSymbol).Where(s => s != null)!, SymbolEqualityComparer.Default);
             return catchClause.Handler.OwnDescendantsAndSelf().Any(o => WrittenSymbol(o) is { } written && read.Contains(written));
+        }
+
+        private static bool InsideCatchAllTry(IOperation operation, ILoopOperation loop)
+        {
+            IOperation child = operation;
+            for (var current = operation.Parent; current != null && current != loop; child = current, current = current.Parent)
+            {
+                if (current is ITryOperation @try && @try.Body == child
+                    && @try.Catches.Any(c => c.Filter == null && (c.ExceptionType.SpecialType == SpecialType.System_Object || c.ExceptionType.ToDisplayString() == "System.Exception")
+                        && LoopsBack(c, loop)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool InsideATry(IOperation operation, ILoopOperation loop)

@@ -10,6 +10,87 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
     // ---- Bad shapes ----
 
     [Fact]
+    public Task NetworkLoopThatLogsAndGoesRoundUntilStopped() => Verify.VerifyAsync("""
+        using System;
+        class Peer
+        {
+            private volatile int _status = 1;
+            void Heartbeat() { }
+            void Log(string m) { }
+            void NetworkLoop()
+            {
+                [|do|]
+                {
+                    try { Heartbeat(); }
+                    catch (Exception ex) { Log(ex.ToString()); }
+                } while (_status == 1);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RepeatFlagSetInTheCatchAfterAnExceptionFilterMethod() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        class Db
+        {
+            bool HandleException(Exception e) => true;
+            object Open() => new object();
+            void Run(string sql) { }
+            void Select(IEnumerable<int> parameters)
+            {
+                bool repeat;
+                var current = 0;
+                [|do|]
+                {
+                    repeat = false;
+                    if (!parameters.Any()) throw new ArgumentException("none");
+                    var conn = Open();
+                    try
+                    {
+                        foreach (var p in parameters.Skip(current))
+                        {
+                            Run("select");
+                            current++;
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        if (!HandleException(e))
+                            throw;
+                        repeat = true;
+                    }
+                } while (repeat);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AcceptLoopSwallowingEveryFailureOfTheAcceptItself() => Verify.VerifyAsync("""
+        using System.Net.Sockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Server
+        {
+            async Task Accept(TcpListener listener, CancellationTokenSource stop)
+            {
+                [|while|] (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        var client = await listener.AcceptTcpClientAsync();
+                        _ = Task.Run(() => client.Close());
+                    }
+                    catch
+                    {
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task PromptLoopThatAsksTheUserAgain_IsClean() => Verify.VerifyAsync("""
         using System;
         class Setup
