@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Steadfast.Analyzers.Tests.Verifiers;
 
@@ -10,9 +11,9 @@ namespace Steadfast.Analyzers.Tests.Meta;
 /// The IDE and the build run the analyzers concurrently, and in whatever order the driver picks; per-compilation
 /// caches are filled by whichever callback gets there first. The diagnostics — where, which rule, and the exact
 /// message text — must not depend on that: every analyzer runs twice over the same compilation (concurrent execution
-/// on), then once over a fresh compilation of the same files, and the three results must be identical.
-/// One compilation holds the sources of the rule tests and the samples, each as its own file, so types and helpers meet
-/// across files and same-named types merge into partial-like groups, the shapes where order could leak into messages.
+/// on), then once over fresh compilations of the same files, and the three results must be identical.
+/// One compilation holds most sources of the rule tests and the samples, each as its own file in its own namespace, so
+/// hundreds of files are analyzed at once and the per-compilation caches are filled by whichever callback comes first.
 /// </summary>
 public sealed class DeterministicDiagnosticsTests
 {
@@ -22,13 +23,31 @@ public sealed class DeterministicDiagnosticsTests
         var references = (await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None)).AddRange(TestReferences.Steadfast);
         var parse = new CSharpParseOptions(LanguageVersion.CSharp12);
         var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
-        var trees = MutationCorpus.Sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, parse, path: $"Corpus{i:D4}.cs")).ToArray();
-        // Sources that declare stand-ins for framework or Redis types (namespace System…, StackExchange…) would make
-        // those types ambiguous for every other file: each gets a compilation of its own; the rest share one.
-        var standalone = trees.Where(t => StandIn.IsMatch(t.GetText().ToString())).ToArray();
+        // Each source gets a namespace of its own, so the many test classes named alike do not merge into one
+        // ambiguous type. Sources that cannot be wrapped (top-level statements, file-scoped namespaces) and those that
+        // declare stand-ins for framework or Redis types (which would make those types ambiguous for every other
+        // file) get a compilation each; the rest share one.
+        var shared = new List<SyntaxTree>();
+        var standalone = new List<SyntaxTree>();
+        foreach (var (source, i) in MutationCorpus.Sources.Select((source, i) => (source, i)))
+        {
+            var path = $"Corpus{i:D4}.cs";
+            var root = CSharpSyntaxTree.ParseText(source, parse).GetCompilationUnitRoot();
+            if (StandIn.IsMatch(source) || root.Members.Any(m => m is GlobalStatementSyntax or FileScopedNamespaceDeclarationSyntax))
+            {
+                standalone.Add(CSharpSyntaxTree.ParseText(source, parse, path));
+                continue;
+            }
+
+            var wrapped = string.Concat(root.Externs.Select(e => e.ToFullString())) + string.Concat(root.Usings.Select(u => u.ToFullString()))
+                + string.Concat(root.AttributeLists.Select(a => a.ToFullString()))
+                + $"namespace Corpus{i:D4}\n{{\n" + string.Concat(root.Members.Select(m => m.ToFullString())) + "\n}\n";
+            shared.Add(CSharpSyntaxTree.ParseText(wrapped, parse, path));
+        }
+
         Compilation[] Compilations() =>
         [
-            CSharpCompilation.Create("Determinism", trees.Except(standalone), references, options),
+            CSharpCompilation.Create("Determinism", shared, references, options),
             .. standalone.Select(t => CSharpCompilation.Create("Determinism", [t], references, options)),
         ];
 
