@@ -79,26 +79,25 @@ namespace Steadfast.Analyzers.Locks
             PreparedScriptValue,
         }
 
-        // The first letters of every call Classify can answer: the acquires (AsRedisAcquire), the prepared scripts and the releases.
-        private static readonly string[] RedisLockApiPrefixes =
+        // The name of every call Classify can answer: the acquires (AsRedisAcquire), the prepared scripts and the releases.
+        private static readonly System.Collections.Generic.HashSet<string> RedisLockApiNames = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal)
         {
-            "LockTake", "StringSet", "Execute", "HashSet", "StringGetSet", "ScriptEvaluate", "Evaluate", "LockRelease", "KeyDelete",
+            "LockTake", "LockTakeAsync", "StringSet", "StringSetAsync", "StringGetSet", "StringGetSetAsync", "HashSet", "HashSetAsync",
+            "Execute", "ExecuteAsync", "ScriptEvaluate", "ScriptEvaluateAsync", "Evaluate", "EvaluateAsync",
+            "LockRelease", "LockReleaseAsync", "KeyDelete", "KeyDeleteAsync",
         };
 
-        /// <summary>The type's text (all its parts) names a call Classify can answer; without one, Classify answers no call of the type.</summary>
+        /// <summary>The type's text (all its parts) calls one of those names; without such a call, Classify answers no call of the type.</summary>
         private static bool MentionsRedisLockApi(INamedTypeSymbol type, CancellationToken token)
         {
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
-                foreach (var token2 in reference.GetSyntax(token).DescendantTokens())
+                foreach (var node in reference.GetSyntax(token).DescendantNodes())
                 {
-                    if (!token2.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken))
-                        continue;
-                    var text = token2.ValueText;
-                    foreach (var prefix in RedisLockApiPrefixes)
+                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocation
+                        && LockHelperSummaries.InvokedName(invocation.Expression) is { } name && RedisLockApiNames.Contains(name))
                     {
-                        if (text.StartsWith(prefix, System.StringComparison.Ordinal))
-                            return true;
+                        return true;
                     }
                 }
             }
