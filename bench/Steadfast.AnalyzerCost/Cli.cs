@@ -17,6 +17,8 @@ internal static class Cli
                 usage:
                   generate --out DIR [--files 2000] [--seed 20250901] [--plant-every 12]
                   measure  --out DIR [--runs 3] [--files 2000] [--seed 20250901] [--report bench/analyzer-cost.md]
+                  realcode --out DIR [--rounds 5] [--only NAME] [--root /work/realcode] [--report bench/analyzer-cost.md]
+                  realcode --out DIR --checkout DIR --project PATH.csproj [--name NAME] [--framework net10.0] [--rounds 5]
                 """);
             return args.Length == 0 ? 1 : 0;
         }
@@ -28,6 +30,9 @@ internal static class Cli
         }
 
         var options = Parse(args.Skip(1).ToArray());
+        if (args[0] == "realcode")
+            return await RealCodeAsync(options);
+
         var output = Path.GetFullPath(options.GetValueOrDefault("out") ?? throw new ArgumentException("--out DIR is required"));
         var files = Int(options, "files", ServiceTree.DefaultFiles);
         var seed = Int(options, "seed", ServiceTree.DefaultSeed);
@@ -55,6 +60,33 @@ internal static class Cli
                 Console.Error.WriteLine($"unknown command '{args[0]}'");
                 return 1;
         }
+    }
+
+    /// <summary>The real-code-base mode (issue 14): the two pinned code bases, or one checkout and project given on the command line.</summary>
+    private static async Task<int> RealCodeAsync(Dictionary<string, string> options)
+    {
+        var root = RepositoryRoot();
+        var output = Path.GetFullPath(options.GetValueOrDefault("out") ?? throw new ArgumentException("--out DIR is required"));
+        var report = Path.GetFullPath(options.GetValueOrDefault("report") ?? Path.Combine(root, "bench", "analyzer-cost.md"));
+        IReadOnlyList<RealCode.CodeBase> codeBases;
+        if (options.TryGetValue("checkout", out var checkout))
+        {
+            var project = options.GetValueOrDefault("project") ?? throw new ArgumentException("--project PATH.csproj (relative to --checkout) is required with --checkout");
+            var full = Path.GetFullPath(checkout);
+            codeBases = [new RealCode.CodeBase(options.GetValueOrDefault("name") ?? Path.GetFileName(full), "(given)", "unknown", full, project, options.GetValueOrDefault("framework") ?? "net10.0")];
+        }
+        else
+        {
+            codeBases = RealCode.CodeBase.Known(options.GetValueOrDefault("root") ?? RealCode.CodeBase.DefaultRoot)
+                .Where(c => !options.TryGetValue("only", out var only) || string.Equals(c.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (codeBases.Count == 0)
+                throw new ArgumentException("--only names no known code base (StackExchange.Redis, Polly)");
+        }
+
+        var rounds = Int(options, "rounds", 5);
+        if (rounds < 1)
+            throw new ArgumentException("--rounds must be at least 1");
+        return await new RealCode.RealCodeMeasurement(root, output, codeBases, rounds).RunAsync(report);
     }
 
     private static Dictionary<string, string> Parse(string[] args)

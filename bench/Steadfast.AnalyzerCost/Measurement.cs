@@ -28,7 +28,7 @@ internal sealed partial class Measurement(string root, string output, int files,
     {
         Directory.CreateDirectory(output);
         var analyzersArtifacts = Path.Combine(output, "artifacts");
-        _commit = GitCommit();
+        _commit = GitCommit(root);
         Console.WriteLine($"[1/5] building src/Steadfast.Analyzers (Release) into {analyzersArtifacts}");
         await Exec("dotnet", ["build", Path.Combine(root, "src", "Steadfast.Analyzers", "Steadfast.Analyzers.csproj"), "-c", "Release",
             "--artifacts-path", analyzersArtifacts, "-nologo", "-v:q"], root, check: true);
@@ -83,8 +83,7 @@ internal sealed partial class Measurement(string root, string output, int files,
         var score = PlantedBugs.Score(planted, known, reportedB);
         var scoreC = PlantedBugs.Score(planted, known, reportedC);
         var markdown = Report(tree, lines, planted, known, score, scoreC, results, configs, sdk);
-        Directory.CreateDirectory(Path.GetDirectoryName(reportPath)!);
-        await File.WriteAllTextAsync(reportPath, markdown);
+        RealCode.ReportFile.ReplaceTreeReport(reportPath, markdown);
         Console.WriteLine($"report: {reportPath}");
         Console.WriteLine($"recall: {score.Found.Values.Sum()}/{score.Planted.Values.Sum()}; unplanted diagnostics: {score.Unplanted.Count} ({score.KnownFalsePositives.Count} known false positives, {score.UnexpectedFalsePositives.Count} unexpected)");
         return score.Missed.Count == 0 && score.UnexpectedFalsePositives.Count == 0 ? 0 : 2;
@@ -128,7 +127,7 @@ internal sealed partial class Measurement(string root, string output, int files,
     private static partial Regex Warning();
 
     /// <summary>ReportAnalyzer's table: assemblies at one indent, their analyzers one step deeper, "(IDs)" after the type name.</summary>
-    private static (Dictionary<string, double> PerAnalyzer, Dictionary<string, double> PerAssembly, double Total) ParseAnalyzerTimes(string log)
+    internal static (Dictionary<string, double> PerAnalyzer, Dictionary<string, double> PerAssembly, double Total) ParseAnalyzerTimes(string log)
     {
         var perAnalyzer = new Dictionary<string, double>(StringComparer.Ordinal);
         var perAssembly = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -359,7 +358,7 @@ internal sealed partial class Measurement(string root, string output, int files,
             yield return lines[i].Replace("`", "'", StringComparison.Ordinal);
     }
 
-    private static string CpuModel()
+    internal static string CpuModel()
     {
         try
         {
@@ -376,7 +375,7 @@ internal sealed partial class Measurement(string root, string output, int files,
         }
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -388,7 +387,7 @@ internal sealed partial class Measurement(string root, string output, int files,
         }
     }
 
-    private string GitCommit()
+    internal static string GitCommit(string root)
     {
         try
         {
@@ -404,7 +403,7 @@ internal sealed partial class Measurement(string root, string output, int files,
         }
     }
 
-    private static async Task<string> Exec(string file, string[] args, string workingDirectory, bool check)
+    internal static async Task<string> Exec(string file, string[] args, string workingDirectory, bool check)
     {
         var psi = new ProcessStartInfo(file, args)
         {

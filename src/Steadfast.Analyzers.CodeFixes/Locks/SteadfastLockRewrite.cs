@@ -58,7 +58,8 @@ namespace Steadfast.Analyzers.Locks
             if (semanticModel == null || root == null || !IsAvailable(semanticModel.Compilation))
                 return;
             var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            var plan = await PlanAsync(document, semanticModel, node, context.CancellationToken).ConfigureAwait(false);
+            // The light bulb's menu: no solution-wide search here (searchSolution: false); applying the fix does it.
+            var plan = await PlanAsync(document, semanticModel, node, searchSolution: false, context.CancellationToken).ConfigureAwait(false);
             if (plan == null)
                 return;
             context.RegisterCodeFix(
@@ -115,7 +116,7 @@ namespace Steadfast.Analyzers.Locks
                 var node = currentRoot?.GetAnnotatedNodes(annotation).FirstOrDefault();
                 if (node == null || semanticModel == null)
                     continue;
-                var plan = await PlanAsync(document, semanticModel, node, cancellationToken).ConfigureAwait(false);
+                var plan = await PlanAsync(document, semanticModel, node, searchSolution: true, cancellationToken).ConfigureAwait(false);
                 if (plan != null)
                     document = await ApplyAsync(document, currentRoot!, plan, cancellationToken).ConfigureAwait(false);
             }
@@ -166,7 +167,12 @@ namespace Steadfast.Analyzers.Locks
             public ConstructorDeclarationSyntax? Constructor { get; }
         }
 
-        private static async Task<Plan?> PlanAsync(Document document, SemanticModel semanticModel, SyntaxNode node, CancellationToken cancellationToken)
+        /// <summary>
+        /// The rewrite for the node's function, or null. With <paramref name="searchSolution"/> false (the menu) the
+        /// constructor's callers and the derived types are looked for only in this document's syntax; the solution-wide
+        /// search runs when the fix is applied, which then leaves the function alone if it finds any.
+        /// </summary>
+        private static async Task<Plan?> PlanAsync(Document document, SemanticModel semanticModel, SyntaxNode node, bool searchSolution, CancellationToken cancellationToken)
         {
             var model = LockModel.Create(semanticModel.Compilation);
             var providerType = semanticModel.Compilation.GetBestTypeByMetadataName(ProviderTypeName);
@@ -353,6 +359,13 @@ namespace Steadfast.Analyzers.Locks
             }
 
             // A new constructor parameter breaks every `new T(…)` and every derived type: only when there are none.
+            if (!searchSolution)
+            {
+                return ConstructedOrDerivedInDocument(typeDeclaration.SyntaxTree.GetRoot(cancellationToken), type.Name)
+                    ? null
+                    : new Plan(shape, isAsync, acquireStatement, block, critical, replacedUpTo, declarationForm, call, tokenDeclaration, null, typeDeclaration, constructor);
+            }
+
             var solution = document.Project.Solution;
             var references = await SymbolFinder.FindReferencesAsync(constructors[0], solution, cancellationToken).ConfigureAwait(false);
             if (references.Any(r => r.Locations.Any()))
@@ -362,6 +375,17 @@ namespace Steadfast.Analyzers.Locks
                 return null;
             return new Plan(shape, isAsync, acquireStatement, block, critical, replacedUpTo, declarationForm, call, tokenDeclaration, null, typeDeclaration, constructor);
         }
+
+        /// <summary>The document's text creates the type by name or names it in a base list: the menu's cheap stand-in for the search.</summary>
+        private static bool ConstructedOrDerivedInDocument(SyntaxNode root, string typeName) =>
+            root.DescendantNodes().Any(n => n switch
+            {
+                ObjectCreationExpressionSyntax creation => creation.Type is SimpleNameSyntax simple ? simple.Identifier.ValueText == typeName
+                    : creation.Type is QualifiedNameSyntax qualified && qualified.Right.Identifier.ValueText == typeName,
+                ImplicitObjectCreationExpressionSyntax _ => true,
+                SimpleBaseTypeSyntax baseType => baseType.Type is SimpleNameSyntax name && name.Identifier.ValueText == typeName,
+                _ => false,
+            });
 
         private static async Task<Document> ApplyAsync(Document document, SyntaxNode root, Plan plan, CancellationToken cancellationToken)
         {

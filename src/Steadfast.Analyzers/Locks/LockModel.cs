@@ -73,9 +73,9 @@ namespace Steadfast.Analyzers.Locks
     /// </summary>
     internal sealed class LockModel
     {
-        // One model per compilation, shared by the five lock analyzers (and the fixers): the symbol look-ups, the
-        // helper summaries and the value-flow caches are computed once per compilation, not once per rule.
-        private static readonly ConditionalWeakTable<Compilation, StrongBox<LockModel?>> Models = new ConditionalWeakTable<Compilation, StrongBox<LockModel?>>();
+        // Each analyzer makes its own model in its compilation-start action, so the value-flow caches (which hold
+        // operations) die with that closure. What the five lock rules share is the helper summaries
+        // (LockHelperSummaries: symbols and lock kinds only), computed once per method of the compilation.
 
         // Names of every call the model recognises as an acquire or release: a string test before any symbol comparison.
         private static readonly HashSet<string> AcquireNames = new HashSet<string>(System.StringComparer.Ordinal)
@@ -91,7 +91,7 @@ namespace Steadfast.Analyzers.Locks
             "Exit", "Release", "ReleaseMutex", "ExitReadLock", "ExitWriteLock", "ExitUpgradeableReadLock",
         };
 
-        private readonly ConcurrentDictionary<IMethodSymbol, HelperSummary> _helpers = new ConcurrentDictionary<IMethodSymbol, HelperSummary>(SymbolEqualityComparer.Default);
+        private readonly LockHelperSummaries _helpers;
 
         private LockModel(Compilation compilation)
         {
@@ -120,6 +120,7 @@ namespace Steadfast.Analyzers.Locks
             RandomNumberGenerator = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemSecurityCryptographyRandomNumberGenerator);
             Stopwatch = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemDiagnosticsStopwatch);
             TimeProvider = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemTimeProvider);
+            _helpers = LockHelperSummaries.For(compilation);
             ValueFlow = new LockValueFlow(this);
         }
 
@@ -154,13 +155,18 @@ namespace Steadfast.Analyzers.Locks
 
         public bool HasThreadingLocks => Monitor != null || SemaphoreSlim != null || Mutex != null || ReaderWriterLockSlim != null || SpinLock != null;
 
-        /// <summary>The compilation's model, created once and shared; null when it has no lock type the rules know.</summary>
-        public static LockModel? Create(Compilation compilation) =>
-            Models.GetValue(compilation, c =>
-            {
-                var model = new LockModel(c);
-                return new StrongBox<LockModel?>(model.HasRedis || model.HasThreadingLocks ? model : null);
-            }).Value;
+        /// <summary>
+        /// A model of the compilation for one analyzer (call it from the compilation-start action and keep it in that
+        /// closure) or one code fix; null when the compilation has no lock type the rules know.
+        /// </summary>
+        public static LockModel? Create(Compilation compilation)
+        {
+            var model = new LockModel(compilation);
+            return model.HasRedis || model.HasThreadingLocks ? model : null;
+        }
+
+        /// <summary>A name of a call the model recognises as a lock acquire or release: the syntactic pre-check's test.</summary>
+        public static bool IsLockApiName(string name) => AcquireNames.Contains(name) || ReleaseNames.Contains(name);
 
         /// <summary>
         /// The semantic model of another file of this compilation, for following a value into a helper, caller or field
@@ -419,7 +425,7 @@ namespace Steadfast.Analyzers.Locks
         /// value) pairs of the anonymous parameter object whose values are compared (the members the script names with
         /// <c>@</c> that are not keys). Empty when the call is none of these.
         /// </summary>
-        public IReadOnlyList<(IOperation? Key, IOperation Value)> PreparedCompareAndDeleteValues(IInvocationOperation call)
+        public IReadOnlyList<(IOperation? Key, IOperation Value)> PreparedCompareAndDeleteValues(IInvocationOperation call, CancellationToken cancellationToken)
         {
             var none = System.Array.Empty<(IOperation?, IOperation)>();
             var method = call.TargetMethod;
@@ -444,7 +450,7 @@ namespace Steadfast.Analyzers.Locks
                 parameters = call.Arguments[1].Value;
             }
 
-            if (!(Unwrap(parameters) is IAnonymousObjectCreationOperation anonymous) || !(PreparedScriptText(script, 0) is { } text))
+            if (!(Unwrap(parameters) is IAnonymousObjectCreationOperation anonymous) || !(PreparedScriptText(script, 0, cancellationToken) is { } text))
                 return none;
             var lower = text.ToLowerInvariant();
             if (!(lower.Contains("del") && lower.Contains("get") && lower.Contains("@")))
@@ -465,7 +471,7 @@ namespace Steadfast.Analyzers.Locks
         }
 
         /// <summary>The text given to LuaScript.Prepare, followed through locals, fields, properties and .Load(server).</summary>
-        private string? PreparedScriptText(IOperation? script, int depth)
+        private string? PreparedScriptText(IOperation? script, int depth, CancellationToken cancellationToken)
         {
             script = Unwrap(script);
             if (script == null || depth > 4)
@@ -475,25 +481,25 @@ namespace Steadfast.Analyzers.Locks
                 case IInvocationOperation { TargetMethod: { Name: "Prepare", ContainingType: { Name: "LuaScript" } } } prepare when prepare.Arguments.Length > 0:
                     return Unwrap(prepare.Arguments[0].Value)?.ConstantValue.Value as string;
                 case IInvocationOperation { TargetMethod: { Name: "Load" or "LoadAsync" } } load:
-                    return PreparedScriptText(load.Instance, depth + 1);
+                    return PreparedScriptText(load.Instance, depth + 1, cancellationToken);
                 case IAwaitOperation awaited:
-                    return PreparedScriptText(awaited.Operation, depth + 1);
+                    return PreparedScriptText(awaited.Operation, depth + 1, cancellationToken);
                 case ILocalReferenceOperation local:
-                    var writes = LockValueFlow.LocalWrites(local.Local, GetRoot(script), default);
-                    return writes != null && writes.Count == 1 ? PreparedScriptText(writes[0], depth + 1) : null;
+                    var writes = LockValueFlow.LocalWrites(local.Local, GetRoot(script), cancellationToken);
+                    return writes != null && writes.Count == 1 ? PreparedScriptText(writes[0], depth + 1, cancellationToken) : null;
                 case IFieldReferenceOperation field:
-                    return MemberScript(field.Field, script, depth);
+                    return MemberScript(field.Field, script, depth, cancellationToken);
                 case IPropertyReferenceOperation property:
-                    return MemberScript(property.Property, script, depth);
+                    return MemberScript(property.Property, script, depth, cancellationToken);
                 default:
                     return null;
             }
         }
 
-        private string? MemberScript(ISymbol member, IOperation at, int depth)
+        private string? MemberScript(ISymbol member, IOperation at, int depth, CancellationToken cancellationToken)
         {
-            var writes = ValueFlow.MemberWrites(member, at.SemanticModel, default);
-            return writes != null && writes.Count == 1 ? PreparedScriptText(writes[0], depth + 1) : null;
+            var writes = ValueFlow.MemberWrites(member, at.SemanticModel, cancellationToken);
+            return writes != null && writes.Count == 1 ? PreparedScriptText(writes[0], depth + 1, cancellationToken) : null;
         }
 
         /// <summary>The elements of an array written at the call: <c>new RedisValue[] { v }</c>, <c>[v]</c>.</summary>
@@ -625,27 +631,29 @@ namespace Steadfast.Analyzers.Locks
             var method = call.TargetMethod.OriginalDefinition;
             if (!IsHelperCandidate(method) || method.DeclaringSyntaxReferences.Length != 1)
                 return HelperSummary.None;
-            if (_helpers.TryGetValue(method, out var cached))
+            // A summary cut short by the depth limit is not the method's own: cache (and read) only what is computed from the top.
+            if (depth == 0 && _helpers.TryGet(method, out var cached))
                 return cached;
-            var summary = ComputeHelperSummary(method, call.SemanticModel, depth, cancellationToken);
-            // A summary cut short by the depth limit is not the method's own: cache only what was computed from the top.
-            return depth == 0 ? _helpers.GetOrAdd(method, summary) : summary;
+            // The syntactic pre-check: a method whose text reaches no lock API is no helper, and is never bound here.
+            var body = HelperBody(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
+            var summary = body == null || !_helpers.MayBeHelper(body, depth, MaxHelperDepth, cancellationToken)
+                ? HelperSummary.None
+                : ComputeHelperSummary(method, body, call.SemanticModel, depth, cancellationToken);
+            return depth == 0 ? _helpers.Add(method, summary) : summary;
         }
 
-        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SemanticModel? near, int depth, CancellationToken cancellationToken)
+        /// <summary>The body (block or expression) of a method or local function declaration; null for anything else.</summary>
+        internal static SyntaxNode? HelperBody(SyntaxNode syntax) => syntax switch
         {
-            var reference = method.DeclaringSyntaxReferences[0];
-            var semanticModel = SemanticModelFor(reference.SyntaxTree, near);
+            MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
+            LocalFunctionStatementSyntax l => (SyntaxNode?)l.Body ?? l.ExpressionBody,
+            _ => null,
+        };
+
+        private HelperSummary ComputeHelperSummary(IMethodSymbol method, SyntaxNode body, SemanticModel? near, int depth, CancellationToken cancellationToken)
+        {
+            var semanticModel = SemanticModelFor(body.SyntaxTree, near);
             if (semanticModel == null)
-                return HelperSummary.None;
-            var syntax = reference.GetSyntax(cancellationToken);
-            SyntaxNode? body = syntax switch
-            {
-                MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
-                LocalFunctionStatementSyntax l => (SyntaxNode?)l.Body ?? l.ExpressionBody,
-                _ => null,
-            };
-            if (body == null)
                 return HelperSummary.None;
             var operation = semanticModel.GetOperation(body, cancellationToken);
             if (operation == null)

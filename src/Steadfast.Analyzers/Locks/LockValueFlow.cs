@@ -57,14 +57,14 @@ namespace Steadfast.Analyzers.Locks
         private readonly ConcurrentDictionary<INamedTypeSymbol, HashSet<string>> _acquiredKeys = new ConcurrentDictionary<INamedTypeSymbol, HashSet<string>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<ISymbol, List<IOperation>?> _memberWrites = new ConcurrentDictionary<ISymbol, List<IOperation>?>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, List<IOperation>> _returns = new ConcurrentDictionary<IMethodSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<string, Lazy<Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>>> _callsByName =
-            new ConcurrentDictionary<string, Lazy<Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>>>(StringComparer.Ordinal);
-        private readonly Lazy<Dictionary<string, List<SyntaxNode>>> _callSites;
+        private readonly ConcurrentDictionary<string, Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>> _callsByName =
+            new ConcurrentDictionary<string, Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>>(StringComparer.Ordinal);
+        // Built on first use with the token of the caller that needs it (a cancelled build leaves it unset).
+        private Dictionary<string, List<SyntaxNode>>? _callSites;
 
         public LockValueFlow(LockModel model)
         {
             _model = model;
-            _callSites = new Lazy<Dictionary<string, List<SyntaxNode>>>(BuildCallSiteIndex, LazyThreadSafetyMode.PublicationOnly);
         }
 
         public ValueOrigin Classify(IOperation value, CancellationToken cancellationToken) =>
@@ -251,8 +251,9 @@ namespace Steadfast.Analyzers.Locks
             var names = isConstructor ? new[] { method.ContainingType.Name, ImplicitCreation } : new[] { method.Name };
             foreach (var name in names)
             {
-                var byTarget = _callsByName.GetOrAdd(name, n => new Lazy<Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>>(
-                    () => BindCalls(n, CancellationToken.None), LazyThreadSafetyMode.PublicationOnly)).Value; // shared: no caller's token
+                // Computed with this caller's token; two callers racing may both bind, and the first result is kept.
+                if (!_callsByName.TryGetValue(name, out var byTarget))
+                    byTarget = _callsByName.GetOrAdd(name, BindCalls(name, cancellationToken));
                 if (byTarget.TryGetValue(method, out var calls))
                 {
                     foreach (var call in calls)
@@ -265,7 +266,14 @@ namespace Steadfast.Analyzers.Locks
         private Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>> BindCalls(string name, CancellationToken cancellationToken)
         {
             var result = new Dictionary<IMethodSymbol, List<ImmutableArray<IArgumentOperation>>>(SymbolEqualityComparer.Default);
-            if (!_callSites.Value.TryGetValue(name, out var nodes))
+            var callSites = Volatile.Read(ref _callSites);
+            if (callSites == null)
+            {
+                callSites = BuildCallSiteIndex(cancellationToken);
+                callSites = Interlocked.CompareExchange(ref _callSites, callSites, null) ?? callSites;
+            }
+
+            if (!callSites.TryGetValue(name, out var nodes))
                 return result;
             foreach (var node in nodes)
             {
@@ -288,7 +296,7 @@ namespace Steadfast.Analyzers.Locks
         }
 
         /// <summary>One syntactic pass over the compilation: invocations by invoked name, creations by type name.</summary>
-        private Dictionary<string, List<SyntaxNode>> BuildCallSiteIndex()
+        private Dictionary<string, List<SyntaxNode>> BuildCallSiteIndex(CancellationToken cancellationToken)
         {
             var index = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
             void Add(string? name, SyntaxNode node)
@@ -302,7 +310,8 @@ namespace Steadfast.Analyzers.Locks
 
             foreach (var tree in _model.Compilation.SyntaxTrees)
             {
-                foreach (var node in tree.GetRoot().DescendantNodes())
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
                 {
                     switch (node)
                     {

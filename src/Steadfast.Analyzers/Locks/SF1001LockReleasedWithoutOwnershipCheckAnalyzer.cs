@@ -47,11 +47,13 @@ namespace Steadfast.Analyzers.Locks
                 start.RegisterSymbolStartAction(symbolStart =>
                 {
                     var type = (INamedTypeSymbol)symbolStart.Symbol;
-                    if (type.IsImplicitlyDeclared)
+                    // Decide only reports when the type itself calls a Redis lock API, so a type whose text names none
+                    // (nearly all of them) keeps no operations until its end.
+                    if (type.IsImplicitlyDeclared || !MentionsRedisLockApi(type, symbolStart.CancellationToken))
                         return;
                     var facts = new TypeFacts(type);
                     symbolStart.RegisterOperationAction(
-                        c => facts.Collect(c.Operation, c.ContainingSymbol, model),
+                        c => facts.Collect(c.Operation, c.ContainingSymbol, model, c.CancellationToken),
                         OperationKind.Invocation, OperationKind.FieldInitializer, OperationKind.PropertyInitializer,
                         OperationKind.SimpleAssignment, OperationKind.CompoundAssignment, OperationKind.CoalesceAssignment);
                     symbolStart.RegisterSymbolEndAction(c => facts.Decide(model, c.ReportDiagnostic, c.CancellationToken));
@@ -63,7 +65,7 @@ namespace Steadfast.Analyzers.Locks
                     if (c.ContainingSymbol.ContainingType is { IsImplicitlyDeclared: false })
                         return;
                     var call = (IInvocationOperation)c.Operation;
-                    if (Classify(call, model) is { } kind)
+                    if (Classify(call, model, c.CancellationToken) is { } kind)
                         Decide(call, kind, model, c.ReportDiagnostic, c.CancellationToken);
                 }, OperationKind.Invocation);
             });
@@ -77,12 +79,38 @@ namespace Steadfast.Analyzers.Locks
             PreparedScriptValue,
         }
 
+        // The name of every call Classify can answer: the acquires (AsRedisAcquire), the prepared scripts and the releases.
+        private static readonly System.Collections.Generic.HashSet<string> RedisLockApiNames = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal)
+        {
+            "LockTake", "LockTakeAsync", "StringSet", "StringSetAsync", "StringGetSet", "StringGetSetAsync", "HashSet", "HashSetAsync",
+            "Execute", "ExecuteAsync", "ScriptEvaluate", "ScriptEvaluateAsync", "Evaluate", "EvaluateAsync",
+            "LockRelease", "LockReleaseAsync", "KeyDelete", "KeyDeleteAsync",
+        };
+
+        /// <summary>The type's text (all its parts) calls one of those names; without such a call, Classify answers no call of the type.</summary>
+        private static bool MentionsRedisLockApi(INamedTypeSymbol type, CancellationToken token)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                foreach (var node in reference.GetSyntax(token).DescendantNodes())
+                {
+                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocation
+                        && LockHelperSummaries.InvokedName(invocation.Expression) is { } name && RedisLockApiNames.Contains(name))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>What SF1001 looks at in a call: a lock value taken or compared, or a plain KeyDelete. Names first.</summary>
-        private static CallKind? Classify(IInvocationOperation call, LockModel model)
+        private static CallKind? Classify(IInvocationOperation call, LockModel model, CancellationToken token)
         {
             if (model.AsRedisAcquire(call) != null)
                 return CallKind.AcquireValue;
-            if (model.PreparedCompareAndDeleteValues(call).Count > 0)
+            if (model.PreparedCompareAndDeleteValues(call, token).Count > 0)
                 return CallKind.PreparedScriptValue;
             if (!model.IsRedisRelease(call, out var key, out var value) || key == null)
                 return null;
@@ -106,7 +134,7 @@ namespace Steadfast.Analyzers.Locks
                     ReportValue(call, model, value!, releasedKey, "releases the lock by comparing with", report, token);
                     return;
                 case CallKind.PreparedScriptValue:
-                    foreach (var (scriptKey, scriptValue) in model.PreparedCompareAndDeleteValues(call))
+                    foreach (var (scriptKey, scriptValue) in model.PreparedCompareAndDeleteValues(call, token))
                         ReportValue(call, model, scriptValue, scriptKey, "releases the lock by comparing with", report, token);
                     return;
             }
@@ -117,7 +145,7 @@ namespace Steadfast.Analyzers.Locks
             if (!model.ValueFlow.IsLockKey(key, call, token, out var acquiredAt))
                 return;
 
-            var checkedFirst = IsGuardedByGet(call, model);
+            var checkedFirst = IsGuardedByGet(call, model, token);
             var message = checkedFirst
                 ? $"'{call.Syntax}' deletes the lock key after reading and comparing its value in a separate command; the lock can change hands in between. Release with LockRelease(key, token) or one compare-and-delete script."
                 : $"'{call.Syntax}' deletes the lock key without checking that this caller still owns the lock; release with LockRelease(key, token).";
@@ -141,7 +169,7 @@ namespace Steadfast.Analyzers.Locks
 
             public TypeFacts(INamedTypeSymbol type) => _type = type;
 
-            public void Collect(IOperation operation, ISymbol containingSymbol, LockModel model)
+            public void Collect(IOperation operation, ISymbol containingSymbol, LockModel model, CancellationToken token)
             {
                 // Nested types have their own pass.
                 if (!SymbolEqualityComparer.Default.Equals(containingSymbol.ContainingType, _type))
@@ -149,7 +177,7 @@ namespace Steadfast.Analyzers.Locks
                 switch (operation)
                 {
                     case IInvocationOperation call:
-                        var kind = Classify(call, model);
+                        var kind = Classify(call, model, token);
                         var acquire = kind == CallKind.AcquireValue ? model.AsRedisAcquire(call) : null;
                         lock (_gate)
                         {
@@ -342,11 +370,11 @@ namespace Steadfast.Analyzers.Locks
         }
 
         /// <summary>KeyDelete inside an if whose condition reads the key (GET, compare, DEL): not atomic.</summary>
-        private static bool IsGuardedByGet(IInvocationOperation call, LockModel model)
+        private static bool IsGuardedByGet(IInvocationOperation call, LockModel model, CancellationToken token)
         {
             for (var current = call.Parent; current != null; current = current.Parent)
             {
-                if (current is IConditionalOperation conditional && ReadsKey(conditional.Condition, model, call))
+                if (current is IConditionalOperation conditional && ReadsKey(conditional.Condition, model, call, token))
                     return true;
             }
 
@@ -354,12 +382,12 @@ namespace Steadfast.Analyzers.Locks
         }
 
         // db.StringGet(key) == token, or a local that holds it: var current = db.StringGet(key); if (current == token) …
-        private static bool ReadsKey(IOperation condition, LockModel model, IOperation at)
+        private static bool ReadsKey(IOperation condition, LockModel model, IOperation at, CancellationToken token)
         {
             foreach (var operation in condition.DescendantsAndSelf())
             {
                 var value = operation is ILocalReferenceOperation local
-                    ? LockValueFlow.LocalWrites(local.Local, LockModel.GetRoot(at), default)?.FirstOrDefault()
+                    ? LockValueFlow.LocalWrites(local.Local, LockModel.GetRoot(at), token)?.FirstOrDefault()
                     : operation;
                 value = value is IAwaitOperation awaited ? awaited.Operation : value;
                 if (LockModel.Unwrap(value) is IInvocationOperation read && read.TargetMethod.Name.StartsWith("StringGet", System.StringComparison.Ordinal) && model.IsRedisDatabaseMethod(read.TargetMethod))

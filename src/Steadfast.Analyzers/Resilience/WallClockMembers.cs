@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -34,7 +35,7 @@ namespace Steadfast.Analyzers.Resilience
         /// </summary>
         public bool IsLoaded(ITypeSymbol type) => _loadedTypes.Contains(type.Name);
 
-        public static WallClockMembers Scan(Compilation compilation)
+        public static WallClockMembers Scan(Compilation compilation, CancellationToken cancellationToken)
         {
             var kinds = new Dictionary<string, Kind>(StringComparer.Ordinal);
             var loaded = new HashSet<string>(StringComparer.Ordinal);
@@ -48,7 +49,8 @@ namespace Steadfast.Analyzers.Resilience
 
             foreach (var tree in compilation.SyntaxTrees)
             {
-                var root = tree.GetRoot();
+                cancellationToken.ThrowIfCancellationRequested();
+                var root = tree.GetRoot(cancellationToken);
                 foreach (var node in root.DescendantNodes())
                 {
                     switch (node)

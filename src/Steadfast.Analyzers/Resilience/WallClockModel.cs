@@ -17,14 +17,16 @@ namespace Steadfast.Analyzers.Resilience
         private readonly INamedTypeSymbol? _dateTimeOffset;
         private readonly INamedTypeSymbol _timeSpan;
 
-        private readonly System.Lazy<WallClockMembers> _members;
+        private readonly Compilation _compilation;
+        // Scanned on first use with the token of the caller that needs it (a cancelled scan leaves it unset).
+        private WallClockMembers? _members;
 
         private WallClockModel(Compilation compilation, INamedTypeSymbol dateTime, INamedTypeSymbol? dateTimeOffset, INamedTypeSymbol timeSpan)
         {
             _dateTime = dateTime;
             _dateTimeOffset = dateTimeOffset;
             _timeSpan = timeSpan;
-            _members = new System.Lazy<WallClockMembers>(() => WallClockMembers.Scan(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            _compilation = compilation;
         }
 
         public static WallClockModel? Create(Compilation compilation)
@@ -108,9 +110,9 @@ namespace Steadfast.Analyzers.Resilience
                 case IInvocationOperation { TargetMethod: { Name: "Read", IsStatic: true }, Arguments: { Length: 1 } arguments }:
                     return IsStampValue(arguments[0].Value, body, cancellationToken); // Volatile.Read(ref _stamp)
                 case IFieldReferenceOperation field:
-                    return IsClockMember(field.Field, field.Field.Type, WallClockMembers.Kind.Stamp);
+                    return IsClockMember(field.Field, field.Field.Type, WallClockMembers.Kind.Stamp, cancellationToken);
                 case IPropertyReferenceOperation property:
-                    return IsClockMember(property.Property, property.Property.Type, WallClockMembers.Kind.Stamp);
+                    return IsClockMember(property.Property, property.Property.Type, WallClockMembers.Kind.Stamp, cancellationToken);
                 default:
                     return false;
             }
@@ -174,9 +176,9 @@ namespace Steadfast.Analyzers.Resilience
                 case ILocalReferenceOperation local:
                     return AllWritesAre(local.Local, body, value => IsOffsetFromStamp(value, body, cancellationToken), cancellationToken);
                 case IFieldReferenceOperation field:
-                    return IsClockMember(field.Field, field.Field.Type, WallClockMembers.Kind.Deadline);
+                    return IsClockMember(field.Field, field.Field.Type, WallClockMembers.Kind.Deadline, cancellationToken);
                 case IPropertyReferenceOperation property:
-                    return IsClockMember(property.Property, property.Property.Type, WallClockMembers.Kind.Deadline);
+                    return IsClockMember(property.Property, property.Property.Type, WallClockMembers.Kind.Deadline, cancellationToken);
                 default:
                     return false;
             }
@@ -200,7 +202,16 @@ namespace Steadfast.Analyzers.Resilience
         private static bool IsNumber(ITypeSymbol? type) => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double;
 
         /// <summary>A field or property of this compilation that holds only stamps (or only deadlines), and is no persisted or serialized data.</summary>
-        private bool IsClockMember(ISymbol member, ITypeSymbol type, WallClockMembers.Kind kind)
+        private WallClockMembers Members(CancellationToken cancellationToken)
+        {
+            var members = Volatile.Read(ref _members);
+            if (members != null)
+                return members;
+            members = WallClockMembers.Scan(_compilation, cancellationToken);
+            return Interlocked.CompareExchange(ref _members, members, null) ?? members;
+        }
+
+        private bool IsClockMember(ISymbol member, ITypeSymbol type, WallClockMembers.Kind kind, CancellationToken cancellationToken)
         {
             if (member.DeclaringSyntaxReferences.Length == 0)
                 return false;
@@ -210,9 +221,9 @@ namespace Steadfast.Analyzers.Resilience
                 return false;
             if (IsPersisted(member))
                 return false;
-            if (member.ContainingType != null && _members.Value.IsLoaded(member.ContainingType))
+            if (member.ContainingType != null && Members(cancellationToken).IsLoaded(member.ContainingType))
                 return false;
-            return _members.Value.KindOf(member) == kind;
+            return Members(cancellationToken).KindOf(member) == kind;
         }
 
         /// <summary>

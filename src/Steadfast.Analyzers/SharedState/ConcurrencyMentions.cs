@@ -35,21 +35,31 @@ namespace Steadfast.Analyzers.SharedState
         private static readonly ILookup<int, string> NamesByLength = Names.ToLookup(n => n.Length);
 
         private readonly ConcurrentDictionary<SyntaxTree, int[]?> _positionsByTree = new ConcurrentDictionary<SyntaxTree, int[]?>();
-        private readonly Lazy<bool> _hasGlobalAliases;
+        private readonly Compilation _compilation;
+        // 0: not looked yet; 1: no global using alias in the compilation; 2: one. Looked up with the first caller's token.
+        private int _globalAliases;
 
         public ConcurrencyMentions(Compilation compilation)
         {
-            _hasGlobalAliases = new Lazy<bool>(
-                () => compilation.SyntaxTrees.Any(t => t.GetRoot() is CompilationUnitSyntax unit
-                    && unit.Usings.Any(u => u.Alias != null && u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword))),
-                LazyThreadSafetyMode.ExecutionAndPublication);
+            _compilation = compilation;
+        }
+
+        private bool HasGlobalAliases(CancellationToken cancellationToken)
+        {
+            var known = Volatile.Read(ref _globalAliases);
+            if (known != 0)
+                return known == 2;
+            var any = _compilation.SyntaxTrees.Any(t => t.GetRoot(cancellationToken) is CompilationUnitSyntax unit
+                && unit.Usings.Any(u => u.Alias != null && u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword)));
+            Volatile.Write(ref _globalAliases, any ? 2 : 1);
+            return any;
         }
 
         /// <summary>False only when no declaration of <paramref name="type"/> mentions a way to start concurrent work.</summary>
         public bool MayStartConcurrentWork(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
             var references = type.DeclaringSyntaxReferences;
-            if (references.IsEmpty || _hasGlobalAliases.Value)
+            if (references.IsEmpty || HasGlobalAliases(cancellationToken))
                 return true;
             foreach (var reference in references)
             {

@@ -51,6 +51,10 @@ namespace Steadfast.Analyzers.SharedState
                     var type = (INamedTypeSymbol)symbolStart.Symbol;
                     if (type.TypeKind != TypeKind.Class && type.TypeKind != TypeKind.Struct)
                         return;
+                    // The rule looks only at types with a lock statement: one without `lock` in its text keeps no
+                    // operation blocks until its end.
+                    if (!HasLockStatement(type, symbolStart.CancellationToken))
+                        return;
                     var blocks = new ConcurrentBag<MemberBlock>();
                     var hasLock = 0;
                     symbolStart.RegisterOperationBlockAction(block =>
@@ -68,6 +72,20 @@ namespace Steadfast.Analyzers.SharedState
                     });
                 }, SymbolKind.NamedType);
             });
+        }
+
+        private static bool HasLockStatement(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                foreach (var token in reference.GetSyntax(cancellationToken).DescendantTokens())
+                {
+                    if (token.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.LockKeyword) && token.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax)
+                        return true;
+                }
+            }
+
+            return false;
         }
 
         private sealed class FieldAccess

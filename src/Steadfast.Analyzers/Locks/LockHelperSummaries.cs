@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Steadfast.Analyzers.Locks
+{
+    /// <summary>
+    /// What the methods of one compilation do with locks (<see cref="LockModel.HelperSummary"/>), shared by the five
+    /// lock rules and computed once per method. It holds only symbols and small results (lock kinds, yes/no answers of
+    /// the syntactic pre-check): no operation tree and no semantic model, so the per-compilation table that keeps it
+    /// dies with the compilation and keeps nothing of the analysis alive.
+    /// <para>
+    /// Binding a helper's body (a semantic model for its file) is the expensive part. It happens only for methods whose
+    /// text can make them a helper: the body calls a lock API by name (<see cref="LockModel.IsLockApiName"/>) or, within
+    /// the depth the summary follows, calls a method of this compilation whose body does. Every other method is
+    /// answered from its syntax, which the compiler has already parsed.
+    /// </para>
+    /// </summary>
+    internal sealed class LockHelperSummaries
+    {
+        private static readonly ConditionalWeakTable<Compilation, LockHelperSummaries> PerCompilation = new ConditionalWeakTable<Compilation, LockHelperSummaries>();
+
+        private readonly Compilation _compilation;
+        private readonly ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary> _summaries = new ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary>(SymbolEqualityComparer.Default);
+        // (name, depth) → some method of the compilation with that name may reach a lock API within the remaining depth.
+        private readonly ConcurrentDictionary<(string Name, int Depth), bool> _namesMayReachLocks = new ConcurrentDictionary<(string, int), bool>();
+
+        private LockHelperSummaries(Compilation compilation) => _compilation = compilation;
+
+        public static LockHelperSummaries For(Compilation compilation) => PerCompilation.GetValue(compilation, c => new LockHelperSummaries(c));
+
+        public bool TryGet(IMethodSymbol method, out LockModel.HelperSummary summary) => _summaries.TryGetValue(method, out summary!);
+
+        public LockModel.HelperSummary Add(IMethodSymbol method, LockModel.HelperSummary summary) => _summaries.GetOrAdd(method, summary);
+
+        /// <summary>
+        /// False when the method's text shows it cannot be a lock helper: its body calls no lock API by name and (while
+        /// <paramref name="depth"/> is below <paramref name="maxDepth"/>) no method of this compilation whose body could.
+        /// A superset of the methods whose summary is not empty, decided without binding.
+        /// </summary>
+        public bool MayBeHelper(SyntaxNode body, int depth, int maxDepth, CancellationToken cancellationToken)
+        {
+            List<string>? others = null;
+            foreach (var node in body.DescendantNodesAndSelf())
+            {
+                if (!(node is InvocationExpressionSyntax invocation) || !(InvokedName(invocation.Expression) is { } name))
+                    continue;
+                if (LockModel.IsLockApiName(name))
+                    return true;
+                if (depth < maxDepth)
+                    (others ??= new List<string>()).Add(name);
+            }
+
+            if (others == null)
+                return false;
+            foreach (var name in others)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (NameMayReachLocks(name, depth + 1, maxDepth, cancellationToken))
+                    return true;
+            }
+
+            return false;
+        }
+
+        private bool NameMayReachLocks(string name, int depth, int maxDepth, CancellationToken cancellationToken)
+        {
+            if (_namesMayReachLocks.TryGetValue((name, depth), out var known))
+                return known;
+            // No guard against cycles is needed: every step goes one level deeper and stops at maxDepth.
+            var result = false;
+            // The declaration table answers by name without binding anything.
+            foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
+            {
+                if (symbol is IMethodSymbol { MethodKind: MethodKind.Ordinary } method && method.DeclaringSyntaxReferences.Length == 1
+                    && LockModel.HelperBody(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is { } body
+                    && MayBeHelper(body, depth, maxDepth, cancellationToken))
+                {
+                    result = true;
+                    break;
+                }
+            }
+
+            return _namesMayReachLocks.GetOrAdd((name, depth), result);
+        }
+
+        internal static string? InvokedName(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+            GenericNameSyntax generic => generic.Identifier.ValueText,
+            _ => null,
+        };
+    }
+}
