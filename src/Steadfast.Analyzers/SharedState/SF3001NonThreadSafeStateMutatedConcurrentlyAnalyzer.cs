@@ -40,6 +40,7 @@ namespace Steadfast.Analyzers.SharedState
                 if (model == null)
                     return;
                 var mentions = new ConcurrencyMentions(start.Compilation);
+                var singletons = new SingletonRegistrations(start.Compilation);
 
                 start.RegisterSymbolStartAction(symbolStart =>
                 {
@@ -49,7 +50,8 @@ namespace Steadfast.Analyzers.SharedState
                     // Most types (DTOs, validators, mappers …) start no concurrent work and serve no requests: rule
                     // them out from their symbol and source text before any operation tree is built.
                     var serving = type.IsStatic ? null : model.GetServingDescription(type);
-                    if (serving == null && !mentions.MayStartConcurrentWork(type, symbolStart.CancellationToken))
+                    var singleton = serving == null ? singletons.GetDescription(type, symbolStart.CancellationToken) : null;
+                    if (serving == null && singleton == null && !mentions.MayStartConcurrentWork(type, symbolStart.CancellationToken))
                         return;
                     var blocks = new ConcurrentBag<MemberBlock>();
                     symbolStart.RegisterOperationBlockAction(block =>
@@ -59,21 +61,23 @@ namespace Steadfast.Analyzers.SharedState
                         foreach (var root in block.OperationBlocks)
                             blocks.Add(new MemberBlock(block.OwningSymbol, root));
                     });
-                    symbolStart.RegisterSymbolEndAction(end => AnalyzeType(end, model, type, serving, blocks.ToImmutableArray()));
+                    symbolStart.RegisterSymbolEndAction(end => AnalyzeType(end, model, type, serving, singleton, blocks.ToImmutableArray()));
                 }, SymbolKind.NamedType);
             });
         }
 
-        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, string? serving, ImmutableArray<MemberBlock> blocks)
+        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, string? serving, string? singleton, ImmutableArray<MemberBlock> blocks)
         {
             if (blocks.IsEmpty)
                 return;
             // When the symbols find no starter (a name only looked like one: job.Run(), list.ForEach(…)), nothing is
             // left to report but, in a request-serving type, changes to static state (see Why).
             var analysis = ConcurrencyAnalysis.Create(model, type, blocks, withContexts: true, context.CancellationToken,
-                serving == null ? WithoutContexts.Nothing : WithoutContexts.StaticStateOnly);
-            if (analysis.Contexts.Count == 0 && serving == null)
+                singleton != null ? WithoutContexts.AllAccesses : serving == null ? WithoutContexts.Nothing : WithoutContexts.StaticStateOnly);
+            if (analysis.Contexts.Count == 0 && serving == null && singleton == null)
                 return;
+
+            var callSites = new OwnCallSites(model, type, blocks);
 
             var reported = new HashSet<IOperation>();
             foreach (var byState in analysis.Accesses.GroupBy(a => a.State, SymbolEqualityComparer.Default))
@@ -91,7 +95,10 @@ namespace Steadfast.Analyzers.SharedState
                 {
                     if (access.Mutation == null || access.Guard.IsGuarded || reported.Contains(access.Mutation))
                         continue;
-                    var why = Why(access, accesses, serving, type);
+                    // Serialized by every caller's lock, or confined to the thread the method re-dispatches itself to.
+                    if (callSites.IsGuardedByCallers(access.Owner) || callSites.IsAfterSelfRedispatch(access.Reference, access.Owner))
+                        continue;
+                    var why = Why(access, accesses, serving, singleton, type, callSites);
                     if (why == null)
                         continue;
                     reported.Add(access.Mutation);
@@ -110,13 +117,15 @@ namespace Steadfast.Analyzers.SharedState
             state is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.ContainingType, type);
 
         /// <summary>The concurrent code that makes this mutation a race, or null when there is none.</summary>
-        private static string? Why(StateAccess mutation, List<StateAccess> accesses, string? serving, INamedTypeSymbol type)
+        private static string? Why(StateAccess mutation, List<StateAccess> accesses, string? serving, string? singleton, INamedTypeSymbol type, OwnCallSites callSites)
         {
-            foreach (var context in mutation.Contexts)
+            // A thread started only from a private method nothing calls is never started.
+            var contexts = mutation.Contexts.Where(c => !callSites.IsNeverStarted(c)).ToList();
+            foreach (var context in contexts)
             {
                 if (context.SelfConcurrent)
                     return context.Description;
-                foreach (var other in mutation.Contexts)
+                foreach (var other in contexts)
                 {
                     if (!ReferenceEquals(other, context) && context.ConcurrentWith(other))
                         return context.Description;
@@ -127,7 +136,7 @@ namespace Steadfast.Analyzers.SharedState
             {
                 if (ReferenceEquals(other, mutation) || !Conflicts(mutation, other))
                     continue;
-                foreach (var context in mutation.Contexts)
+                foreach (var context in contexts)
                 {
                     if (IsBeforePublication(other, context))
                         continue;
@@ -135,7 +144,7 @@ namespace Steadfast.Analyzers.SharedState
                         return context.Description;
                     foreach (var otherContext in other.Contexts)
                     {
-                        if (!mutation.Contexts.Contains(otherContext) && context.ConcurrentWith(otherContext))
+                        if (!callSites.IsNeverStarted(otherContext) && !mutation.Contexts.Contains(otherContext) && context.ConcurrentWith(otherContext))
                             return context.Description;
                     }
                 }
@@ -145,8 +154,20 @@ namespace Steadfast.Analyzers.SharedState
             if (serving != null && IsStaticMember(mutation.State) && !IsTypeInitialization(mutation) && !SharedStateModel.IsStartupCode(mutation.Owner))
                 return serving;
 
+            // One singleton instance serves every request: its own state changed outside construction is shared by them.
+            if (singleton != null && IsOwnInstanceState(mutation.State, type) && !IsTypeInitialization(mutation)
+                && mutation.Owner is IMethodSymbol { MethodKind: not MethodKind.Constructor and not MethodKind.Destructor } method
+                && method.Name != "Dispose" && method.Name != "DisposeAsync")
+            {
+                return singleton;
+            }
+
             return null;
         }
+
+        private static bool IsOwnInstanceState(ISymbol state, INamedTypeSymbol type) =>
+            (state is IFieldSymbol || state is IPropertySymbol) && !state.IsStatic
+            && SymbolEqualityComparer.Default.Equals(state.ContainingType.OriginalDefinition, type.OriginalDefinition);
 
         private static bool IsStaticMember(ISymbol state) => (state is IFieldSymbol || state is IPropertySymbol) && state.IsStatic;
 

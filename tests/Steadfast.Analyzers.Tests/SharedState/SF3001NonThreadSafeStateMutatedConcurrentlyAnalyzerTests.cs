@@ -561,4 +561,247 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
             public int Post(string id) { var items = new List<string> { id }; items.Add(id); _seen.Add(id); return items.Count; }
         }
         """);
+
+    // ---- Singleton services of a web application (one instance serves every request) ----
+
+    private const string WebHostStubs = """
+        namespace Microsoft.AspNetCore.Http { public abstract class HttpContext { } }
+        namespace Microsoft.Extensions.DependencyInjection
+        {
+            public interface IServiceCollection { }
+            public static class ServiceRegistration
+            {
+                public static IServiceCollection AddSingleton<T>(this IServiceCollection services) => services;
+                public static IServiceCollection AddSingleton<TService, TImplementation>(this IServiceCollection services) => services;
+                public static IServiceCollection AddSingleton(this IServiceCollection services, System.Type type) => services;
+                public static IServiceCollection AddScoped<T>(this IServiceCollection services) => services;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task SingletonServiceOfAWebAppChangesItsListAndCounter() => Verify.VerifyAsync([WebHostStubs, """
+        using System.Collections.Generic;
+        using Microsoft.Extensions.DependencyInjection;
+        static class Setup
+        {
+            public static void Register(IServiceCollection services) => services.AddSingleton<Lobby>();
+        }
+        public class Lobby
+        {
+            private readonly List<string> _players = new();
+            private int _joins;
+            public List<string> Waiting { get; } = new();
+            public void Join(string player) { [|_players.Add(player)|]; [|_joins++|]; [|Waiting.Add(player)|]; }
+            public void Leave(string player) => [|_players.Remove(player)|];
+        }
+        """]);
+
+    [Fact]
+    public Task SingletonRegisteredThroughItsInterfaceOrByType() => Verify.VerifyAsync([WebHostStubs, """
+        using System.Collections.Generic;
+        using Microsoft.Extensions.DependencyInjection;
+        static class Setup
+        {
+            public static void Register(IServiceCollection services)
+            {
+                services.AddSingleton<IBoard, Board>();
+                services.AddSingleton(typeof(Tally));
+            }
+        }
+        public interface IBoard { void Post(string note); }
+        public class Board : IBoard
+        {
+            private readonly Dictionary<string, int> _notes = new();
+            public void Post(string note) => [|_notes[note] = note.Length|];
+        }
+        public class Tally
+        {
+            private readonly Queue<int> _recent = new();
+            public void Record(int value) { [|_recent.Enqueue(value)|]; if (_recent.Count > 10) [|_recent.Dequeue()|]; }
+        }
+        """]);
+
+    [Fact]
+    public Task ScopedServicesConstructionAndNonWebSingletonsAreClean() => Verify.VerifyAsync([WebHostStubs, """
+        using System.Collections.Generic;
+        using Microsoft.Extensions.DependencyInjection;
+        static class Setup
+        {
+            public static void Register(IServiceCollection services) { services.AddScoped<Basket>(); services.AddSingleton<Catalog>(); }
+        }
+        public class Basket
+        {
+            private readonly List<string> _items = new();
+            public void Add(string item) => _items.Add(item);
+        }
+        public class Catalog
+        {
+            private readonly Dictionary<string, decimal> _prices = new();
+            private readonly List<string> _log = new();
+            public Catalog() { _prices["tea"] = 2m; Fill(); }
+            private void Fill() { }
+            public decimal Price(string name) => _prices.TryGetValue(name, out var p) ? p : 0m;
+            public void Dispose() => _log.Clear();
+        }
+        """]);
+
+    [Fact]
+    public Task SingletonOfAnApplicationThatServesNoRequestsIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        namespace Microsoft.Extensions.DependencyInjection
+        {
+            public interface IServiceCollection { }
+            public static class ServiceRegistration { public static IServiceCollection AddSingleton<T>(this IServiceCollection services) => services; }
+        }
+        static class Setup
+        {
+            public static void Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
+                Microsoft.Extensions.DependencyInjection.ServiceRegistration.AddSingleton<History>(services);
+        }
+        public class History
+        {
+            private readonly List<string> _entries = new();
+            public void Add(string entry) => _entries.Add(entry);
+        }
+        """);
+
+    // ---- Serialized by the callers, confined by re-dispatch, never started ----
+
+    [Fact]
+    public Task HelperWhoseEveryCallerHoldsTheSemaphoreIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Job
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            private readonly List<string> _log = new();
+            public void Start() => new Thread(() => RunAsync().GetAwaiter().GetResult()).Start();
+            public async Task RunAsync()
+            {
+                await _gate.WaitAsync();
+                try { Step("a"); await StepsAsync(); }
+                finally { _gate.Release(); }
+            }
+            private async Task StepsAsync() { await Task.Yield(); Step("b"); }
+            private void Step(string name) => _log.Add(name);
+            public string[] Snapshot() => _log.ToArray();
+        }
+        """);
+
+    [Fact]
+    public Task HelperWithOneUnguardedCallerIsStillFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Job
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            private readonly List<string> _log = new();
+            public void Start() => new Thread(() => RunAsync().GetAwaiter().GetResult()).Start();
+            public async Task RunAsync()
+            {
+                await _gate.WaitAsync();
+                try { Step("a"); }
+                finally { _gate.Release(); }
+            }
+            public void Note(string text) => Step(text);
+            private void Step(string name) => [|_log.Add(name)|];
+            public string[] Snapshot() => _log.ToArray();
+        }
+        """);
+
+    [Fact]
+    public Task MethodThatReDispatchesItselfOntoItsOwnerThreadIsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        class Client
+        {
+            private readonly List<string> _plugins = new();
+            private readonly int _ownerThread = Environment.CurrentManagedThreadId;
+            private readonly Queue<Action> _pending = new();
+            private bool OffOwnerThread => Environment.CurrentManagedThreadId != _ownerThread;
+            public Client() { new Thread(Receive).Start(); }
+            private void Post(Action action) { lock (_pending) _pending.Enqueue(action); }
+            private void Receive() { while (true) { Unload("x"); Thread.Sleep(100); } }
+            public void Unload(string plugin)
+            {
+                if (OffOwnerThread)
+                {
+                    Post(() => Unload(plugin));
+                    return;
+                }
+
+                _plugins.Remove(plugin);
+            }
+            public void Load(string plugin) => _plugins.Add(plugin);
+        }
+        """);
+
+    [Fact]
+    public Task ChangeBeforeTheReDispatchOrReDispatchThroughTaskRunIsStillFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Client
+        {
+            private readonly List<string> _plugins = new();
+            private readonly List<string> _recent = new();
+            private bool _busy;
+            public Client() { new Thread(Receive).Start(); }
+            private void Receive() { while (true) { Unload("x"); Forget("y"); Thread.Sleep(100); } }
+            public void Unload(string plugin)
+            {
+                [|_recent.Add(plugin)|];
+                if (_busy)
+                {
+                    Task.Run(() => Unload(plugin));
+                    return;
+                }
+
+                [|_plugins.Remove(plugin)|];
+            }
+            public void Forget(string plugin)
+            {
+                if (_busy)
+                {
+                    Task.Run(() => Forget(plugin));
+                    return;
+                }
+
+                [|_plugins.Remove(plugin)|];
+            }
+            public void Load(string plugin) { _plugins.Add(plugin); _recent.Clear(); }
+        }
+        """);
+
+    [Fact]
+    public Task ThreadStartedOnlyFromAPrivateMethodNobodyCallsIsNeverStarted() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        class Listener
+        {
+            private readonly List<byte> _pending = new();
+            public Listener() { ThreadPool.QueueUserWorkItem(Loop); }
+            private void StartDedicatedThread() => new Thread(Loop).Start();
+            private void Loop(object state) { while (true) { _pending.Add(1); _pending.Clear(); Thread.Sleep(10); } }
+        }
+        """);
+
+    [Fact]
+    public Task ThreadStartedFromAPrivateMethodThatIsCalledStillCounts() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        class Listener
+        {
+            private readonly List<byte> _pending = new();
+            public Listener() { ThreadPool.QueueUserWorkItem(Loop); }
+            public void Restart() => StartDedicatedThread();
+            private void StartDedicatedThread() => new Thread(Loop).Start();
+            private void Loop(object state) { while (true) { [|_pending.Add(1)|]; [|_pending.Clear()|]; Thread.Sleep(10); } }
+        }
+        """);
 }
