@@ -1,0 +1,23 @@
+namespace Steadfast.Chaos.Faults;
+
+/// <summary>The server faults, one per scenario. Consumer processes are killed in every scenario besides.</summary>
+internal enum FaultKind
+{
+    /// <summary>SIGKILL of redis-server under load with <c>appendfsync always</c>, then a restart from the AOF.</summary>
+    Kill9AofAlways,
+
+    /// <summary>SIGKILL of redis-server under load with <c>appendfsync everysec</c>, then a restart from the AOF.</summary>
+    Kill9AofEverysec,
+
+    /// <summary>SHUTDOWN (AOF flushed), then a start from the AOF.</summary>
+    Restart,
+
+    /// <summary><c>CLIENT PAUSE ms ALL</c>: the server answers nobody for a while.</summary>
+    ClientPause,
+
+    /// <summary><c>DEBUG SLEEP s</c>: the server's event loop blocks for a while (as a long fork or a slow script would).</summary>
+    DebugSleep,
+
+    /// <summary>SIGKILL of the primary, then <c>REPLICAOF NO ONE</c> on its replica, which clients move to.</summary>
+    ReplicaPromotion,
+}
