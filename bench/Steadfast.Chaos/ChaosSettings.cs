@@ -63,8 +63,10 @@ internal sealed record ChaosSettings
     public IReadOnlyList<ChaosScenario> SelectedScenarios() =>
         Scenarios.Count == 0
             ? ChaosScenario.All
-            : [.. Scenarios.Select(name => ChaosScenario.All.FirstOrDefault(s => s.Name == name)
-                ?? throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", ChaosScenario.All.Select(s => s.Name))}.", nameof(Scenarios)))];
+            : [.. Scenarios.Select(name => ChaosScenario.Find(name)
+                ?? throw new ArgumentException(
+                    $"Unknown scenario '{name}'. Known: {string.Join(", ", ChaosScenario.All.Append(ChaosScenario.Control).Select(s => s.Name))}.",
+                    nameof(Scenarios)))];
 
     /// <summary>Reads <c>--duration s --episode s --scenarios a,b --seed n --workers n --report path</c>.</summary>
     public static ChaosSettings Parse(IReadOnlyList<string> args)

@@ -1,3 +1,4 @@
+using Steadfast.Chaos.Checking;
 using Steadfast.Chaos.Faults;
 using Steadfast.Chaos.Reporting;
 
@@ -43,5 +44,21 @@ public sealed class ChaosSuiteTests
 
         // Zombie holders wrote after their lease and someone else's: the fenced resource refused them.
         Assert.True(report.Episodes.Sum(e => e.Locks.WritesRefused) > 0, details);
+    }
+
+    [Fact]
+    public async Task The_suite_reports_violations_when_Redis_persists_nothing_and_is_killed()
+    {
+        // The control: after a kill without persistence the fencing counter starts again at 1, so tokens go back.
+        // (Messages enqueued but not yet consumed are lost too, so the drain waits only briefly.)
+        var log = new StringWriter();
+        ChaosReport report = await ChaosRunner.RunAsync(
+            Small with { Scenarios = [ChaosScenario.Control.Name], Duration = Small.EpisodeLength, DrainTimeout = TimeSpan.FromSeconds(5) }, log);
+        string details = ReportWriter.Write(report, "ChaosSuiteTests (control)") + "\n" + log;
+
+        EpisodeResult episode = Assert.Single(report.Episodes);
+        Assert.True(episode.Faults.Count >= 1, details);
+        Assert.False(report.Passed, details);
+        Assert.Contains(episode.Anomalies, a => !a.Permitted && a.Kind is LockAnomalyKind.TokenWentBack or LockAnomalyKind.DuplicateToken);
     }
 }

@@ -38,4 +38,17 @@ internal sealed record ChaosScenario(string Name, FaultKind Fault, string Setup,
             "missing on the replica, with the same consequences as everysec; everything older holds",
             TimeSpan.FromSeconds(1)),
     ];
+
+    /// <summary>
+    /// A misconfiguration the suite must catch: Redis without persistence, killed. The fencing counter restarts at 1,
+    /// so tokens go back; run it with <c>--scenarios kill9-no-persistence</c> and expect violations.
+    /// </summary>
+    public static ChaosScenario Control { get; } = new("kill9-no-persistence", FaultKind.Kill9NoPersistence,
+        "one server, no persistence (the control: a misconfiguration)",
+        "none: the suite must report violations here",
+        TimeSpan.Zero);
+
+    /// <summary>Every scenario by name, the control included.</summary>
+    public static ChaosScenario? Find(string name) =>
+        All.FirstOrDefault(s => s.Name == name) ?? (Control.Name == name ? Control : null);
 }

@@ -24,6 +24,7 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
         {
             case FaultKind.Kill9AofAlways:
             case FaultKind.Kill9AofEverysec:
+            case FaultKind.Kill9NoPersistence:
                 await topology.Primary.StopAsync().ConfigureAwait(false); // SIGKILL.
                 at = Clock.Now; // Everything acknowledged before this moment was acknowledged before the crash.
                 await Task.Delay(downtime).ConfigureAwait(false);

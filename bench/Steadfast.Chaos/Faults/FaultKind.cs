@@ -18,6 +18,12 @@ internal enum FaultKind
     /// <summary><c>DEBUG SLEEP s</c>: the server's event loop blocks for a while (as a long fork or a slow script would).</summary>
     DebugSleep,
 
+    /// <summary>
+    /// The control: SIGKILL of a server that persists nothing, so every lock and message is forgotten. Not in the
+    /// default run; the suite must report violations for it, which shows its checks can fail.
+    /// </summary>
+    Kill9NoPersistence,
+
     /// <summary>SIGKILL of the primary, then <c>REPLICAOF NO ONE</c> on its replica, which clients move to.</summary>
     ReplicaPromotion,
 }
