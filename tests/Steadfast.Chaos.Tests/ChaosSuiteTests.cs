@@ -53,7 +53,15 @@ public sealed class ChaosSuiteTests
         // (Messages enqueued but not yet consumed are lost too, so the drain waits only briefly.)
         var log = new StringWriter();
         ChaosReport report = await ChaosRunner.RunAsync(
-            Small with { Scenarios = [ChaosScenario.Control.Name], Duration = Small.EpisodeLength, DrainTimeout = TimeSpan.FromSeconds(5) }, log);
+            Small with
+            {
+                Scenarios = [ChaosScenario.Control.Name],
+                // One kill with time around it for clients to hold locks before and to reconnect and hold them after.
+                Duration = TimeSpan.FromSeconds(6),
+                EpisodeLength = TimeSpan.FromSeconds(6),
+                FaultInterval = TimeSpan.FromSeconds(2.5),
+                DrainTimeout = TimeSpan.FromSeconds(5),
+            }, log);
         string details = ReportWriter.Write(report, "ChaosSuiteTests (control)") + "\n" + log;
 
         EpisodeResult episode = Assert.Single(report.Episodes);
