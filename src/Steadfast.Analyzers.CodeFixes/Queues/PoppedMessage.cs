@@ -52,6 +52,9 @@ namespace Steadfast.Analyzers.Queues
 
         public StatementSyntax LastHandler { get; }
 
+        /// <summary>An <c>if</c> between the pop and the last handler leaves (return, continue, break, throw) on a test of the message.</summary>
+        public bool LeavesWhenEmpty { get; private set; }
+
         public ExpressionSyntax Key => Pop.ArgumentList.Arguments[0].Expression;
 
         /// <summary>"Left" for ListLeftPop(Async), "Right" for ListRightPop(Async).</summary>
@@ -122,7 +125,23 @@ namespace Steadfast.Analyzers.Queues
             var lastHandler = block.Statements.Last(s => references.Any(r => s.Span.Contains(r.Span)));
             if (lastHandler == declaration || lastHandler is ReturnStatementSyntax || lastHandler is ThrowStatementSyntax)
                 return null;
-            return new PoppedMessage(pop, member, call, isAwaited, configureAwait, key.Type?.SpecialType == SpecialType.System_String, declaration, declarator, local, lastHandler);
+
+            // The acknowledgement goes after the last handler: if no path gets past it (every branch returns), it would
+            // never run and the processing list would only grow. No fix then.
+            var flow = semanticModel.AnalyzeControlFlow(lastHandler);
+            if (flow == null || !flow.Succeeded || !flow.EndPointIsReachable)
+                return null;
+
+            // An empty pop gives a null message: unless an earlier statement leaves on it, the acknowledgement checks it.
+            var statements = block.Statements;
+            var leavesWhenEmpty = statements.Skip(statements.IndexOf(declaration) + 1).Take(statements.IndexOf(lastHandler) - statements.IndexOf(declaration) - 1)
+                .OfType<IfStatementSyntax>()
+                .Any(i => i.Else == null && references.Any(r => i.Condition.Span.Contains(r.Span))
+                          && semanticModel.AnalyzeControlFlow(i.Statement) is { Succeeded: true, EndPointIsReachable: false });
+            return new PoppedMessage(pop, member, call, isAwaited, configureAwait, key.Type?.SpecialType == SpecialType.System_String, declaration, declarator, local, lastHandler)
+            {
+                LeavesWhenEmpty = leavesWhenEmpty,
+            };
         }
     }
 }
