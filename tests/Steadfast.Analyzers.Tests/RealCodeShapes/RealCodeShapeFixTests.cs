@@ -7,6 +7,12 @@ using SF1001 = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
 using SF2002 = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     Steadfast.Analyzers.Queues.SF2002MessageLostIfConsumerCrashesAnalyzer,
     Steadfast.Analyzers.Queues.SF2002MessageLostIfConsumerCrashesFixer>;
+using SF2003 = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Steadfast.Analyzers.Queues.SF2003ThreadBlockingWaitInPollingLoopAnalyzer,
+    Steadfast.Analyzers.Queues.SF2003ThreadBlockingWaitInPollingLoopFixer>;
+using SF4001 = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    Steadfast.Analyzers.Resilience.SF4001RetryLoopWithoutBackoffOrBoundAnalyzer,
+    Steadfast.Analyzers.Resilience.SF4001RetryLoopWithoutBackoffOrBoundFixer>;
 using SF3001 = Steadfast.Analyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     Steadfast.Analyzers.SharedState.SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzer,
     Steadfast.Analyzers.SharedState.SF3001NonThreadSafeStateMutatedConcurrentlyFixer>;
@@ -119,6 +125,107 @@ public sealed class RealCodeShapeFixTests
             public LockService(IDatabase db) => _db = db;
             public bool Acquire(string key) => _db.StringSet(key, [|"locked"|], TimeSpan.FromSeconds(30), When.NotExists);
             public void Release(string key) => [|_db.KeyDelete(key)|];
+        }
+        """);
+
+    // ---- A using the fix needs must not make a name the file already uses ambiguous ----
+
+    [Fact]
+    public Task SF2003_ProjectTypeNamedTask_NoUsingAdded_DelayStaysQualified() => SF2003.VerifyFixAsync("""
+        using System.Threading;
+        using Lib;
+        using StackExchange.Redis;
+        namespace Lib
+        {
+            public class Task { public string Name = ""; }
+        }
+        namespace Jobs
+        {
+            class Waiter
+            {
+                Task _current = new Task();
+                async System.Threading.Tasks.Task WaitAsync(IDatabase db, CancellationToken cancellationToken)
+                {
+                    while (!await db.KeyExistsAsync(_current.Name))
+                    {
+                        [|Thread.Sleep(100)|];
+                    }
+                }
+            }
+        }
+        """, """
+        using System.Threading;
+        using Lib;
+        using StackExchange.Redis;
+        namespace Lib
+        {
+            public class Task { public string Name = ""; }
+        }
+        namespace Jobs
+        {
+            class Waiter
+            {
+                Task _current = new Task();
+                async System.Threading.Tasks.Task WaitAsync(IDatabase db, CancellationToken cancellationToken)
+                {
+                    while (!await db.KeyExistsAsync(_current.Name))
+                    {
+                        await System.Threading.Tasks.Task.Delay(100, cancellationToken);
+                    }
+                }
+            }
+        }
+        """, equivalenceKey: SF2003ThreadBlockingWaitInPollingLoopFixer.AwaitTaskDelayKey);
+
+    // ---- A worker loop counts consecutive failures, resets on success and never throws out of its loop ----
+
+    [Fact]
+    public Task SF4001_ListenerLoop_BacksOffOnConsecutiveFailuresAndKeepsRunning() => SF4001.VerifyFixAsync("""
+        using System;
+        class Listener
+        {
+            private volatile bool _running = true;
+            void Poll() { }
+            void Run()
+            {
+                [|while|] (_running)
+                {
+                    try
+                    {
+                        Poll();
+                    }
+                    catch (Exception e)
+                    {
+                        Console.WriteLine(e.Message);
+                    }
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        class Listener
+        {
+            private volatile bool _running = true;
+            void Poll() { }
+            void Run()
+            {
+                var attempt = 0;
+                while (_running)
+                {
+                    try
+                    {
+                        Poll();
+                        attempt = 0;
+                    }
+                    catch (Exception e)
+                    {
+                        Console.WriteLine(e.Message);
+                        ++attempt;
+                        Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, attempt), 30_000)));
+                    }
+                }
+            }
         }
         """);
 }
