@@ -72,7 +72,7 @@ internal sealed class FixEvaluator
                     mine.Remove(bug);
                     remaining.Remove(bug);
                     var contextName = context is null ? "net10.0 (analysis view)" : target.Moniker;
-                    var reportedBefore = diagnostics.Count(d => d.Id == bug.Rule && RelativePath(checkout, d) == bug.Path);
+                    var reportedBefore = await ReportedInDocumentAsync(solution.GetDocument(diagnostic.Location.SourceTree)!, bug.Rule, cancellationToken);
                     outcomes.AddRange(await FixAsync(repository, checkout, repo, owner, solution, diagnostic, bug, contextName, reportedBefore, cancellationToken));
                 }
             }
@@ -147,8 +147,7 @@ internal sealed class FixEvaluator
                 }
 
                 // The rule reports as often in the file as before: the fix did not take this diagnostic away.
-                var afterFix = await AnalyzeAsync(changed.GetProject(repo.ProjectId(owner))!, cancellationToken);
-                stillReported = afterFix.Count(d => d.Id == bug.Rule && RelativePath(checkout, d) == bug.Path) >= reportedBefore;
+                stillReported = await ReportedInDocumentAsync(changed.GetDocument(document.Id)!, bug.Rule, cancellationToken) >= reportedBefore;
             }
 
             var hash = diff.Length == 0 ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(diff)))[..10].ToLowerInvariant();
@@ -235,6 +234,17 @@ internal sealed class FixEvaluator
         var compilation = (await project.GetCompilationAsync(cancellationToken))!;
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
         return await compilation.WithAnalyzers(RepositoryAnalyzer.AllAnalyzers, options).GetAnalyzerDiagnosticsAsync(cancellationToken);
+    }
+
+    /// <summary>The rule's diagnostics in one document (its semantic model only: cheap enough to run after every fix).</summary>
+    private static async Task<int> ReportedInDocumentAsync(Document document, string rule, CancellationToken cancellationToken)
+    {
+        var compilation = (await document.Project.GetCompilationAsync(cancellationToken))!;
+        var model = compilation.GetSemanticModel((await document.GetSyntaxTreeAsync(cancellationToken))!);
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
+        var analyzers = RepositoryAnalyzer.AllAnalyzers.Where(a => a.SupportedDiagnostics.Any(d => d.Id == rule)).ToImmutableArray();
+        var diagnostics = await compilation.WithAnalyzers(analyzers, options).GetAnalyzerSemanticDiagnosticsAsync(model, null, cancellationToken);
+        return diagnostics.Count(d => d.Id == rule);
     }
 
     private static int Line(Diagnostic diagnostic) => diagnostic.Location.GetLineSpan().StartLinePosition.Line + 1;
