@@ -115,14 +115,33 @@ namespace Steadfast.Analyzers.Queues
             var references = block.DescendantNodes().OfType<IdentifierNameSyntax>()
                 .Where(n => n.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(n, cancellationToken).Symbol, local))
                 .ToList();
-            if (references.Count == 0 || references.Any(r => r.Ancestors().TakeWhile(a => a != block).Any(a =>
+            // A local made from the message (var order = Deserialize(message)) carries it on: its uses count as the message's.
+            var derived = block.DescendantNodes().OfType<VariableDeclaratorSyntax>()
+                .Where(d => d.Initializer != null && references.Any(r => d.Initializer.Span.Contains(r.Span)))
+                .Select(d => semanticModel.GetDeclaredSymbol(d, cancellationToken))
+                .OfType<ILocalSymbol>()
+                .ToList();
+            var carried = references.Concat(block.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Where(n => derived.Any(l => l.Name == n.Identifier.ValueText && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(n, cancellationToken).Symbol, l))))
+                .ToList();
+
+            // Added to a collection (msgList.Add(message)) is handed out too: whoever reads the collection handles it later.
+            if (carried.Any(r => r.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
+                    && semanticModel.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { IsStatic: false } method
+                    && method.ContainingType.AllInterfaces.Any(i => i.ToDisplayString() == "System.Collections.IEnumerable")
+                    && method.ContainingType.SpecialType != SpecialType.System_String))
+            {
+                return null;
+            }
+
+            if (references.Count == 0 || carried.Any(r => r.Ancestors().TakeWhile(a => a != block).Any(a =>
                     a is ReturnStatementSyntax || a is YieldStatementSyntax || a is LambdaExpressionSyntax || a is AnonymousMethodExpressionSyntax
                     || (a is AssignmentExpressionSyntax assignment && assignment.Right.Span.Contains(r.Span) && !(semanticModel.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is ILocalSymbol)))))
             {
                 return null;
             }
 
-            var lastHandler = block.Statements.Last(s => references.Any(r => s.Span.Contains(r.Span)));
+            var lastHandler = block.Statements.Last(s => carried.Any(r => s.Span.Contains(r.Span)));
             if (lastHandler == declaration || lastHandler is ReturnStatementSyntax || lastHandler is ThrowStatementSyntax)
                 return null;
 

@@ -60,6 +60,9 @@ namespace Steadfast.Analyzers.SharedState
                 .ToList();
             foreach (var target in outermost)
             {
+                // `if (!map.TryGetValue(k, out var v)) return;` declares v for the rest of the block: a lock block would end its scope.
+                if (!(target.Node is LocalDeclarationStatementSyntax) && DeclaresForTheEnclosingBlock(semanticModel, target.Node, cancellationToken))
+                    return null;
                 if (target.Node.DescendantNodesAndSelf().Any(n => n is AwaitExpressionSyntax || (n is LocalDeclarationStatementSyntax d && d.AwaitKeyword != default)))
                     return null; // no await inside lock
                 if (target.Node.DescendantNodes().Any(n => n is YieldStatementSyntax))
@@ -78,7 +81,29 @@ namespace Steadfast.Analyzers.SharedState
             var type = semanticModel.GetTypeInfo(access, cancellationToken).Type;
             if (type == null || type.IsValueType || type.SpecialType == SpecialType.System_String)
                 return false;
-            return Leaves(access, depth: 0);
+            if (Leaves(access, depth: 0))
+                return true;
+
+            // A live view of it leaves: _items.Where(…)/Take(…) (deferred: enumerated after the lock), _map.Values, _map.Keys.
+            SyntaxNode node = access;
+            var isView = false;
+            while (node.Parent is MemberAccessExpressionSyntax member && member.Expression == node)
+            {
+                SyntaxNode next = member.Parent is InvocationExpressionSyntax invocation && invocation.Expression == member ? invocation : member;
+                var nextType = semanticModel.GetTypeInfo(next, cancellationToken).Type;
+                if (nextType == null || nextType.IsValueType || nextType.SpecialType == SpecialType.System_String
+                    || !nextType.AllInterfaces.Concat(nextType is INamedTypeSymbol named && named.TypeKind == TypeKind.Interface ? new[] { named } : new INamedTypeSymbol[0])
+                        .Any(i => i.ToDisplayString() == "System.Collections.IEnumerable" || i.ToDisplayString() == "System.Collections.IEnumerator"))
+                {
+                    return false; // a count, an element, a string: nothing shared leaves
+                }
+
+                // A call that returns a concrete collection (ToList, ToArray) copies; one that returns an interface is deferred.
+                isView = next is InvocationExpressionSyntax ? nextType.TypeKind == TypeKind.Interface : true;
+                node = next;
+            }
+
+            return isView && Leaves(node, depth: 0);
 
             bool Leaves(SyntaxNode node, int depth)
             {
@@ -109,6 +134,22 @@ namespace Steadfast.Analyzers.SharedState
                         return false;
                 }
             }
+        }
+
+        private static bool DeclaresForTheEnclosingBlock(SemanticModel semanticModel, SyntaxNode target, CancellationToken cancellationToken)
+        {
+            if (!(target is StatementSyntax) || !(target.Parent is BlockSyntax || target.Parent is SwitchSectionSyntax))
+                return false;
+            var declared = target.DescendantNodes(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax || n is BlockSyntax))
+                .OfType<SingleVariableDesignationSyntax>()
+                .Select(d => semanticModel.GetDeclaredSymbol(d, cancellationToken))
+                .OfType<ILocalSymbol>()
+                .ToList();
+            if (declared.Count == 0)
+                return false;
+            return target.Parent.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Any(i => !target.Span.Contains(i.Span) && declared.Any(l => l.Name == i.Identifier.ValueText
+                    && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(i, cancellationToken).Symbol, l)));
         }
 
         /// <summary><c>new List&lt;T&gt;(_items)</c>, <c>string.Join(",", _items)</c>: a new collection or string made from it.</summary>

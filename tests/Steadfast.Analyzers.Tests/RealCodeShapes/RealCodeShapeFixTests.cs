@@ -228,4 +228,26 @@ public sealed class RealCodeShapeFixTests
             }
         }
         """);
+
+    // ---- A popped message added to a batch the caller gets is handled by the caller: no acknowledgement here ----
+
+    [Fact]
+    public Task SF2002_MessageAddedToAReturnedBatch_NoProcessingListFix() => SF2002.VerifyNoFixAsync("""
+        using System.Collections.Generic;
+        using StackExchange.Redis;
+        class Batcher
+        {
+            List<RedisValue> Take(IDatabase db, int count)
+            {
+                var batch = new List<RedisValue>();
+                while (batch.Count < count)
+                {
+                    var item = [|db.ListRightPop("work")|];
+                    batch.Add(item);
+                    if (item.IsNull) break;
+                }
+                return batch;
+            }
+        }
+        """);
 }
