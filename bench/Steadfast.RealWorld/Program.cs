@@ -2,6 +2,7 @@ using System.Globalization;
 using Steadfast.RealWorld.Analysis;
 using Steadfast.RealWorld.Compile;
 using Steadfast.RealWorld.Data;
+using Steadfast.RealWorld.Fixes;
 using Steadfast.RealWorld.Scoring;
 
 namespace Steadfast.RealWorld;
@@ -16,12 +17,15 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" || args[0] is not ("analyze" or "report"))
+        if (args.Length == 0 || args[0] is "-h" or "--help" || args[0] is not ("analyze" or "report" or "fixes" or "fixes-report"))
         {
             Console.WriteLine("""
                 usage:
                   analyze [--src /work/realworld/src] [--only owner/name,...]   run the analyzers over the checkouts, then report
                   report                                                       rescore diagnostics.tsv against verdicts and instances
+                  fixes [--src DIR] [--only owner/name,...] [--diffs DIR]      apply every fix to every judged real bug, build each target,
+                                                                               write bench/realworld/fix-verdicts.tsv and bench/realworld-fixes.md
+                  fixes-report                                                 rewrite bench/realworld-fixes.md from fix-verdicts.tsv
                 The checkouts come from bench/realworld/checkout.sh (see bench/realworld/README.md).
                 """);
             return args.Length == 0 ? 1 : 0;
@@ -33,6 +37,9 @@ internal static class Program
         var set = RealWorldSet.Load(setFolder);
         var diagnosticsFile = Path.Combine(setFolder, "diagnostics.tsv");
         var sizesFile = Path.Combine(setFolder, "sizes.tsv");
+
+        if (args[0] is "fixes" or "fixes-report")
+            return await FixesAsync(args[0] == "fixes", set, options, root, diagnosticsFile);
 
         if (args[0] == "analyze")
         {
@@ -87,6 +94,55 @@ internal static class Program
             sizes.OrderBy(s => s.Repo, StringComparer.Ordinal)
                 .Select(s => new[] { s.Repo, s.Commit, Int(s.Files), Int(s.Lines), Int(s.Diagnostics), Int(s.AnalyzerExceptions), s.Seconds.ToString("0.0", CultureInfo.InvariantCulture) }));
         return failed;
+    }
+
+    private const string DefaultDiffs = "/work/realworld/fixes";
+
+    /// <summary>
+    /// The fix evaluation (issue 18): every judged real bug that the last analyze run still reports, each offered fix applied
+    /// and built for every target; verdicts already written are kept while the fix's diff is unchanged.
+    /// </summary>
+    private static async Task<int> FixesAsync(bool run, RealWorldSet set, Dictionary<string, string> options, string root, string diagnosticsFile)
+    {
+        var verdictsFile = Path.Combine(root, "bench", "realworld", "fix-verdicts.tsv");
+        var rows = FixVerdictFile.Read(verdictsFile);
+        if (run)
+        {
+            var only = options.TryGetValue("only", out var o) ? o.Split(',').ToHashSet(StringComparer.Ordinal) : null;
+            var source = options.GetValueOrDefault("src") ?? DefaultSource;
+            var diffs = options.GetValueOrDefault("diffs") ?? DefaultDiffs;
+            var references = new TargetReferences(TargetReferences.DefaultPackageFolder);
+            await FixReferencesRestore.EnsureAsync(references, TargetReferences.DefaultPackageFolder);
+            var evaluator = new FixEvaluator(references, diffs);
+            var realBugs = set.Verdicts.Where(v => v.IsTrue).Select(v => v.Key).ToHashSet();
+            var findings = ReadFindings(diagnosticsFile).Where(f => realBugs.Contains(f.Key)).ToList();
+            var outcomes = new List<FixOutcome>();
+            var evaluated = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var repository in set.Repositories.Where(r => only == null || only.Contains(r.Name)))
+            {
+                var bugs = findings.Where(f => f.Repo == repository.Name).ToList();
+                evaluated.Add(repository.Name);
+                if (bugs.Count == 0)
+                    continue;
+                var checkout = Path.Combine(source, repository.FolderName);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var result = await evaluator.EvaluateAsync(repository, checkout, bugs, CancellationToken.None);
+                outcomes.AddRange(result);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"{repository.Name}: {bugs.Count} real bugs, {result.Count(r => r.Offered)} fixes, {result.Count(r => r.BuildsEverywhere)} build on every target, {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0} s"));
+            }
+
+            rows = FixVerdictFile.Merge(rows, outcomes, evaluated);
+            FixVerdictFile.Write(verdictsFile, rows);
+            rows = FixVerdictFile.Read(verdictsFile);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(root, "bench", "realworld-fixes.md"), FixReport.Render(rows));
+        Console.WriteLine();
+        Console.WriteLine(FixScore.Heading);
+        foreach (var score in FixReport.Scores(rows))
+            Console.WriteLine(score.Line);
+        return 0;
     }
 
     private static void PrintSummary(Scorecard card)

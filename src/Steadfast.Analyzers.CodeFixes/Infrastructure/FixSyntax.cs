@@ -36,9 +36,19 @@ namespace Steadfast.Analyzers
         /// <summary>After a rewrite: adds the usings that annotated names need, shortens them, and formats what was annotated.</summary>
         public static async Task<Document> CleanUpAsync(Document document, CancellationToken cancellationToken)
         {
-            document = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
+            var withImports = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, null, cancellationToken).ConfigureAwait(false);
+            // A new using can make a name the file already uses ambiguous (System.Threading beside System.Timers: Timer;
+            // System.Threading.Tasks beside a project type named Task): then no using, and the new names stay qualified.
+            if (await AmbiguousNamesAsync(withImports, cancellationToken).ConfigureAwait(false) <= await AmbiguousNamesAsync(document, cancellationToken).ConfigureAwait(false))
+                document = withImports;
             document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
             return await Formatter.FormatAsync(document, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task<int> AmbiguousNamesAsync(Document document, CancellationToken cancellationToken)
+        {
+            var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            return semanticModel == null ? 0 : semanticModel.GetDiagnostics(null, cancellationToken).Count(d => d.Id == "CS0104");
         }
 
         /// <summary><paramref name="baseName"/>, or baseName2, baseName3 … — the first name nothing in scope at the position uses.</summary>

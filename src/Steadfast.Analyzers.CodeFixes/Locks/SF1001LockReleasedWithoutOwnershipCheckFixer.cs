@@ -131,6 +131,7 @@ namespace Steadfast.Analyzers.Locks
             // The acquire that takes this value, and every acquire/release in the function that passes the same value.
             RedisAcquire? acquire = null;
             var sites = new List<ExpressionSyntax>();
+            var releases = 0;
             foreach (var call in LockModel.DescendantsInSameFunction(function).OfType<IInvocationOperation>())
             {
                 var taken = model.AsRedisAcquire(call);
@@ -141,11 +142,25 @@ namespace Steadfast.Analyzers.Locks
                     continue;
                 if (taken != null && acquire == null)
                     acquire = taken;
+                if (taken == null)
+                    releases++;
                 sites.Add(passedSyntax);
             }
 
+            // A token the release never sees changes nothing: when the release is in another function (a lock service's
+            // Release(key)), the token has to be returned to the caller and carried there — a signature change, no fix here.
+            // A KeyDelete of the same key in this function counts: its own SF1001 fix turns it into LockRelease(key, lockToken).
             if (acquire == null)
                 return false;
+            if (releases == 0)
+            {
+                var keyText = (LockModel.Unwrap(acquire.Key)?.Syntax as ExpressionSyntax)?.WithoutTrivia().ToString();
+                releases = LockModel.DescendantsInSameFunction(function).OfType<IInvocationOperation>().Count(call =>
+                    model.IsRedisRelease(call, out var releasedKey, out var releasedValue) && releasedValue == null
+                    && (LockModel.Unwrap(releasedKey)?.Syntax as ExpressionSyntax)?.WithoutTrivia().ToString() == keyText);
+                if (releases == 0)
+                    return false;
+            }
             var statement = acquire.Call.Syntax.FirstAncestorOrSelf<StatementSyntax>();
             if (statement == null || !(statement.Parent is BlockSyntax || statement.Parent is GlobalStatementSyntax) || sites.Any(s => s.SpanStart < statement.SpanStart))
                 return false;

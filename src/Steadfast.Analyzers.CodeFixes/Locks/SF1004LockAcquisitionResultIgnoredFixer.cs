@@ -57,6 +57,22 @@ namespace Steadfast.Analyzers.Locks
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             if (!(root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call))
                 return;
+
+            // Inside a try whose finally releases: an early return would run that release on a lock never taken (Monitor.Exit
+            // throws, a Redis delete drops another owner's lock). Guard the release with the taken flag instead, or offer nothing.
+            if (EnclosingTryWithFinally(call) is { } enclosingTry)
+            {
+                var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+                if (semanticModel != null && PlanFinally(semanticModel, call, context.CancellationToken) != null)
+                {
+                    await RegisterFinallyFixAsync(context, diagnostic).ConfigureAwait(false);
+                    return;
+                }
+
+                if (semanticModel == null || ReleasesALock(semanticModel, enclosingTry.Finally!, context.CancellationToken))
+                    return;
+            }
+
             var statement = call.FirstAncestorOrSelf<StatementSyntax>();
             if (statement == null || !(statement.Parent is BlockSyntax || statement.Parent is GlobalStatementSyntax))
                 return;
@@ -105,6 +121,21 @@ namespace Steadfast.Analyzers.Locks
         }
 
         private const string FlagName = "lockTaken";
+
+        /// <summary>The innermost try (in the acquire's own function) whose block holds the acquire and that has a finally.</summary>
+        private static TryStatementSyntax? EnclosingTryWithFinally(InvocationExpressionSyntax call) =>
+            call.Ancestors()
+                .TakeWhile(a => !(a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is MemberDeclarationSyntax))
+                .OfType<TryStatementSyntax>()
+                .FirstOrDefault(t => t.Block.Span.Contains(call.Span) && t.Finally != null);
+
+        private static bool ReleasesALock(SemanticModel semanticModel, FinallyClauseSyntax @finally, CancellationToken cancellationToken)
+        {
+            var model = LockModel.Create(semanticModel.Compilation);
+            return model == null || @finally.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(invocation =>
+                semanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IInvocationOperation operation
+                && model.AsRelease(operation, cancellationToken) != null);
+        }
 
         /// <summary>
         /// The finally shape: <c>try { … acquire … } finally { release; }</c>. The acquire's result is also stored in a

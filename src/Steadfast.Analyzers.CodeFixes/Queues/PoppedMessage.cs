@@ -55,6 +55,9 @@ namespace Steadfast.Analyzers.Queues
 
         public StatementSyntax LastHandler { get; }
 
+        /// <summary>An <c>if</c> between the pop and the last handler leaves (return, continue, break, throw) on a test of the message.</summary>
+        public bool LeavesWhenEmpty { get; private set; }
+
         public ExpressionSyntax Key => Pop.ArgumentList.Arguments[0].Expression;
 
         /// <summary>"Left" for ListLeftPop(Async), "Right" for ListRightPop(Async).</summary>
@@ -180,7 +183,26 @@ namespace Steadfast.Analyzers.Queues
             var references = statements.SelectMany(statement => statement.DescendantNodes()).OfType<IdentifierNameSyntax>()
                 .Where(n => n.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(n, cancellationToken).Symbol, local))
                 .ToList();
-            if (references.Count == 0 || references.Any(r => r.Ancestors().TakeWhile(a => a != container).Any(a =>
+            // A local made from the message (var order = Deserialize(message)) carries it on: its uses count as the message's.
+            var derived = statements.SelectMany(statement => statement.DescendantNodes()).OfType<VariableDeclaratorSyntax>()
+                .Where(d => d.Initializer != null && references.Any(r => d.Initializer.Span.Contains(r.Span)))
+                .Select(d => semanticModel.GetDeclaredSymbol(d, cancellationToken))
+                .OfType<ILocalSymbol>()
+                .ToList();
+            var carried = references.Concat(statements.SelectMany(statement => statement.DescendantNodes()).OfType<IdentifierNameSyntax>()
+                .Where(n => derived.Any(l => l.Name == n.Identifier.ValueText && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(n, cancellationToken).Symbol, l))))
+                .ToList();
+
+            // Added to a collection (msgList.Add(message)) is handed out too: whoever reads the collection handles it later.
+            if (carried.Any(r => r.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
+                    && semanticModel.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { IsStatic: false } method
+                    && method.ContainingType.AllInterfaces.Any(i => i.ToDisplayString() == "System.Collections.IEnumerable")
+                    && method.ContainingType.SpecialType != SpecialType.System_String))
+            {
+                return null;
+            }
+
+            if (references.Count == 0 || carried.Any(r => r.Ancestors().TakeWhile(a => a != container).Any(a =>
                     a is ReturnStatementSyntax || a is YieldStatementSyntax || a is LambdaExpressionSyntax || a is AnonymousMethodExpressionSyntax
                     || a is LocalFunctionStatementSyntax
                     || (a is AssignmentExpressionSyntax assignment && assignment.Right.Span.Contains(r.Span) && !(semanticModel.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is ILocalSymbol)))))
@@ -188,10 +210,25 @@ namespace Steadfast.Analyzers.Queues
                 return null;
             }
 
-            var lastHandler = statements.Last(s => references.Any(r => s.Span.Contains(r.Span)));
+            var lastHandler = statements.Last(s => carried.Any(r => s.Span.Contains(r.Span)));
             if (lastHandler == declaration || lastHandler is ReturnStatementSyntax || lastHandler is ThrowStatementSyntax)
                 return null;
-            return new PoppedMessage(pop, member, call, isAwaited, configureAwait, key.Type?.SpecialType == SpecialType.System_String, declaration, declarator, local, lastHandler);
+
+            // The acknowledgement goes after the last handler: if no path gets past it (every branch returns), it would
+            // never run and the processing list would only grow. No fix then.
+            var flow = semanticModel.AnalyzeControlFlow(lastHandler);
+            if (flow == null || !flow.Succeeded || !flow.EndPointIsReachable)
+                return null;
+
+            // An empty pop gives a null message: unless an earlier statement leaves on it, the acknowledgement checks it.
+            var leavesWhenEmpty = statements.Skip(statements.IndexOf(declaration) + 1).Take(statements.IndexOf(lastHandler) - statements.IndexOf(declaration) - 1)
+                .OfType<IfStatementSyntax>()
+                .Any(i => i.Else == null && references.Any(r => i.Condition.Span.Contains(r.Span))
+                          && semanticModel.AnalyzeControlFlow(i.Statement) is { Succeeded: true, EndPointIsReachable: false });
+            return new PoppedMessage(pop, member, call, isAwaited, configureAwait, key.Type?.SpecialType == SpecialType.System_String, declaration, declarator, local, lastHandler)
+            {
+                LeavesWhenEmpty = leavesWhenEmpty,
+            };
         }
     }
 }

@@ -67,7 +67,7 @@ namespace Steadfast.Analyzers.Queues
                 if (!useReliableQueue)
                 {
                     if (CanMoveToProcessingList(semanticModel, message))
-                        MoveToProcessingList(editor, message);
+                        MoveToProcessingList(editor, semanticModel, message);
                 }
                 else if (ReliableQueueConsumption.CanRewrite(semanticModel, message, cancellationToken))
                 {
@@ -87,30 +87,39 @@ namespace Steadfast.Analyzers.Queues
         }
 
         /// <summary>
-        /// LMOVE exists (StackExchange.Redis 2.2+) and the local converts back to a RedisValue for ListRemove: string,
-        /// byte[] and RedisValue do; an <c>object</c> local does not.
+        /// The move exists in the referenced StackExchange.Redis — <c>ListMove</c> (LMOVE, 2.6.45+), or for a right pop
+        /// <c>ListRightPopLeftPush</c> (RPOPLPUSH, every version) — and the local converts back to a RedisValue for
+        /// ListRemove: string, byte[] and RedisValue do; an <c>object</c> local does not.
         /// </summary>
         private static bool CanMoveToProcessingList(SemanticModel semanticModel, PoppedMessage message)
         {
             var compilation = semanticModel.Compilation;
             var redisValue = compilation.GetBestTypeByMetadataName("StackExchange.Redis.RedisValue");
-            return compilation.GetBestTypeByMetadataName("StackExchange.Redis.ListSide") != null
+            return (HasListMove(compilation, message) || message.Side == "Right")
                 && redisValue != null
                 && compilation.ClassifyCommonConversion(message.Local.Type, redisValue).IsImplicit;
         }
 
-        private static void MoveToProcessingList(DocumentEditor editor, PoppedMessage message)
+        private static bool HasListMove(Compilation compilation, PoppedMessage message) =>
+            compilation.GetBestTypeByMetadataName("StackExchange.Redis.ListSide") != null
+            && FixCompilation.HasMember(compilation, "StackExchange.Redis.IDatabase", message.IsAwaited ? "ListMoveAsync" : "ListMove");
+
+        private static void MoveToProcessingList(DocumentEditor editor, SemanticModel semanticModel, PoppedMessage message)
         {
             var key = message.Key.WithoutTrivia();
-            var move = InvocationExpression(
-                message.Member.WithName(IdentifierName(message.IsAwaited ? "ListMoveAsync" : "ListMove")),
-                ArgumentList(SeparatedList(new[]
-                {
-                    Argument(key),
-                    Argument(ProcessingKey(key, message.KeyIsString)),
-                    Argument(FixSyntax.StaticMember("StackExchange.Redis.ListSide", message.Side)),
-                    Argument(FixSyntax.StaticMember("StackExchange.Redis.ListSide", "Left")),
-                })));
+            var move = HasListMove(semanticModel.Compilation, message)
+                ? InvocationExpression(
+                    message.Member.WithName(IdentifierName(message.IsAwaited ? "ListMoveAsync" : "ListMove")),
+                    ArgumentList(SeparatedList(new[]
+                    {
+                        Argument(key),
+                        Argument(ProcessingKey(key, message.KeyIsString)),
+                        Argument(FixSyntax.StaticMember("StackExchange.Redis.ListSide", message.Side)),
+                        Argument(FixSyntax.StaticMember("StackExchange.Redis.ListSide", "Left")),
+                    })))
+                : InvocationExpression(
+                    message.Member.WithName(IdentifierName(message.IsAwaited ? "ListRightPopLeftPushAsync" : "ListRightPopLeftPush")),
+                    ArgumentList(SeparatedList(new[] { Argument(key), Argument(ProcessingKey(key, message.KeyIsString)) })));
             editor.ReplaceNode(message.Pop, move.WithTriviaFrom(message.Pop));
 
             // Acknowledge: remove one copy from the processing list once the handler is done.
@@ -127,7 +136,21 @@ namespace Steadfast.Analyzers.Queues
                     ArgumentList(SingletonSeparatedList(message.ConfigureAwait.WithoutTrivia())));
             if (message.IsAwaited)
                 remove = AwaitExpression(remove);
-            PoppedMessage.InsertAfter(editor, message.LastHandler, ExpressionStatement(remove).WithAdditionalAnnotations(Formatter.Annotation));
+            StatementSyntax acknowledge = ExpressionStatement(remove);
+            if (!message.LeavesWhenEmpty && EmptyPopTest(message) is { } notEmpty)
+                acknowledge = IfStatement(notEmpty, Block(acknowledge));
+            PoppedMessage.InsertAfter(editor, message.LastHandler, acknowledge.WithAdditionalAnnotations(Formatter.Annotation));
+        }
+
+        /// <summary>An empty pop gives a null message, and LREM of a null value throws: <c>message != null</c>, <c>!message.IsNull</c>.</summary>
+        private static ExpressionSyntax? EmptyPopTest(PoppedMessage message)
+        {
+            var local = IdentifierName(message.Local.Name);
+            if (message.Local.Type.IsReferenceType)
+                return BinaryExpression(SyntaxKind.NotEqualsExpression, local, LiteralExpression(SyntaxKind.NullLiteralExpression));
+            return message.Local.Type.Name == "RedisValue"
+                ? PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, local, IdentifierName("IsNull")))
+                : null;
         }
 
         private static ExpressionSyntax ProcessingKey(ExpressionSyntax key, bool keyIsString)

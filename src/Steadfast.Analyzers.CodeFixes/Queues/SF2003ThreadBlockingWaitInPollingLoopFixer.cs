@@ -45,7 +45,8 @@ namespace Steadfast.Analyzers.Queues
                 if (token != null)
                     arguments = arguments.Add(Argument(IdentifierName(token)));
                 var delay = InvocationExpression(FixSyntax.StaticMember("System.Threading.Tasks.Task", "Delay"), ArgumentList(arguments));
-                editor.ReplaceNode(statement, statement.WithExpression(AwaitExpression(delay)));
+                // The comment above the sleep is the leading trivia of its first token: it stays above the await.
+                editor.ReplaceNode(statement, statement.WithExpression(AwaitExpression(delay).WithTriviaFrom(statement.Expression)));
             }
 
             return editor.GetChangedDocument();

@@ -9,23 +9,36 @@ namespace Steadfast.Analyzers.Resilience
 {
     /// <summary>
     /// The monotonic clock a fix writes against: the TimeProvider the type already has (so tests that
-    /// fake time keep working), else Stopwatch's static timestamps.
+    /// fake time keep working), else Stopwatch's static timestamps (.NET 7+), else — on older targets, where
+    /// <c>Stopwatch.GetElapsedTime</c> does not exist — a Stopwatch instance started where the wall-clock
+    /// start was read (<c>Stopwatch.StartNew()</c> … <c>start.Elapsed</c>).
     /// </summary>
     internal sealed class MonotonicClock
     {
         private readonly ExpressionSyntax _receiver;
 
-        private MonotonicClock(ExpressionSyntax receiver, bool usesTimeProvider)
+        private MonotonicClock(ExpressionSyntax receiver, bool usesTimeProvider, bool usesStopwatchInstance = false)
         {
             _receiver = receiver;
             UsesTimeProvider = usesTimeProvider;
+            UsesStopwatchInstance = usesStopwatchInstance;
         }
 
         public bool UsesTimeProvider { get; }
 
-        public ExpressionSyntax GetTimestamp() => Call("GetTimestamp");
+        /// <summary>The start is a running Stopwatch, not a timestamp: no "elapsed between two timestamps".</summary>
+        public bool UsesStopwatchInstance { get; }
 
-        public ExpressionSyntax GetElapsedTime(ExpressionSyntax start) => Call("GetElapsedTime", start);
+        /// <summary>The type a start local is declared with when it is not <c>var</c>.</summary>
+        public TypeSyntax TimestampType() =>
+            UsesStopwatchInstance ? FixSyntax.ImportedType("System.Diagnostics.Stopwatch") : PredefinedType(Token(SyntaxKind.LongKeyword));
+
+        public ExpressionSyntax GetTimestamp() => UsesStopwatchInstance ? Call("StartNew") : Call("GetTimestamp");
+
+        public ExpressionSyntax GetElapsedTime(ExpressionSyntax start) =>
+            UsesStopwatchInstance
+                ? MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, start, IdentifierName("Elapsed"))
+                : Call("GetElapsedTime", start);
 
         public ExpressionSyntax GetElapsedTime(ExpressionSyntax start, ExpressionSyntax end) => Call("GetElapsedTime", start, end);
 
@@ -34,7 +47,7 @@ namespace Steadfast.Analyzers.Resilience
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, _receiver, IdentifierName(method)),
                 ArgumentList(SeparatedList(arguments.Select(Argument))));
 
-        /// <summary>Null when neither a usable TimeProvider nor Stopwatch.GetElapsedTime (.NET 7+) exists.</summary>
+        /// <summary>Null when neither a usable TimeProvider nor Stopwatch exists.</summary>
         public static MonotonicClock? Find(SemanticModel semanticModel, int position, CancellationToken cancellationToken)
         {
             var compilation = semanticModel.Compilation;
@@ -51,10 +64,10 @@ namespace Steadfast.Analyzers.Resilience
             }
 
             var stopwatch = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemDiagnosticsStopwatch);
-            if (stopwatch == null || !stopwatch.GetMembers("GetElapsedTime").Any())
+            if (stopwatch == null)
                 return null;
             var receiver = FixSyntax.ImportedType("System.Diagnostics.Stopwatch");
-            return new MonotonicClock(receiver, usesTimeProvider: false);
+            return new MonotonicClock(receiver, usesTimeProvider: false, usesStopwatchInstance: !stopwatch.GetMembers("GetElapsedTime").Any());
         }
 
         /// <summary>A non-nullable TimeProvider field or property of the type (static if the member is static), else a parameter.</summary>

@@ -204,7 +204,13 @@ namespace Steadfast.Analyzers.Resilience
             var maxAttempts = FixSyntax.FreeName(editor.SemanticModel, plan.Loop.SpanStart, "maxAttempts");
             var attempt = FixSyntax.FreeName(editor.SemanticModel, plan.Loop.SpanStart, "attempt");
 
-            // const int maxAttempts = 5;  var attempt = 0;
+            bool IsWorkerCatch(BlockSyntax catchBlock) =>
+                catchBlock.Parent?.Parent is TryStatementSyntax tryStatement && IsWorkerLoop(editor.SemanticModel, plan.Loop)
+                && !(tryStatement.Block.Statements.LastOrDefault() is ReturnStatementSyntax || tryStatement.Block.Statements.LastOrDefault() is BreakStatementSyntax
+                     || tryStatement.Block.Statements.LastOrDefault() is ThrowStatementSyntax);
+            var allWorker = plan.Match.ContinuingCatches.All(c => IsWorkerCatch((BlockSyntax)c.Handler.Syntax));
+
+            // const int maxAttempts = 5;  var attempt = 0;   (a worker loop has no maximum)
             editor.InsertBefore(plan.Loop, new StatementSyntax[]
             {
                 LocalDeclarationStatement(
@@ -216,13 +222,27 @@ namespace Steadfast.Analyzers.Resilience
                     VariableDeclaration(IdentifierName("var"),
                         SingletonSeparatedList(VariableDeclarator(attempt).WithInitializer(EqualsValueClause(Number(0))))))
                     .WithAdditionalAnnotations(Formatter.Annotation),
-            });
+            }.Skip(allWorker ? 1 : 0));
 
             foreach (var catchOperation in plan.Match.ContinuingCatches)
             {
                 var catchBlock = (BlockSyntax)catchOperation.Handler.Syntax;
-                // if (++attempt >= maxAttempts) throw;
-                var giveUp = IfStatement(
+
+                // A worker loop (success goes round again, it does not leave): the count is of consecutive failures, reset
+                // after a try that completes, and the worker never throws out of its loop — it waits at the cap instead.
+                var tryStatement = catchBlock.Parent?.Parent as TryStatementSyntax;
+                var isWorker = IsWorkerCatch(catchBlock);
+                if (isWorker && tryStatement!.Block.Statements.Count > 0)
+                {
+                    var reset = ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(attempt), Number(0)))
+                        .WithAdditionalAnnotations(Formatter.Annotation);
+                    editor.InsertAfter(tryStatement.Block.Statements.Last(), reset);
+                }
+
+                // if (++attempt >= maxAttempts) throw;   (a worker: ++attempt;)
+                StatementSyntax giveUp = isWorker
+                    ? ExpressionStatement(PrefixUnaryExpression(SyntaxKind.PreIncrementExpression, IdentifierName(attempt)))
+                    : IfStatement(
                     BinaryExpression(SyntaxKind.GreaterThanOrEqualExpression,
                         PrefixUnaryExpression(SyntaxKind.PreIncrementExpression, IdentifierName(attempt)), IdentifierName(maxAttempts)),
                     ThrowStatement());
@@ -241,6 +261,27 @@ namespace Steadfast.Analyzers.Resilience
                 var added = new StatementSyntax[] { giveUp, wait }.Select(s => s.WithAdditionalAnnotations(Formatter.Annotation));
                 editor.ReplaceNode(catchBlock, catchBlock.WithStatements(statements.InsertRange(insertAt, added)));
             }
+        }
+
+        /// <summary>
+        /// Runs until stopped, not until an attempt succeeds: no condition, <c>true</c>, a cancellation check, or a condition
+        /// on state outside the function (<c>while (_running)</c>). A condition on a local (<c>while (repeat)</c>) is a retry loop.
+        /// </summary>
+        private static bool IsWorkerLoop(SemanticModel semanticModel, StatementSyntax loop)
+        {
+            var condition = loop switch
+            {
+                WhileStatementSyntax w => w.Condition,
+                DoStatementSyntax d => d.Condition,
+                ForStatementSyntax f => f.Condition,
+                _ => null,
+            };
+            if (condition == null || condition.IsKind(SyntaxKind.TrueLiteralExpression))
+                return true;
+            var names = condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().ToList();
+            if (names.Any(n => n.Identifier.ValueText == "IsCancellationRequested"))
+                return true;
+            return !names.Any(n => semanticModel.GetSymbolInfo(n).Symbol is ILocalSymbol);
         }
 
         private static void UseSteadfastRetry(DocumentEditor editor, Plan plan, SteadfastShape shape)

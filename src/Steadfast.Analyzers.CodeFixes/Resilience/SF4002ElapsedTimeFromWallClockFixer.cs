@@ -41,8 +41,8 @@ namespace Steadfast.Analyzers.Resilience
             if (plan == null)
                 return;
 
-            var title = plan.Clock.UsesTimeProvider
-                ? "Measure with the TimeProvider's timestamps"
+            var title = plan.Clock.UsesTimeProvider ? "Measure with the TimeProvider's timestamps"
+                : plan.Clock.UsesStopwatchInstance ? "Measure with a Stopwatch"
                 : "Measure with Stopwatch.GetTimestamp/GetElapsedTime";
             context.RegisterCodeFix(
                 CodeAction.Create(
@@ -106,6 +106,9 @@ namespace Steadfast.Analyzers.Resilience
                 sites.AddRange(bodySites);
             }
 
+            // A running Stopwatch measures from its own start only: "end - start" between two reads has no form there.
+            if (clock != null && clock.UsesStopwatchInstance && sites.Any(s => s.Kind == WallClockRewritePlan.SiteKind.ElapsedBetween))
+                return null;
             return sites.Count == 0 || clock == null ? null : new Prepared(semanticModel, model, root, clock, sites);
         }
 
@@ -135,7 +138,7 @@ namespace Steadfast.Analyzers.Resilience
                 var newDeclarator = declarator
                     .WithIdentifier(Identifier(name).WithTriviaFrom(declarator.Identifier))
                     .WithInitializer(declarator.Initializer.WithValue(clock.GetTimestamp().WithTriviaFrom(declarator.Initializer.Value)));
-                var type = declaration.Type.IsVar ? declaration.Type : PredefinedType(Token(SyntaxKind.LongKeyword)).WithTriviaFrom(declaration.Type);
+                var type = declaration.Type.IsVar ? declaration.Type : clock.TimestampType().WithTriviaFrom(declaration.Type);
                 editor.ReplaceNode(declaration, declaration.WithType(type).WithVariables(SingletonSeparatedList(newDeclarator)));
             }
 

@@ -45,9 +45,13 @@ namespace Steadfast.Analyzers.SharedState
             var targets = new Dictionary<SyntaxNode, Target>();
             foreach (var access in accesses)
             {
+                // A lock around "return _items" or "return Ok(_items)" releases before the caller enumerates or changes it.
+                if (HandsTheObjectOut(semanticModel, access, cancellationToken))
+                    return null;
                 var target = FindTarget(semanticModel, access, cancellationToken);
                 if (target == null)
                     return null;
+                target = WidenToTheCheck(semanticModel, access, target, cancellationToken);
                 targets[target.Node] = target;
             }
 
@@ -56,6 +60,9 @@ namespace Steadfast.Analyzers.SharedState
                 .ToList();
             foreach (var target in outermost)
             {
+                // `if (!map.TryGetValue(k, out var v)) return;` declares v for the rest of the block: a lock block would end its scope.
+                if (!(target.Node is LocalDeclarationStatementSyntax) && DeclaresForTheEnclosingBlock(semanticModel, target.Node, cancellationToken))
+                    return null;
                 if (target.Node.DescendantNodesAndSelf().Any(n => n is AwaitExpressionSyntax || (n is LocalDeclarationStatementSyntax d && d.AwaitKeyword != default)))
                     return null; // no await inside lock
                 if (target.Node.DescendantNodes().Any(n => n is YieldStatementSyntax))
@@ -63,6 +70,130 @@ namespace Steadfast.Analyzers.SharedState
             }
 
             return outermost;
+        }
+
+        /// <summary>
+        /// The access is the shared object itself (not a member of it) and it leaves the critical section: returned,
+        /// yielded, stored, or passed to a call whose result is returned or stored (<c>return Ok(_items)</c>).
+        /// </summary>
+        private static bool HandsTheObjectOut(SemanticModel semanticModel, SyntaxNode access, CancellationToken cancellationToken)
+        {
+            var type = semanticModel.GetTypeInfo(access, cancellationToken).Type;
+            if (type == null || type.IsValueType || type.SpecialType == SpecialType.System_String)
+                return false;
+            if (Leaves(access, depth: 0))
+                return true;
+
+            // A live view of it leaves: _items.Where(…)/Take(…) (deferred: enumerated after the lock), _map.Values, _map.Keys.
+            SyntaxNode node = access;
+            var isView = false;
+            while (node.Parent is MemberAccessExpressionSyntax member && member.Expression == node)
+            {
+                SyntaxNode next = member.Parent is InvocationExpressionSyntax invocation && invocation.Expression == member ? invocation : member;
+                var nextType = semanticModel.GetTypeInfo(next, cancellationToken).Type;
+                if (nextType == null || nextType.IsValueType || nextType.SpecialType == SpecialType.System_String
+                    || !nextType.AllInterfaces.Concat(nextType is INamedTypeSymbol named && named.TypeKind == TypeKind.Interface ? new[] { named } : new INamedTypeSymbol[0])
+                        .Any(i => i.ToDisplayString() == "System.Collections.IEnumerable" || i.ToDisplayString() == "System.Collections.IEnumerator"))
+                {
+                    return false; // a count, an element, a string: nothing shared leaves
+                }
+
+                // A call that returns a concrete collection (ToList, ToArray) copies; one that returns an interface is deferred.
+                isView = next is InvocationExpressionSyntax ? nextType.TypeKind == TypeKind.Interface : true;
+                node = next;
+            }
+
+            return isView && Leaves(node, depth: 0);
+
+            bool Leaves(SyntaxNode node, int depth)
+            {
+                while (node.Parent is ParenthesizedExpressionSyntax || node.Parent is CastExpressionSyntax
+                       || (node.Parent is ConditionalExpressionSyntax conditional && conditional.Condition != node)
+                       || (node.Parent is BinaryExpressionSyntax binary && (binary.IsKind(SyntaxKind.AsExpression) || binary.IsKind(SyntaxKind.CoalesceExpression)))
+                       || node.Parent is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression })
+                {
+                    node = node.Parent;
+                }
+
+                switch (node.Parent)
+                {
+                    case ReturnStatementSyntax _:
+                    case YieldStatementSyntax _:
+                    case ArrowExpressionClauseSyntax _:
+                    case EqualsValueClauseSyntax _:
+                    case LambdaExpressionSyntax lambda when lambda.ExpressionBody == node:
+                        return true;
+                    case AssignmentExpressionSyntax assignment when assignment.Right == node:
+                        return true;
+                    case ArgumentSyntax argument when depth < 3 && argument.Parent?.Parent is ExpressionSyntax call
+                                                      && (call is InvocationExpressionSyntax || call is BaseObjectCreationExpressionSyntax):
+                        return !IsCopy(semanticModel, call, cancellationToken) && Leaves(call, depth + 1);
+                    case InitializerExpressionSyntax initializer when depth < 3 && initializer.Parent is ExpressionSyntax created:
+                        return Leaves(created, depth + 1);
+                    default:
+                        return false;
+                }
+            }
+        }
+
+        private static bool DeclaresForTheEnclosingBlock(SemanticModel semanticModel, SyntaxNode target, CancellationToken cancellationToken)
+        {
+            if (!(target is StatementSyntax) || !(target.Parent is BlockSyntax || target.Parent is SwitchSectionSyntax))
+                return false;
+            var declared = target.DescendantNodes(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax || n is BlockSyntax))
+                .OfType<SingleVariableDesignationSyntax>()
+                .Select(d => semanticModel.GetDeclaredSymbol(d, cancellationToken))
+                .OfType<ILocalSymbol>()
+                .ToList();
+            if (declared.Count == 0)
+                return false;
+            return target.Parent.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Any(i => !target.Span.Contains(i.Span) && declared.Any(l => l.Name == i.Identifier.ValueText
+                    && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(i, cancellationToken).Symbol, l)));
+        }
+
+        /// <summary><c>new List&lt;T&gt;(_items)</c>, <c>string.Join(",", _items)</c>: a new collection or string made from it.</summary>
+        private static bool IsCopy(SemanticModel semanticModel, ExpressionSyntax call, CancellationToken cancellationToken)
+        {
+            var type = semanticModel.GetTypeInfo(call, cancellationToken).Type;
+            if (type == null || type.IsValueType || type.SpecialType == SpecialType.System_String)
+                return true;
+            return call is BaseObjectCreationExpressionSyntax
+                && type.ContainingNamespace?.ToDisplayString() is { } ns
+                && (ns == "System.Collections.Generic" || ns == "System.Collections.Immutable" || ns == "System.Collections.Concurrent");
+        }
+
+        /// <summary>
+        /// A statement inside <c>if (check of the state) { … }</c> (or a while loop on it): the check and the act go in one
+        /// critical section, or another thread acts between them. The outermost such statement in the same function.
+        /// </summary>
+        private static Target WidenToTheCheck(SemanticModel semanticModel, SyntaxNode access, Target target, CancellationToken cancellationToken)
+        {
+            if (!(target.Node is StatementSyntax statement) || target.Node is LocalDeclarationStatementSyntax)
+                return target;
+            var state = semanticModel.GetSymbolInfo(access, cancellationToken).Symbol;
+            if (state == null)
+                return target;
+            StatementSyntax? widest = null;
+            for (var node = statement.Parent; node != null; node = node.Parent)
+            {
+                if (node is MemberDeclarationSyntax || node is AnonymousFunctionExpressionSyntax || node is LocalFunctionStatementSyntax || node is LockStatementSyntax)
+                    break;
+                var condition = node switch
+                {
+                    IfStatementSyntax ifStatement => ifStatement.Condition,
+                    WhileStatementSyntax whileStatement => whileStatement.Condition,
+                    _ => null,
+                };
+                if (condition != null && (node.Parent is BlockSyntax || node.Parent is SwitchSectionSyntax || node.Parent is GlobalStatementSyntax)
+                    && condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(i =>
+                        i.Identifier.ValueText == state.Name && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(i, cancellationToken).Symbol, state)))
+                {
+                    widest = (StatementSyntax)node;
+                }
+            }
+
+            return widest == null ? target : new Target(widest, null, false);
         }
 
         private static Target? FindTarget(SemanticModel semanticModel, SyntaxNode access, CancellationToken cancellationToken)

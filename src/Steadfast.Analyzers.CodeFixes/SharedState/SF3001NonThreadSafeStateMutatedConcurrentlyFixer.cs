@@ -177,11 +177,14 @@ namespace Steadfast.Analyzers.SharedState
             var baseName = state.Name + "Lock";
             var declaration = state.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
             var name = FixSyntax.FreeName(semanticModel, declaration.SpanStart, baseName);
-            var useLockType = model.LockType != null && (int)((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion >= 1300;
+            // System.Threading.Lock only where the compilation has it (.NET 9) and C# 13 binds lock() to it; `new()` from C# 9.
+            var useLockType = model.LockType != null && FixCompilation.Allows(root.SyntaxTree, (LanguageVersion)1300);
             var lockType = useLockType
                 ? FixSyntax.ImportedType("System.Threading.Lock")
                 : PredefinedType(Token(SyntaxKind.ObjectKeyword));
-            var creation = ImplicitObjectCreationExpression();
+            ExpressionSyntax creation = FixCompilation.Allows(root.SyntaxTree, LanguageVersion.CSharp9)
+                ? ImplicitObjectCreationExpression()
+                : ObjectCreationExpression(lockType).WithArgumentList(ArgumentList());
 
             if (state is IFieldSymbol field && declaration.Parent?.Parent is FieldDeclarationSyntax fieldDeclaration)
             {

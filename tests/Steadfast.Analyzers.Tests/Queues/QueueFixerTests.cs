@@ -367,7 +367,10 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             {
                 var order = await db.ListMoveAsync("orders", "orders:processing", ListSide.Left, ListSide.Left);
                 await HandleAsync(order);
-                await db.ListRemoveAsync("orders:processing", order, 1);
+                if (!order.IsNull)
+                {
+                    await db.ListRemoveAsync("orders:processing", order, 1);
+                }
             }
             Task HandleAsync(RedisValue order) => Task.CompletedTask;
         }
@@ -401,13 +404,19 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             {
                 var job = db.ListMove(Jobs, Jobs.Append(":processing"), ListSide.Right, ListSide.Left);
                 Console.WriteLine(job);
-                db.ListRemove(Jobs.Append(":processing"), job, 1);
+                if (!job.IsNull)
+                {
+                    db.ListRemove(Jobs.Append(":processing"), job, 1);
+                }
             }
             void B(IDatabase db)
             {
                 var job = db.ListMove(Jobs, Jobs.Append(":processing"), ListSide.Right, ListSide.Left);
                 Console.WriteLine(job);
-                db.ListRemove(Jobs.Append(":processing"), job, 1);
+                if (!job.IsNull)
+                {
+                    db.ListRemove(Jobs.Append(":processing"), job, 1);
+                }
             }
         }
         """);
@@ -643,7 +652,10 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             {
                 var order = await db.ListMoveAsync("orders", "orders:processing", ListSide.Right, ListSide.Left).ConfigureAwait(false);
                 Console.WriteLine(order);
-                await db.ListRemoveAsync("orders:processing", order, 1).ConfigureAwait(false);
+                if (!order.IsNull)
+                {
+                    await db.ListRemoveAsync("orders:processing", order, 1).ConfigureAwait(false);
+                }
             }
         }
         """, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey);

@@ -52,6 +52,32 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
         await VerifyProducedTreesCompileAsync(sources, withSteadfast, equivalenceKey, outputKind);
     }
 
+    /// <summary>
+    /// The fix in an older project: <paramref name="target"/>'s reference assemblies and C# version (and its
+    /// StackExchange.Redis build), exact output, and the produced tree compiled there as well.
+    /// </summary>
+    public static async Task VerifyFixForTargetAsync(string source, string fixedSource, FixTarget target, string? equivalenceKey = null)
+    {
+        var test = new Test { CodeActionEquivalenceKey = equivalenceKey, ReferenceAssemblies = target.ReferenceAssemblies, LanguageVersion = target.LanguageVersion };
+        test.TestState.Sources.Add(source);
+        test.FixedState.Sources.Add(fixedSource);
+        test.TestState.AdditionalReferences.AddRange(target.AdditionalReferences);
+        test.FixedState.AdditionalReferences.AddRange(target.AdditionalReferences);
+        await test.RunAsync(CancellationToken.None);
+        var references = (await target.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None)).AddRange(target.AdditionalReferences);
+        await VerifyProducedTreesCompileAsync([source], references, target.LanguageVersion, equivalenceKey, OutputKind.DynamicallyLinkedLibrary);
+    }
+
+    /// <summary>A diagnostic with no fix in an older project (<paramref name="target"/>): nothing it has would remove the bug.</summary>
+    public static Task VerifyNoFixForTargetAsync(string source, FixTarget target, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = source, FixedCode = source, ReferenceAssemblies = target.ReferenceAssemblies, LanguageVersion = target.LanguageVersion };
+        test.ExpectedDiagnostics.AddRange(expected);
+        test.TestState.AdditionalReferences.AddRange(target.AdditionalReferences);
+        test.FixedState.AdditionalReferences.AddRange(target.AdditionalReferences);
+        return test.RunAsync(CancellationToken.None);
+    }
+
     private static readonly Regex Markup = new(@"\[\||\|\]|\{\|#\d+:|\|\}|\{\|[A-Z]{2}\d{4}:", RegexOptions.Compiled);
 
     /// <summary>
@@ -64,11 +90,16 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
         var references = await TestReferences.Net80WithRedis.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
         if (withSteadfast)
             references = references.AddRange(TestReferences.Steadfast);
+        await VerifyProducedTreesCompileAsync(sources, references, LanguageVersion.CSharp12, equivalenceKey, outputKind);
+    }
+
+    private static async Task VerifyProducedTreesCompileAsync(string[] sources, IEnumerable<MetadataReference> references, LanguageVersion languageVersion, string? equivalenceKey, OutputKind outputKind)
+    {
         using var workspace = new AdhocWorkspace();
         var projectId = ProjectId.CreateNewId();
         var solution = workspace.CurrentSolution.AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "Test", "Test", LanguageNames.CSharp,
             compilationOptions: new CSharpCompilationOptions(outputKind),
-            parseOptions: new CSharpParseOptions(LanguageVersion.CSharp12),
+            parseOptions: new CSharpParseOptions(languageVersion),
             metadataReferences: references));
         for (var i = 0; i < sources.Length; i++)
             solution = solution.AddDocument(DocumentId.CreateNewId(projectId), $"Test{i}.cs", SourceText.From(Markup.Replace(sources[i], "")));
@@ -149,9 +180,12 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
             SolutionTransforms.Add((solution, projectId) =>
             {
                 var project = solution.GetProject(projectId)!;
-                var parse = ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion.CSharp12);
+                var parse = ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion);
                 return solution.WithProjectParseOptions(projectId, parse);
             });
         }
+
+        /// <summary>C# 12 (what a .NET 8 project gets) unless a test of an older target says otherwise.</summary>
+        public LanguageVersion LanguageVersion { get; init; } = LanguageVersion.CSharp12;
     }
 }
