@@ -203,47 +203,4 @@ public sealed class FixesOnOlderTargetsTests
             }
         }
         """, FixTarget.Net472WithRedis21);
-
-    // ---- SF1004 in C# 7.3 ----
-
-    [Fact]
-    public Task SF1004_CSharp73_AcquireInsideTryWithReleasingFinally_GuardsTheRelease() => SF1004.VerifyFixForTargetAsync("""
-        using System;
-        using StackExchange.Redis;
-        class Job
-        {
-            void Run(IDatabase db, string token)
-            {
-                try
-                {
-                    [|db.LockTake("job", token, TimeSpan.FromSeconds(30))|];
-                    Console.WriteLine("working");
-                }
-                finally
-                {
-                    db.LockRelease("job", token);
-                }
-            }
-        }
-        """, """
-        using System;
-        using StackExchange.Redis;
-        class Job
-        {
-            void Run(IDatabase db, string token)
-            {
-                var lockTaken = false;
-                try
-                {
-                    lockTaken = db.LockTake("job", token, TimeSpan.FromSeconds(30));
-                    Console.WriteLine("working");
-                }
-                finally
-                {
-                    if (lockTaken)
-                        db.LockRelease("job", token);
-                }
-            }
-        }
-        """, FixTarget.NetStandard20WithRedis21, SF1004LockAcquisitionResultIgnoredFixer.EquivalenceKey);
 }
