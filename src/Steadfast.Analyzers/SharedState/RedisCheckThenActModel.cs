@@ -214,26 +214,78 @@ namespace Steadfast.Analyzers.SharedState
         }
 
         /// <summary>The reads of a key whose result flows into <paramref name="value"/>: nested in it, or through locals it names.</summary>
-        private IEnumerable<IInvocationOperation> ValuesFeeding(IOperation value, int depth, CancellationToken cancellationToken)
+        private IEnumerable<IInvocationOperation> ValuesFeeding(IOperation value, int depth, CancellationToken cancellationToken) =>
+            Feeding(value, depth, cancellationToken).OfType<IInvocationOperation>()
+                .Where(call => IsCheck(call) && BaseName(call.TargetMethod).EndsWith("Get", System.StringComparison.Ordinal));
+
+        /// <summary>
+        /// A fill on a miss whose value comes from a factory delegate the caller passed in (a GetOrSet cache helper):
+        /// like ConcurrentDictionary.GetOrAdd, the factory may run once per concurrent miss and each run produces the
+        /// value for the key, so racing fills write equivalent values. A value the function makes itself (a token, a
+        /// counter's seed) is still a check-then-act.
+        /// </summary>
+        private static bool IsFactoryFill(IInvocationOperation act, CheckFact fact, CancellationToken cancellationToken)
+        {
+            if (fact != CheckFact.Absent || BaseName(act.TargetMethod) == "KeyDelete")
+                return false;
+            var value = act.Arguments.FirstOrDefault(a => a.Parameter?.Name == "value")?.Value;
+            return value != null && Feeding(value, depth: 0, cancellationToken).Any(o =>
+                o is IInvocationOperation { TargetMethod: { MethodKind: MethodKind.DelegateInvoke } } call
+                && SharedStateModel.Unwrap(call.Instance!) is IParameterReferenceOperation);
+        }
+
+        /// <summary>
+        /// The operations whose result flows into <paramref name="value"/>: its own, and through each local it names,
+        /// the value last assigned to it in straight-line code before <paramref name="value"/> (else its initializer).
+        /// </summary>
+        private static IEnumerable<IOperation> Feeding(IOperation value, int depth, CancellationToken cancellationToken)
         {
             foreach (var operation in value.DescendantsAndSelf())
             {
-                if (operation is IInvocationOperation call && IsCheck(call) && BaseName(call.TargetMethod).EndsWith("Get", System.StringComparison.Ordinal))
-                {
-                    yield return call;
-                }
-                else if (operation is ILocalReferenceOperation local && depth < 2 && local.Local.DeclaringSyntaxReferences.Length == 1)
+                yield return operation;
+                if (!(operation is ILocalReferenceOperation local) || depth >= 2 || local.Local.DeclaringSyntaxReferences.Length != 1)
+                    continue;
+                var source = LastAssignedBefore(local, value);
+                if (source == null)
                 {
                     var declarator = local.Local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
                     if (!(local.SemanticModel?.GetOperation(declarator, cancellationToken) is IVariableDeclaratorOperation declaration))
                         continue;
-                    var initializer = declaration.Initializer?.Value ?? (declaration.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
-                    if (initializer == null)
-                        continue;
-                    foreach (var read in ValuesFeeding(initializer, depth + 1, cancellationToken))
-                        yield return read;
+                    source = declaration.Initializer?.Value ?? (declaration.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
+                }
+
+                if (source == null)
+                    continue;
+                foreach (var fed in Feeding(source, depth + 1, cancellationToken))
+                    yield return fed;
+            }
+        }
+
+        /// <summary>
+        /// The value of the nearest plain assignment <c>local = …</c> that runs before <paramref name="use"/> in the
+        /// blocks enclosing it (so it always runs first and replaces what the local held); null when there is none.
+        /// </summary>
+        private static IOperation? LastAssignedBefore(ILocalReferenceOperation local, IOperation use)
+        {
+            IOperation child = use;
+            for (var parent = use.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                if (parent is IAnonymousFunctionOperation || parent is ILocalFunctionOperation)
+                    return null;
+                if (!(parent is IBlockOperation block))
+                    continue;
+                for (var i = block.Operations.IndexOf(child) - 1; i >= 0; i--)
+                {
+                    if (block.Operations[i] is IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment }
+                        && SharedStateModel.Unwrap(assignment.Target) is ILocalReferenceOperation target
+                        && SymbolEqualityComparer.Default.Equals(target.Local, local.Local))
+                    {
+                        return assignment.Value;
+                    }
                 }
             }
+
+            return null;
         }
 
         /// <summary>Whether a distributed lock (LockTake, an Acquire…/…Lock… handle) is held around the act.</summary>
@@ -289,14 +341,14 @@ namespace Steadfast.Analyzers.SharedState
         {
             foreach (var (check, fact, compared) in Facts(condition, branch, cancellationToken))
             {
-                if (Pairs(check, act, fact))
+                if (Pairs(check, act, fact, compared) && !IsFactoryFill(act, fact, cancellationToken))
                     return new CheckThenAct(check, act, fact, compared, condition, branch, conditional);
             }
 
             return null;
         }
 
-        private static bool Pairs(IInvocationOperation check, IInvocationOperation act, CheckFact fact)
+        private static bool Pairs(IInvocationOperation check, IInvocationOperation act, CheckFact fact, IOperation? compared)
         {
             var checkName = BaseName(check.TargetMethod);
             var actName = BaseName(act.TargetMethod);
@@ -309,8 +361,11 @@ namespace Steadfast.Analyzers.SharedState
                 case "HashSet":
                     return (checkName == "HashExists" || checkName == "HashGet") && SameKey(Field(check)!, Field(act)!);
                 case "KeyDelete":
-                    // Deleting after an existence check ends the same either way; deleting after comparing the value does not.
-                    return (checkName == "StringGet" || checkName == "HashGet") && (fact == CheckFact.Equal || fact == CheckFact.NotEqual);
+                    // Deleting after an existence check ends the same either way; deleting after comparing the value with
+                    // what the caller holds (its token) is an ownership release that can delete someone else's value.
+                    // Comparing with a constant tests a shared state marker every client may clear: not a release.
+                    return (checkName == "StringGet" || checkName == "HashGet") && (fact == CheckFact.Equal || fact == CheckFact.NotEqual)
+                        && !(compared != null && SharedStateModel.Unwrap(compared).ConstantValue.HasValue);
                 default:
                     return false;
             }

@@ -411,4 +411,126 @@ public sealed class SF3003CheckThenActOnRedisKeyAnalyzerTests
             }
         }
         """);
+
+    // ---- Real-world shapes (bench/realworld) ----
+
+    [Fact]
+    public Task CounterOverwrittenWithAValueStillComputedFromTheRead() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Stock
+        {
+            public void Take(IDatabase db, string sku, int quantity)
+            {
+                var left = (int){|#1:db.StringGet(sku)|};
+                left = left - quantity;
+                {|#0:db.StringSet(sku, left)|};
+            }
+        }
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("StringSet", "sku", "StringGet", "writes back a value computed from", " and its update is lost; use INCRBY/DECRBY (HINCRBY), a transaction condition or a script"));
+
+    [Fact]
+    public Task UpdateDelegateAppliedToTheReadValueIsStillALostUpdateAsync() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Counters
+        {
+            public async Task UpdateAsync(IDatabase db, string key, Func<long, long> update)
+            {
+                var current = (long)await db.StringGetAsync(key);
+                await [|db.StringSetAsync(key, update(current))|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FillOnMissWithAValueTheMethodMakesItselfIsStillFlaggedAsync() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Sessions
+        {
+            public async Task<string> SessionIdAsync(IDatabase db, string user)
+            {
+                var existing = await db.StringGetAsync(user);
+                if (existing.HasValue) return existing!;
+                var id = Guid.NewGuid().ToString();
+                await [|db.StringSetAsync(user, id)|];
+                return id;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CacheFilledFromACallerSuppliedFactoryIsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        class PageCache
+        {
+            public string? Page(IDatabase db, string request, Func<string, string>? render)
+            {
+                var key = "page:" + request;
+                var content = db.StringGet(key);
+                if (!content.HasValue && render != null)
+                {
+                    content = render(request);
+                    db.StringSet(key, content);
+                }
+                return content;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CacheFilledFromACallerSuppliedFactoryIsCleanAsync() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Cache
+        {
+            public async Task<string> GetOrSetAsync(IDatabase db, string key, Func<Task<string>> factory)
+            {
+                var cached = await db.StringGetAsync(key);
+                if (!string.IsNullOrEmpty(cached))
+                    return cached!;
+                var fresh = await factory();
+                await db.StringSetAsync(key, fresh.ToUpperInvariant(), TimeSpan.FromMinutes(5));
+                return fresh;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DeleteAfterComparingWithAConstantStateIsClean() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Dialog
+        {
+            public void Finish(IDatabase db, string chat)
+            {
+                var state = db.StringGet("state:" + chat);
+                if (state == "awaiting_choice")
+                    db.KeyDelete("state:" + chat);
+            }
+            public async Task FinishAsync(IDatabase db, string chat)
+            {
+                if (await db.HashGetAsync("dialogs", chat) != "open") return;
+                await db.KeyDeleteAsync("dialogs");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DeleteAfterComparingWithTheCallersTokenAsync() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Unlock
+        {
+            public async Task ReleaseAsync(IDatabase db, string key, string token)
+            {
+                if (await db.StringGetAsync(key) != token) return;
+                await [|db.KeyDeleteAsync(key)|];
+            }
+        }
+        """);
 }
