@@ -89,7 +89,7 @@ namespace Steadfast.Analyzers.Resilience
                         return true;
                     return AllWritesAre(local.Local, body, value => IsStampValue(value, body, cancellationToken, depth - 1), cancellationToken);
                 case IPropertyReferenceOperation { Property: { IsIndexer: true }, Instance: { } dictionary }:
-                    return IsStampDictionary(dictionary); // _lastSeen[client]
+                    return IsStampDictionary(dictionary, cancellationToken); // _lastSeen[client]
                 case IPropertyReferenceOperation { Property: { Name: "Value" }, Instance: ILocalReferenceOperation pair }
                     when pair.Type is INamedTypeSymbol { Name: "KeyValuePair" }:
                     return IsStampPairOf(pair.Local, body, cancellationToken); // foreach (var entry in _lastSeen) … entry.Value
@@ -119,7 +119,7 @@ namespace Steadfast.Analyzers.Resilience
         }
 
         /// <summary>A dictionary field or property whose values are only ever wall-clock readings.</summary>
-        private bool IsStampDictionary(IOperation? collection)
+        private bool IsStampDictionary(IOperation? collection, CancellationToken cancellationToken)
         {
             collection = Unwrap(collection);
             var member = collection switch
@@ -130,7 +130,7 @@ namespace Steadfast.Analyzers.Resilience
             };
             if (member == null || member.DeclaringSyntaxReferences.Length == 0 || IsPersisted(member))
                 return false;
-            return _members.Value.ElementKindOf(member) == WallClockMembers.Kind.Stamp;
+            return Members(cancellationToken).ElementKindOf(member) == WallClockMembers.Kind.Stamp;
         }
 
         /// <summary>The local is the iteration variable of a foreach over a stamp dictionary.</summary>
@@ -140,7 +140,7 @@ namespace Steadfast.Analyzers.Resilience
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (loop.Locals.Contains(local, SymbolEqualityComparer.Default))
-                    return IsStampDictionary(loop.Collection);
+                    return IsStampDictionary(loop.Collection, cancellationToken);
             }
 
             return false;
@@ -154,7 +154,7 @@ namespace Steadfast.Analyzers.Resilience
                 cancellationToken.ThrowIfCancellationRequested();
                 var argument = reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent;
                 if (argument is IArgumentOperation { Parameter: { RefKind: RefKind.Out }, Parent: IInvocationOperation { TargetMethod: { Name: "TryGetValue" } } call })
-                    return IsStampDictionary(call.Instance) && References(local, body).Count(r => IsWritten(r)) == 1;
+                    return IsStampDictionary(call.Instance, cancellationToken) && References(local, body).Count(r => IsWritten(r)) == 1;
             }
 
             return false;
