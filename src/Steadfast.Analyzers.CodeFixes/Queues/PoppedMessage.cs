@@ -221,7 +221,8 @@ namespace Steadfast.Analyzers.Queues
                 return null;
 
             // An empty pop gives a null message: unless an earlier statement leaves on it, the acknowledgement checks it.
-            var leavesWhenEmpty = statements.Skip(statements.IndexOf(declaration) + 1).Take(statements.IndexOf(lastHandler) - statements.IndexOf(declaration) - 1)
+            var ordered = statements.ToList();
+            var leavesWhenEmpty = ordered.Skip(ordered.IndexOf(declaration) + 1).Take(ordered.IndexOf(lastHandler) - ordered.IndexOf(declaration) - 1)
                 .OfType<IfStatementSyntax>()
                 .Any(i => i.Else == null && references.Any(r => i.Condition.Span.Contains(r.Span))
                           && semanticModel.AnalyzeControlFlow(i.Statement) is { Succeeded: true, EndPointIsReachable: false });
