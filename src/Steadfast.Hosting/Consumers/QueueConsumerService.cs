@@ -27,6 +27,9 @@ internal sealed class QueueConsumerService<TMessage, THandler> : BackgroundServi
     // The handlers' token: fires only when the shutdown timeout ran out (stopping itself only stops the reads).
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<InFlightDelivery<TMessage>, byte> _inFlight = new();
+    // Stops the reads: cancelled first thing in StopAsync, so no read starts once stopping has begun.
+    private readonly CancellationTokenSource _fetching = new();
+    private volatile bool _stopping;
 
     public QueueConsumerService(string queueName, IServiceProvider services)
     {
@@ -42,16 +45,20 @@ internal sealed class QueueConsumerService<TMessage, THandler> : BackgroundServi
     /// <summary>How many deliveries are being handled now.</summary>
     internal int InFlightCount => _inFlight.Count;
 
+    /// <summary>Stopping has begun: no further message will be read.</summary>
+    internal bool IsStopping => _stopping;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield(); // Resolving the queue may connect to Redis: not on the host's start path.
         IReliableQueue<TMessage> queue = _services.GetRequiredKeyedService<IReliableQueue<TMessage>>(_queueName);
         int concurrency = _settings.Get(_queueName).Concurrency;
         HostingLog.ConsumerStarted(_logger, _queueName, concurrency);
+        using CancellationTokenRegistration link = stoppingToken.Register(static s => ((CancellationTokenSource)s!).Cancel(), _fetching);
         var loops = new Task[concurrency];
         for (int i = 0; i < loops.Length; i++)
         {
-            loops[i] = ConsumeAsync(queue, stoppingToken);
+            loops[i] = ConsumeAsync(queue, _fetching.Token);
         }
 
         await Task.WhenAll(loops).ConfigureAwait(false);
@@ -60,6 +67,8 @@ internal sealed class QueueConsumerService<TMessage, THandler> : BackgroundServi
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _fetching.CancelAsync().ConfigureAwait(false);
+        _stopping = true;
         try
         {
             // Stops the reads, then waits for the loops (running handlers) until the host's shutdown timeout.
@@ -80,6 +89,7 @@ internal sealed class QueueConsumerService<TMessage, THandler> : BackgroundServi
     public override void Dispose()
     {
         _abort.Dispose();
+        _fetching.Dispose();
         base.Dispose();
     }
 
