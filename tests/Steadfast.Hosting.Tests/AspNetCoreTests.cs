@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
@@ -81,9 +82,8 @@ public sealed class AspNetCoreTests(RedisServerFixture redis) : IClassFixture<Re
 
     private static WebApplication BuildApp(Dictionary<string, string?> settings, Action<WebApplicationBuilder> services, Action<WebApplication> endpoints)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
-        builder.Services.AddRoutingCore();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions());
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         services(builder);
@@ -95,7 +95,7 @@ public sealed class AspNetCoreTests(RedisServerFixture redis) : IClassFixture<Re
     private static async Task<HttpClient> StartAsync(WebApplication app)
     {
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HttpClient { BaseAddress = new Uri(address) };
     }
 }

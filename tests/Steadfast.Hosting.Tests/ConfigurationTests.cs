@@ -82,7 +82,7 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public async Task CodeConfiguration_RunsAfterTheBoundValues()
+    public void CodeConfiguration_RunsAfterTheBoundValues()
     {
         var builder = TestHosts.Builder(new Dictionary<string, string?>
         {

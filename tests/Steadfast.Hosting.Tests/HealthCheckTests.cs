@@ -53,7 +53,7 @@ public sealed class HealthCheckTests
             ["Steadfast:Queues:orders:Health:MaxBacklog"] = "2",
             ["Steadfast:Queues:orders:Health:MaxDeadLetters"] = "0",
         });
-        builder.Services.AddSteadfast().AddQueue<string>("orders", q => q.MaxDeliveries = 1).AddHealthChecks();
+        builder.Services.AddSteadfast().AddQueue<string>("orders", q => { q.MaxDeliveries = 1; q.PrefetchCount = 1; }).AddHealthChecks();
         using IHost host = builder.Build();
         await host.StartAsync();
         var health = host.Services.GetRequiredService<HealthCheckService>();

@@ -21,9 +21,9 @@ public sealed class OpenTelemetryTests
         string name = "otel-" + Guid.NewGuid().ToString("N");
         builder.Services.AddSteadfast().AddQueue<string>(name);
         builder.Services.AddOpenTelemetry()
-            .AddSteadfastInstrumentation()
             .WithMetrics(m => m.AddInMemoryExporter(metrics))
-            .WithTracing(t => t.AddInMemoryExporter(activities));
+            .WithTracing(t => t.AddInMemoryExporter(activities))
+            .AddSteadfastInstrumentation();
         using IHost host = builder.Build();
         await host.StartAsync();
 
