@@ -11,3 +11,10 @@ dotnet build samples/UnsafeOrderWorker/UnsafeOrderWorker.csproj -c Release --no-
 echo
 echo "== Running samples/OrderWorker: the same worker on Steadfast (in-memory backends) =="
 dotnet run --project samples/OrderWorker/OrderWorker.csproj -c Release "$@"
+
+echo
+echo "== Running samples/OrderWorker.Hosted: the same worker as a hosted service (AddSteadfast, in-memory default) =="
+# OrderWorker:Demo=true enqueues 40 orders, prints the /health report once they are settled, then stops the host.
+# Steadfast__Redis__ConnectionString=localhost:6379 would run it on Redis instead.
+dotnet run --project samples/OrderWorker.Hosted/OrderWorker.Hosted.csproj -c Release -- \
+  --OrderWorker:Demo=true --urls http://127.0.0.1:0

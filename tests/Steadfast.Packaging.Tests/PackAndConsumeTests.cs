@@ -71,6 +71,25 @@ public sealed class PackAndConsumeTests : IClassFixture<PackAndConsumeTests.Pack
         Assert.Matches(new Regex($@"warning NU1608: .*Steadfast\.Redis {Regex.Escape(_feed.Version)} requires Steadfast \(= {Regex.Escape(_feed.Version)}\) but version Steadfast {Regex.Escape(newer)} was resolved"), output);
     }
 
+    [Theory]
+    [InlineData("Steadfast.Hosting", new[] { "Steadfast", "Steadfast.Redis" })]
+    [InlineData("Steadfast.Hosting.AspNetCore", new[] { "Steadfast.Hosting" })]
+    [InlineData("Steadfast.OpenTelemetry", new[] { "Steadfast", "Steadfast.Redis" })]
+    public void HostingPackages_HaveBothRuntimes_AndDependOnTheirSiblingsOfTheSameVersion(string id, string[] siblings)
+    {
+        var entries = _feed.Entries(id);
+        Assert.Contains($"lib/net8.0/{id}.dll", entries);
+        Assert.Contains($"lib/net10.0/{id}.dll", entries);
+        var dependencies = _feed.Dependencies(id);
+        foreach (var sibling in siblings)
+        {
+            Assert.Contains(dependencies, d => d.Id == sibling && d.Version.Contains(_feed.Version, StringComparison.Ordinal));
+        }
+
+        // ASP.NET Core stays out of every package but the one that needs it.
+        Assert.Equal(id == "Steadfast.Hosting.AspNetCore", _feed.NuspecValue(id, "frameworkReferences") is not null);
+    }
+
     [Fact]
     public void AnalyzersPackage_IsADevelopmentDependency_WithOnlyAnalyzers()
     {
@@ -85,6 +104,7 @@ public sealed class PackAndConsumeTests : IClassFixture<PackAndConsumeTests.Pack
     [Theory]
     [InlineData("Steadfast", "")]
     [InlineData("Steadfast.Redis", "")]
+    [InlineData("Steadfast.Hosting", "")]
     [InlineData("Steadfast.Analyzers", " PrivateAssets=\"all\"")]
     public async Task ConsumingProject_GetsTheBuildWarningWithIdFileAndLine(string package, string referenceAttributes)
     {
@@ -148,7 +168,12 @@ public sealed class PackAndConsumeTests : IClassFixture<PackAndConsumeTests.Pack
                 """);
             ConsumerEnvironment["NUGET_PACKAGES"] = packages;
 
-            foreach (var project in new[] { "src/Steadfast.Redis/Steadfast.Redis.csproj", "src/Steadfast.Analyzers.Package/Steadfast.Analyzers.Package.csproj" })
+            foreach (var project in new[]
+            {
+                "src/Steadfast.Redis/Steadfast.Redis.csproj", "src/Steadfast.Analyzers.Package/Steadfast.Analyzers.Package.csproj",
+                "src/Steadfast.Hosting/Steadfast.Hosting.csproj", "src/Steadfast.Hosting.AspNetCore/Steadfast.Hosting.AspNetCore.csproj",
+                "src/Steadfast.OpenTelemetry/Steadfast.OpenTelemetry.csproj",
+            })
             {
                 // A separate artifacts path: packing must not rewrite the bin/obj folders other test projects run from.
                 var (exitCode, output) = await DotNetCli.RunAsync(RepositoryRoot, null,

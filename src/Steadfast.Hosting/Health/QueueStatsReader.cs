@@ -1,0 +1,27 @@
+using StackExchange.Redis;
+using Steadfast.Queues;
+
+namespace Steadfast.Hosting.Health;
+
+/// <summary>Reads <see cref="QueueStats"/> from either backend's public surface.</summary>
+internal static class QueueStatsReader
+{
+    public static async Task<QueueStats> ReadAsync<T>(IReliableQueue<T> queue, Func<IConnectionMultiplexer> multiplexer, CancellationToken cancellationToken)
+    {
+        switch (queue)
+        {
+            case InMemoryReliableQueue<T> memory:
+                // Ready and in-flight counts; messages waiting out a nack delay are in neither. No ages.
+                return new QueueStats(memory.ReadyCount, memory.InFlightCount, null, memory.GetDeadLetters().Count);
+            case RedisReliableQueue<T> redis:
+                RedisResult result = await multiplexer().GetDatabase()
+                    .ScriptEvaluateAsync(RedisQueueStatsScript.Source, [redis.StreamKey, redis.DeadLetterKey], [redis.ConsumerGroup])
+                    .WaitAsync(cancellationToken).ConfigureAwait(false);
+                var values = (RedisResult[])result!;
+                long ageMs = (long)values[2];
+                return new QueueStats((long)values[0], (long)values[1], ageMs < 0 ? null : TimeSpan.FromMilliseconds(ageMs), (long)values[3]);
+            default:
+                throw new NotSupportedException($"The queue's health cannot be read from a {queue.GetType().Name}.");
+        }
+    }
+}
