@@ -120,7 +120,11 @@ namespace Steadfast.Analyzers.SharedState
         private static string? Why(StateAccess mutation, List<StateAccess> accesses, string? serving, string? singleton, INamedTypeSymbol type, OwnCallSites callSites)
         {
             // A thread started only from a private method nothing calls is never started.
-            var contexts = mutation.Contexts.Where(c => !callSites.IsNeverStarted(c)).ToList();
+            // In source order of the starts, so the message names the same start whatever order the callbacks ran in.
+            var contexts = mutation.Contexts.Where(c => !callSites.IsNeverStarted(c))
+                .OrderBy(c => c.Starter.Operation.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+                .ThenBy(c => c.Starter.Operation.Syntax.SpanStart)
+                .ToList();
             foreach (var context in contexts)
             {
                 if (context.SelfConcurrent)
@@ -132,7 +136,7 @@ namespace Steadfast.Analyzers.SharedState
                 }
             }
 
-            foreach (var other in accesses)
+            foreach (var other in accesses.OrderBy(a => a.Reference.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Reference.Syntax.SpanStart))
             {
                 if (ReferenceEquals(other, mutation) || !Conflicts(mutation, other))
                     continue;

@@ -59,8 +59,20 @@ public sealed class DeterministicDiagnosticsTests
         // The corpus must exercise every rule, or the comparison says nothing about the rules it misses.
         var rules = first.Select(d => d.Split('\t')[0]).ToHashSet();
         Assert.All(AnalyzerCatalog.Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct(), id => Assert.Contains(id, rules));
-        Assert.Equal(first, second);
-        Assert.Equal(first, fresh);
+        AssertSame(first, second);
+        AssertSame(first, fresh);
+    }
+
+    /// <summary>Equal lists, or a failure that shows the first pair of diagnostics that differ in full.</summary>
+    private static void AssertSame(List<string> expected, List<string> actual)
+    {
+        for (var i = 0; i < Math.Min(expected.Count, actual.Count); i++)
+        {
+            if (expected[i] != actual[i])
+                Assert.Fail($"Diagnostic {i} differs between runs:\n  {expected[i]}\n  {actual[i]}");
+        }
+
+        Assert.Equal(expected.Count, actual.Count);
     }
 
     private static readonly System.Text.RegularExpressions.Regex StandIn = new(@"namespace\s+(System|StackExchange|Steadfast)\b");

@@ -53,10 +53,16 @@ public sealed class SF2002TopLevelStatementsFixerTests
         var db = (await ConnectionMultiplexer.ConnectAsync("localhost")).GetDatabase();
         var order = await db.ListMoveAsync("orders", "orders:processing", ListSide.Left, ListSide.Left);
         Console.WriteLine(order);
-        await db.ListRemoveAsync("orders:processing", order, 1);
+        if (!order.IsNull)
+        {
+            await db.ListRemoveAsync("orders:processing", order, 1);
+        }
         var refund = await db.ListMoveAsync("refunds", "refunds:processing", ListSide.Left, ListSide.Left);
         Console.WriteLine(refund);
-        await db.ListRemoveAsync("refunds:processing", refund, 1);
+        if (!refund.IsNull)
+        {
+            await db.ListRemoveAsync("refunds:processing", refund, 1);
+        }
         """], equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey, outputKind: OutputKind.ConsoleApplication);
 
     [Fact]

@@ -31,6 +31,7 @@ public static class Ambient
     public static CircuitBreaker breaker = null!;
     public static RetryPolicy retry = null!;
     public static RateLimiter limiter = null!;
+    public static Microsoft.AspNetCore.RateLimiting.RateLimiterOptions options = null!;
 
     // The reader's domain: an order, its handler, the clients of the services it calls.
     public static Order order = null!;
