@@ -40,7 +40,7 @@ internal static class PlantedTemplates
         new("Services", "Meter", SF3002_IncrementWithoutLock),
         new("Services", "Breaker", SF3002_ResetWithoutLock),
         new("Caching", "SeatReservations", SF3003_KeyExistsThenSet),
-        new("Caching", "CacheAside", SF3003_StringGetNullThenSetAsync),
+        new("Caching", "TokenIssuer", SF3003_StringGetNullThenSetAsync),
         new("Caching", "ProfileStore", SF3003_HashExistsThenHashSet),
         new("Clients", "PaymentGateway", SF4001_WhileTrueCatch),
         new("Workers", "HeartbeatSender", SF4001_CancellationLoopWithoutDelay),
@@ -759,25 +759,25 @@ internal static class PlantedTemplates
         """;
 
     private static string SF3003_StringGetNullThenSetAsync(TemplateContext c) => $$"""
-        public sealed class {{c.Noun}}CacheAside{{c.Index}}
+        public sealed class {{c.Noun}}TokenIssuer{{c.Index}}
         {
             private readonly IDatabaseAsync _db;
 
-            public {{c.Noun}}CacheAside{{c.Index}}(IDatabaseAsync db) => _db = db;
+            public {{c.Noun}}TokenIssuer{{c.Index}}(IDatabaseAsync db) => _db = db;
 
-            public async Task<string> GetAsync(string id, Func<string, Task<string>> load)
+            // Two callers that both miss each issue their own token, and the second overwrites the first one's.
+            public async Task<string> GetOrIssueAsync(string id)
             {
-                ArgumentNullException.ThrowIfNull(load);
-                var key = "cache:{{c.Lower}}:" + id;
-                var cached = await _db.StringGetAsync(key);
-                if (cached.IsNull)
+                var key = "token:{{c.Lower}}:" + id;
+                var existing = await _db.StringGetAsync(key);
+                if (existing.IsNull)
                 {
-                    var fresh = await load(id);
+                    var fresh = Guid.NewGuid().ToString("N");
                     await _db.StringSetAsync(key, fresh); // PLANTED SF3003
                     return fresh;
                 }
 
-                return cached!;
+                return existing!;
             }
         }
         """;
