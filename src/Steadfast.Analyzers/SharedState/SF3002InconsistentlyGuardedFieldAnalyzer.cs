@@ -429,7 +429,17 @@ namespace Steadfast.Analyzers.SharedState
                 || method.MethodKind == MethodKind.Destructor);
 
         /// <summary>Private methods called only from constructors (directly or through another such method), never as a delegate.</summary>
-        private static HashSet<IMethodSymbol> InitializerHelpers(Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups)
+        private static HashSet<IMethodSymbol> InitializerHelpers(Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups) =>
+            PrivateHelpersCalledOnly(callSites, methodGroups, (call, caller, helpers) =>
+                (caller.MethodKind == MethodKind.Constructor || helpers.Contains(caller.OriginalDefinition)) && !(call.Parent is null) && !InsideLambda(call));
+
+        /// <summary>
+        /// Private methods, never used as a delegate, whose every call site passes <paramref name="isCallOk"/> — which may
+        /// count a call from another such method as passing (the set grows until no method joins it).
+        /// </summary>
+        private static HashSet<IMethodSymbol> PrivateHelpersCalledOnly(
+            Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups,
+            System.Func<IOperation, IMethodSymbol, HashSet<IMethodSymbol>, bool> isCallOk)
         {
             var helpers = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             var changed = true;
@@ -441,10 +451,7 @@ namespace Steadfast.Analyzers.SharedState
                     var method = pair.Key;
                     if (helpers.Contains(method) || method.DeclaredAccessibility != Accessibility.Private || methodGroups.Contains(method) || pair.Value.Count == 0)
                         continue;
-                    if (pair.Value.All(site => site.Owner is IMethodSymbol caller
-                            && (caller.MethodKind == MethodKind.Constructor || helpers.Contains(caller.OriginalDefinition))
-                            && !(site.Call.Parent is null)
-                            && !InsideLambda(site.Call)))
+                    if (pair.Value.All(site => site.Owner is IMethodSymbol caller && isCallOk(site.Call, caller, helpers)))
                     {
                         helpers.Add(method);
                         changed = true;
@@ -477,31 +484,11 @@ namespace Steadfast.Analyzers.SharedState
         /// directly or through another such method.
         /// </summary>
         private static HashSet<IMethodSymbol> SetUpHelpers(
-            Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups, Dictionary<ISymbol, List<IOperation>> setUpEnds)
-        {
-            var helpers = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            if (setUpEnds.Count == 0)
-                return helpers;
-            var changed = true;
-            for (var round = 0; changed && round < 5; round++)
-            {
-                changed = false;
-                foreach (var pair in callSites)
-                {
-                    var method = pair.Key;
-                    if (helpers.Contains(method) || method.DeclaredAccessibility != Accessibility.Private || methodGroups.Contains(method) || pair.Value.Count == 0)
-                        continue;
-                    if (pair.Value.All(site => site.Owner is IMethodSymbol caller
-                            && (helpers.Contains(caller.OriginalDefinition) || IsBeforeSetUpEnd(site.Call, caller, setUpEnds))))
-                    {
-                        helpers.Add(method);
-                        changed = true;
-                    }
-                }
-            }
-
-            return helpers;
-        }
+            Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups, Dictionary<ISymbol, List<IOperation>> setUpEnds) =>
+            setUpEnds.Count == 0
+                ? new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default)
+                : PrivateHelpersCalledOnly(callSites, methodGroups, (call, caller, helpers) =>
+                    helpers.Contains(caller.OriginalDefinition) || IsBeforeSetUpEnd(call, caller, setUpEnds));
 
         private static bool InsideLambda(IOperation operation)
         {
