@@ -55,20 +55,20 @@ namespace Steadfast.Analyzers.SharedState
                     // operation blocks until its end.
                     if (!HasLockStatement(type, symbolStart.CancellationToken))
                         return;
-                    var blocks = new ConcurrentBag<MemberBlock>();
+                    // Facts, not operation blocks: the compiler can drop each block's operation tree as soon as its callback ends.
+                    var blocks = new ConcurrentBag<GuardedFieldBlockFacts>();
                     var hasLock = 0;
                     symbolStart.RegisterOperationBlockAction(block =>
                     {
                         if (!SymbolEqualityComparer.Default.Equals(block.OwningSymbol.ContainingType, type))
                             return;
-                        foreach (var root in block.OperationBlocks)
-                            blocks.Add(new MemberBlock(block.OwningSymbol, root));
+                        blocks.Add(GuardedFieldBlockFacts.Collect(model, type, interlocked, block.OwningSymbol, block.OperationBlocks, block.CancellationToken));
                     });
                     symbolStart.RegisterOperationAction(_ => Interlocked.Exchange(ref hasLock, 1), OperationKind.Lock);
                     symbolStart.RegisterSymbolEndAction(end =>
                     {
                         if (Volatile.Read(ref hasLock) == 1)
-                            AnalyzeType(end, model, interlocked, type, blocks.ToImmutableArray());
+                            AnalyzeType(end, model, type, blocks.ToArray());
                     });
                 }, SymbolKind.NamedType);
             });
@@ -88,145 +88,48 @@ namespace Steadfast.Analyzers.SharedState
             return false;
         }
 
-        private sealed class FieldAccess
+        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, GuardedFieldBlockFacts[] blocks)
         {
-            public FieldAccess(ISymbol field, IOperation reference, ISymbol owner, object unit, Guard guard, bool changes)
+            // In source order, whatever order the callbacks ran in: the same diagnostics and messages every time.
+            var accesses = blocks.SelectMany(b => b.Accesses).OrderBy(a => a.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.SpanStart).ToList();
+            var calls = blocks.SelectMany(b => b.Calls).OrderBy(c => c.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(c => c.SpanStart);
+            var callSites = new Dictionary<IMethodSymbol, List<OwnCallFact>>(SymbolEqualityComparer.Default);
+            foreach (var call in calls)
             {
-                Field = field;
-                Reference = reference;
-                Owner = owner;
-                Unit = unit;
-                Guard = guard;
-                Changes = changes;
+                if (!callSites.TryGetValue(call.Callee, out var sites))
+                    callSites[call.Callee] = sites = new List<OwnCallFact>();
+                sites.Add(call);
             }
 
-            /// <summary>The field, or the auto-property (its hidden field is state the same way).</summary>
-            public ISymbol Field { get; }
-
-            public IOperation Reference { get; }
-
-            public ISymbol Owner { get; }
-
-            /// <summary>The member, or the lambda run on another thread, the access belongs to.</summary>
-            public object Unit { get; }
-
-            public Guard Guard { get; set; }
-
-            public bool Changes { get; }
-
-            public bool LockFree { get; set; }
-
-            /// <summary>The collection the field holds is changed in place here (Add, Remove, an indexer set …).</summary>
-            public bool ChangesInPlace { get; set; }
-
-            /// <summary>
-            /// In a private helper that only constructors call (<c>init()</c>), or before the member wires up the work that runs
-            /// on other threads (subscribes a handler, creates a thread or timer): nothing else can reach the field yet.
-            /// </summary>
-            public bool InInitializer { get; set; }
-        }
-
-        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol? interlocked, INamedTypeSymbol type, ImmutableArray<MemberBlock> blocks)
-        {
-            var accesses = new List<FieldAccess>();
-            var lockObjects = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            var directLockObjects = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            var callSites = new Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>>(SymbolEqualityComparer.Default);
-            var methodGroups = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            var lockedLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-            var localCopies = new Dictionary<ILocalSymbol, ISymbol>(SymbolEqualityComparer.Default);
+            var methodGroups = new HashSet<IMethodSymbol>(blocks.SelectMany(b => b.MethodGroups), SymbolEqualityComparer.Default);
+            var lockObjects = new HashSet<ISymbol>(blocks.SelectMany(b => b.LockObjects), SymbolEqualityComparer.Default);
+            var directLockObjects = new HashSet<ISymbol>(blocks.SelectMany(b => b.DirectLockObjects), SymbolEqualityComparer.Default);
             // Where a member wires up work that runs later on other threads once and for all: a handler subscribed, a thread
             // or a timer created. What the member does before that is set-up, not yet shared.
-            var setUpEnds = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
-
+            var setUpEnds = new Dictionary<ISymbol, List<(SyntaxTree Tree, int SpanStart)>>(SymbolEqualityComparer.Default);
             foreach (var block in blocks)
             {
-                context.CancellationToken.ThrowIfCancellationRequested();
-                foreach (var operation in block.Root.DescendantsAndSelf())
-                {
-                    switch (operation)
-                    {
-                        case ILockOperation lockOperation:
-                            var lockedValue = SharedStateModel.Unwrap(lockOperation.LockedValue);
-                            if (SharedStateModel.ReferencedState(lockedValue) is { } lockState && (lockState is IFieldSymbol || lockState is IPropertySymbol))
-                            {
-                                lockObjects.Add(lockState);
-                                directLockObjects.Add(lockState);
-                            }
-                            else if (lockedValue is ILocalReferenceOperation lockedLocal)
-                            {
-                                lockedLocals.Add(lockedLocal.Local);
-                            }
-
-                            break;
-                        case IVariableDeclaratorOperation declarator when declarator.Initializer != null
-                            && SharedStateModel.ReferencedState(SharedStateModel.Unwrap(declarator.Initializer.Value)) is { } copied
-                            && (copied is IFieldSymbol || copied is IPropertySymbol):
-                            localCopies[declarator.Symbol] = copied; // var subs = _subscriptions; … lock (subs)
-                            break;
-                        case IInvocationOperation call when IsOwn(call.TargetMethod, type) && (call.Instance == null || SharedStateModel.IsThisReceiver(call.Instance)):
-                            var callee = call.TargetMethod.OriginalDefinition;
-                            if (!callSites.TryGetValue(callee, out var sites))
-                                callSites[callee] = sites = new List<(IOperation, ISymbol)>();
-                            sites.Add((call, block.Owner));
-                            break;
-                        case IMethodReferenceOperation reference:
-                            methodGroups.Add(reference.Method.OriginalDefinition);
-                            break;
-                        case IEventAssignmentOperation { Adds: true } subscription when IsLongLivedSource(subscription):
-                        case IObjectCreationOperation _ when model.GetStarter(operation) != null:
-                            if (!InsideLambda(operation))
-                            {
-                                if (!setUpEnds.TryGetValue(block.Owner, out var ends))
-                                    setUpEnds[block.Owner] = ends = new List<IOperation>();
-                                ends.Add(operation);
-                            }
-
-                            break;
-                        case IFieldReferenceOperation _:
-                        case IPropertyReferenceOperation _:
-                            var fieldReference = operation;
-                            var field = SharedStateModel.ReferencedState(operation);
-                            if (!(field is IFieldSymbol || field is IPropertySymbol) || field is IFieldSymbol { IsVolatile: true } || field is IPropertySymbol { SetMethod: null }
-                                || !SymbolEqualityComparer.Default.Equals(field.ContainingType.OriginalDefinition, type.OriginalDefinition)
-                                || IsInNameOf(fieldReference) || IsTheLockTaken(fieldReference))
-                            {
-                                break;
-                            }
-
-                            var kind = model.Classify(SharedStateModel.TypeOf(field));
-                            var mutation = kind != StateKind.None ? model.GetMutation(fieldReference, kind) : null;
-                            var changes = SharedStateModel.IsWrite(fieldReference) || mutation != null;
-                            var access = new FieldAccess(field, fieldReference, block.Owner, UnitOf(model, fieldReference, block.Owner), model.GetGuard(fieldReference), changes)
-                            {
-                                LockFree = IsLockFree(fieldReference, interlocked),
-                                ChangesInPlace = mutation != null && kind != StateKind.Numeric && kind != StateKind.Array,
-                            };
-                            accesses.Add(access);
-                            break;
-                    }
-                }
+                if (block.SetUpEnds.Count == 0)
+                    continue;
+                if (!setUpEnds.TryGetValue(block.Owner, out var ends))
+                    setUpEnds[block.Owner] = ends = new List<(SyntaxTree, int)>();
+                ends.AddRange(block.SetUpEnds);
             }
 
-            foreach (var local in lockedLocals)
-            {
-                if (localCopies.TryGetValue(local, out var copiedField))
-                    lockObjects.Add(copiedField); // the lock is on the object the field holds: the field names the lock
-            }
-
-            var guardedMethods = GuardedMethods(model, type, callSites, methodGroups);
+            var guardedMethods = GuardedMethods(callSites, methodGroups);
             var initializers = InitializerHelpers(callSites, methodGroups);
             var setUpHelpers = SetUpHelpers(callSites, methodGroups, setUpEnds);
             foreach (var access in accesses)
             {
                 access.InInitializer = access.Unit is IMethodSymbol unit
-                    && (initializers.Contains(unit.OriginalDefinition) || setUpHelpers.Contains(unit.OriginalDefinition) || IsBeforeSetUpEnd(access.Reference, unit, setUpEnds));
-                if (!access.Guard.IsGuarded && access.Owner is IMethodSymbol method && guardedMethods.TryGetValue(method.OriginalDefinition, out var inherited) && access.Unit is ISymbol)
+                    && (initializers.Contains(unit.OriginalDefinition) || setUpHelpers.Contains(unit.OriginalDefinition) || IsBeforeSetUpEnd(access.InsideLambda, access.Tree, access.SpanEnd, unit, setUpEnds));
+                if (!access.Guard.IsGuarded && access.Owner is IMethodSymbol method && guardedMethods.TryGetValue(method.OriginalDefinition, out var inherited) && !(access.Unit is ConcurrentLambdaUnit))
                     access.Guard = inherited;
             }
 
             foreach (var byField in accesses.GroupBy(a => a.Field, SymbolEqualityComparer.Default))
             {
+                context.CancellationToken.ThrowIfCancellationRequested();
                 var field = byField.Key!;
                 // Auto-properties are mostly the type's public surface, set and read by whoever owns the object: judged
                 // only when the code locks on one itself (a list property locked on itself while it changes).
@@ -246,7 +149,7 @@ namespace Steadfast.Analyzers.SharedState
                 // The most used lock, and its first access in source order: the same message whatever order the callbacks ran in.
                 var guard = locked.GroupBy(a => a.Guard.Lock!.Display)
                     .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, System.StringComparer.Ordinal)
-                    .First().OrderBy(a => a.Reference.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Reference.Syntax.SpanStart)
+                    .First().OrderBy(a => a.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.SpanStart)
                     .First();
                 // A member that takes the lock for some accesses of the field and not for others decides by hand which
                 // accesses need it (double-checked initialisation, a buffer handed off to an in-flight operation under
@@ -256,7 +159,7 @@ namespace Steadfast.Analyzers.SharedState
                 var changedInPlace = all.Any(a => a.ChangesInPlace);
                 // A test-and-set under the lock (if (!_running) { _running = true; … }): a write without the lock breaks it,
                 // even when the member that tests and sets it also peeks at it first (double-checked).
-                var testAndSetUnderLock = locked.Any(w => w.Changes && locked.Any(r => !r.Changes && Equals(r.Unit, w.Unit) && IsInCondition(r.Reference)));
+                var testAndSetUnderLock = locked.Any(w => w.Changes && locked.Any(r => !r.Changes && Equals(r.Unit, w.Unit) && r.InCondition));
                 var handManaged = all.Any(a => !a.Guard.IsGuarded && !IsInitialization(a) && locked.Any(l => Equals(l.Unit, a.Unit)));
                 if (!(UnguardedAccessShape.IsCollection(kind) && changedInPlace) && handManaged && !testAndSetUnderLock)
                     continue;
@@ -274,126 +177,42 @@ namespace Steadfast.Analyzers.SharedState
                         continue; // the double-checked peek of a member that then takes the lock
                     // Check-then-act without the lock: a test of the field that decides a later write of it in the same member.
                     var checkedBeforeHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded
-                        && IsBefore(a, access) && IsInCondition(a.Reference));
-                    var writtenAfterHere = IsInCondition(access.Reference)
-                        && all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded && IsBefore(access, a));
-                    var readBeforeHere = access.Changes && all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded && IsBefore(a, access));
+                        && a.IsBefore(access) && a.InCondition);
+                    var writtenAfterHere = access.InCondition
+                        && all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded && access.IsBefore(a));
+                    var readBeforeHere = access.Changes && all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded && a.IsBefore(access));
                     var risk = UnguardedAccessShape.Judge(
-                        access.Reference, fieldType, kind, changedInPlace, access.Changes, checkedBeforeHere || testAndSetUnderLock, writtenAfterHere, readBeforeHere);
+                        access.Shape, fieldType, kind, changedInPlace, access.Changes, checkedBeforeHere || testAndSetUnderLock, writtenAfterHere, readBeforeHere);
                     if (risk == UnguardedAccessRisk.Benign)
                         continue;
-                    var line = access.Reference.Syntax.GetLocation().GetLineSpan();
+                    var line = access.Location.GetLineSpan();
                     if (!reportedLines.Add((line.Path, line.StartLinePosition.Line)))
                         continue; // one diagnostic per field and line
                     var lockId = guard.Guard.Lock!;
                     var properties = ImmutableDictionary<string, string?>.Empty;
                     if (lockId.Symbol != null && !(lockId.Symbol is ILocalSymbol) && !(lockId.Symbol is IParameterSymbol))
                     {
-                        properties = properties.Add(LockProperty, lockId.IsThis ? "this" : lockId.LockedValue.Syntax.ToString());
+                        properties = properties.Add(LockProperty, lockId.Display);
                         if (lockId.Symbol is ITypeSymbol || (lockId.Symbol is IFieldSymbol { IsStatic: true } && !lockId.IsThis))
                             properties = properties.Add(LockIsStaticProperty, "static");
                     }
 
                     context.ReportDiagnostic(Diagnostic.Create(
                         Rule,
-                        access.Reference.Syntax.GetLocation(),
+                        access.Location,
                         properties,
                         field.Name,
                         MemberName(guard.Owner),
-                        lockId.IsThis ? "this" : lockId.LockedValue.Syntax.ToString(),
+                        lockId.Display,
                         risk == UnguardedAccessRisk.Escapes ? "handed out here, so callers use it" : "accessed here"));
                 }
             }
         }
 
-        /// <summary>The field named as the lock itself: <c>lock (_items)</c>, <c>Monitor.Enter(_items)</c>.</summary>
-        private static bool IsTheLockTaken(IOperation reference)
-        {
-            // Anywhere in the expression that names the lock: lock (((ICollection)_items).SyncRoot) reads _items to lock.
-            IOperation child = reference;
-            for (var parent = reference.Parent; parent != null; child = parent, parent = parent.Parent)
-            {
-                if (parent is ILockOperation lockOperation)
-                    return lockOperation.LockedValue == child;
-                if (parent is IArgumentOperation { Parent: IInvocationOperation call })
-                    return call.TargetMethod.ContainingType?.ToDisplayString() == "System.Threading.Monitor";
-                if (!(parent is IConversionOperation || parent is IPropertyReferenceOperation || parent is IParenthesizedOperation))
-                    return false;
-            }
-
-            return false;
-        }
-
-        private static bool IsBefore(FieldAccess first, FieldAccess second) =>
-            first.Reference.Syntax.SyntaxTree == second.Reference.Syntax.SyntaxTree && first.Reference.Syntax.SpanStart < second.Reference.Syntax.SpanStart;
-
-        /// <summary>Whether the access is part of a test: an if, a loop or a ?: condition, or the left of ??.</summary>
-        private static bool IsInCondition(IOperation reference)
-        {
-            IOperation child = reference;
-            for (var parent = reference.Parent; parent != null; child = parent, parent = parent.Parent)
-            {
-                switch (parent)
-                {
-                    case IConditionalOperation conditional:
-                        return conditional.Condition == child;
-                    case IWhileLoopOperation loop:
-                        return loop.Condition == child;
-                    case ICoalesceOperation coalesce:
-                        return coalesce.Value == child;
-                    case IIsPatternOperation _:
-                    case IBinaryOperation _:
-                    case IUnaryOperation _:
-                    case IConversionOperation _:
-                    case IParenthesizedOperation _:
-                    case IPropertyReferenceOperation _:
-                    case IInvocationOperation _:
-                    case IArgumentOperation _:
-                        continue;
-                    default:
-                        return false;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsOwn(IMethodSymbol method, INamedTypeSymbol type) =>
-            SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, type.OriginalDefinition);
-
         private static string MemberName(ISymbol owner) =>
             owner is IMethodSymbol { AssociatedSymbol: { } property } ? property.Name
             : owner is IMethodSymbol { MethodKind: MethodKind.Constructor } ? owner.ContainingType.Name
             : owner.Name;
-
-        private static bool IsInNameOf(IOperation operation)
-        {
-            for (var current = operation.Parent; current != null; current = current.Parent)
-            {
-                if (current is INameOfOperation)
-                    return true;
-            }
-
-            return false;
-        }
-
-        /// <summary>The member the access is in, or the lambda run on another thread that holds it.</summary>
-        private static object UnitOf(SharedStateModel model, IOperation operation, ISymbol owner)
-        {
-            for (var current = operation.Parent; current != null; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation function && model.IsConcurrentDelegate(function))
-                    return function;
-            }
-
-            return owner;
-        }
-
-        /// <summary><c>Interlocked.Increment(ref _n)</c>, <c>Volatile.Read(ref _n)</c>: deliberate lock-free access.</summary>
-        private static bool IsLockFree(IOperation reference, INamedTypeSymbol? interlocked) =>
-            reference.Parent is IArgumentOperation { Parent: IInvocationOperation call }
-            && (SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, interlocked)
-                || call.TargetMethod.ContainingType?.ToDisplayString() == "System.Threading.Volatile");
 
         /// <summary>Types that are safe to use from several threads: concurrent and immutable collections, System.Threading types, tasks.</summary>
         private static bool IsThreadSafeType(ITypeSymbol type)
@@ -403,9 +222,9 @@ namespace Steadfast.Analyzers.SharedState
                 || ns == "System.Threading.Channels";
         }
 
-        private static bool IsInitialization(FieldAccess access)
+        private static bool IsInitialization(FieldAccessFact access)
         {
-            if (!(access.Unit is ISymbol))
+            if (access.Unit is ConcurrentLambdaUnit)
                 return false; // a lambda started on another thread from the constructor is not initialization
             if (access.InInitializer)
                 return true;
@@ -429,17 +248,17 @@ namespace Steadfast.Analyzers.SharedState
                 || method.MethodKind == MethodKind.Destructor);
 
         /// <summary>Private methods called only from constructors (directly or through another such method), never as a delegate.</summary>
-        private static HashSet<IMethodSymbol> InitializerHelpers(Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups) =>
+        private static HashSet<IMethodSymbol> InitializerHelpers(Dictionary<IMethodSymbol, List<OwnCallFact>> callSites, HashSet<IMethodSymbol> methodGroups) =>
             PrivateHelpersCalledOnly(callSites, methodGroups, (call, caller, helpers) =>
-                (caller.MethodKind == MethodKind.Constructor || helpers.Contains(caller.OriginalDefinition)) && !(call.Parent is null) && !InsideLambda(call));
+                (caller.MethodKind == MethodKind.Constructor || helpers.Contains(caller.OriginalDefinition)) && call.HasParent && !call.InsideLambda);
 
         /// <summary>
         /// Private methods, never used as a delegate, whose every call site passes <paramref name="isCallOk"/> — which may
         /// count a call from another such method as passing (the set grows until no method joins it).
         /// </summary>
         private static HashSet<IMethodSymbol> PrivateHelpersCalledOnly(
-            Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups,
-            System.Func<IOperation, IMethodSymbol, HashSet<IMethodSymbol>, bool> isCallOk)
+            Dictionary<IMethodSymbol, List<OwnCallFact>> callSites, HashSet<IMethodSymbol> methodGroups,
+            System.Func<OwnCallFact, IMethodSymbol, HashSet<IMethodSymbol>, bool> isCallOk)
         {
             var helpers = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             var changed = true;
@@ -451,7 +270,7 @@ namespace Steadfast.Analyzers.SharedState
                     var method = pair.Key;
                     if (helpers.Contains(method) || method.DeclaredAccessibility != Accessibility.Private || methodGroups.Contains(method) || pair.Value.Count == 0)
                         continue;
-                    if (pair.Value.All(site => site.Owner is IMethodSymbol caller && isCallOk(site.Call, caller, helpers)))
+                    if (pair.Value.All(site => site.Owner is IMethodSymbol caller && isCallOk(site, caller, helpers)))
                     {
                         helpers.Add(method);
                         changed = true;
@@ -462,44 +281,20 @@ namespace Steadfast.Analyzers.SharedState
             return helpers;
         }
 
-        /// <summary>
-        /// A subscription to a static event, or to one of this object's or a field's: made once when the owner starts. One to
-        /// an event of a parameter or a local (each item added) is per call, and says nothing about set-up.
-        /// </summary>
-        private static bool IsLongLivedSource(IEventAssignmentOperation subscription)
-        {
-            if (!(subscription.EventReference is IEventReferenceOperation reference))
-                return false;
-            var source = reference.Instance == null ? null : SharedStateModel.Unwrap(reference.Instance);
-            return source == null || source is IInstanceReferenceOperation || source is IFieldReferenceOperation || source is IPropertyReferenceOperation;
-        }
-
         /// <summary>The operation comes, in the same member, before that member subscribes a handler or creates a thread or timer.</summary>
-        private static bool IsBeforeSetUpEnd(IOperation operation, ISymbol owner, Dictionary<ISymbol, List<IOperation>> setUpEnds) =>
-            !InsideLambda(operation) && setUpEnds.TryGetValue(owner, out var ends)
-            && ends.Any(end => end.Syntax.SyntaxTree == operation.Syntax.SyntaxTree && end.Syntax.SpanStart > operation.Syntax.Span.End);
+        private static bool IsBeforeSetUpEnd(bool insideLambda, SyntaxTree tree, int spanEnd, ISymbol owner, Dictionary<ISymbol, List<(SyntaxTree Tree, int SpanStart)>> setUpEnds) =>
+            !insideLambda && setUpEnds.TryGetValue(owner, out var ends) && ends.Any(end => end.Tree == tree && end.SpanStart > spanEnd);
 
         /// <summary>
         /// Private methods called only before their caller wires up concurrent work (<c>LoadAll(); source.Changed += OnChanged;</c>),
         /// directly or through another such method.
         /// </summary>
         private static HashSet<IMethodSymbol> SetUpHelpers(
-            Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites, HashSet<IMethodSymbol> methodGroups, Dictionary<ISymbol, List<IOperation>> setUpEnds) =>
+            Dictionary<IMethodSymbol, List<OwnCallFact>> callSites, HashSet<IMethodSymbol> methodGroups, Dictionary<ISymbol, List<(SyntaxTree Tree, int SpanStart)>> setUpEnds) =>
             setUpEnds.Count == 0
                 ? new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default)
                 : PrivateHelpersCalledOnly(callSites, methodGroups, (call, caller, helpers) =>
-                    helpers.Contains(caller.OriginalDefinition) || IsBeforeSetUpEnd(call, caller, setUpEnds));
-
-        private static bool InsideLambda(IOperation operation)
-        {
-            for (var current = operation.Parent; current != null; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
-                    return true;
-            }
-
-            return false;
-        }
+                    helpers.Contains(caller.OriginalDefinition) || IsBeforeSetUpEnd(call.InsideLambda, call.Tree, call.SpanEnd, caller, setUpEnds));
 
         /// <summary>
         /// A private or protected helper, or one whose name says the caller holds the lock (<c>AddNoLock</c>, <c>TrimLocked</c>):
@@ -524,9 +319,7 @@ namespace Steadfast.Analyzers.SharedState
         /// accesses are guarded by the callers' lock.
         /// </summary>
         private static Dictionary<IMethodSymbol, Guard> GuardedMethods(
-            SharedStateModel model,
-            INamedTypeSymbol type,
-            Dictionary<IMethodSymbol, List<(IOperation Call, ISymbol Owner)>> callSites,
+            Dictionary<IMethodSymbol, List<OwnCallFact>> callSites,
             HashSet<IMethodSymbol> methodGroups)
         {
             var guarded = new Dictionary<IMethodSymbol, Guard>(SymbolEqualityComparer.Default);
@@ -541,11 +334,12 @@ namespace Steadfast.Analyzers.SharedState
                         continue;
                     LockId? lockId = null;
                     var allGuarded = true;
-                    foreach (var (call, owner) in pair.Value)
+                    foreach (var call in pair.Value)
                     {
-                        if (owner is IMethodSymbol { MethodKind: MethodKind.Constructor } && !InsideLambda(call))
+                        var owner = call.Owner;
+                        if (owner is IMethodSymbol { MethodKind: MethodKind.Constructor } && !call.InsideLambda)
                             continue; // called while the object is being built: nothing else can reach it yet
-                        var guard = model.GetGuard(call);
+                        var guard = call.Guard;
                         if (!guard.IsGuarded && owner is IMethodSymbol caller && guarded.TryGetValue(caller.OriginalDefinition, out var callerGuard))
                             guard = callerGuard;
                         if (!guard.IsGuarded)

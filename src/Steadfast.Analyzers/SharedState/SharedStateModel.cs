@@ -29,19 +29,17 @@ namespace Steadfast.Analyzers.SharedState
     /// <summary>The lock an access is made under: a field, <c>this</c>, <c>typeof(T)</c> or something we cannot name.</summary>
     internal sealed class LockId
     {
-        public LockId(ISymbol? symbol, string display, IOperation lockedValue)
+        public LockId(ISymbol? symbol, string display)
         {
             Symbol = symbol;
             Display = display;
-            LockedValue = lockedValue;
         }
 
         /// <summary>The field (or type for <c>typeof</c>, containing type for <c>this</c>) locked on; null when unnamed.</summary>
         public ISymbol? Symbol { get; }
 
+        /// <summary>The locked expression as written (<c>_gate</c>, <c>this</c>, <c>typeof(Cache)</c>): text, so no operation tree is kept.</summary>
         public string Display { get; }
-
-        public IOperation LockedValue { get; }
 
         public bool IsThis => Display == "this";
 
@@ -476,13 +474,13 @@ namespace Steadfast.Analyzers.SharedState
             switch (value)
             {
                 case IFieldReferenceOperation field when field.Field.IsStatic || IsThisReceiver(field.Instance):
-                    return new LockId(field.Field, field.Syntax.ToString(), value);
+                    return new LockId(field.Field, field.Syntax.ToString());
                 case IInstanceReferenceOperation instance when instance.ReferenceKind == InstanceReferenceKind.ContainingTypeInstance:
-                    return new LockId(instance.Type, "this", value);
+                    return new LockId(instance.Type, "this");
                 case ITypeOfOperation typeOf:
-                    return new LockId(typeOf.TypeOperand, typeOf.Syntax.ToString(), value);
+                    return new LockId(typeOf.TypeOperand, typeOf.Syntax.ToString());
                 default:
-                    return new LockId(null, value.Syntax.ToString(), value);
+                    return new LockId(null, value.Syntax.ToString());
             }
         }
 

@@ -27,7 +27,30 @@ namespace Steadfast.Analyzers.SharedState
     /// </summary>
     internal static class UnguardedAccessShape
     {
-        /// <param name="reference">The field (or auto-property) reference made without the lock.</param>
+        /// <summary>
+        /// The facts about <paramref name="reference"/> that <see cref="Judge"/> needs, taken while its operation tree is at hand
+        /// (SF3002 keeps these, not the tree, until the end of the type).
+        /// </summary>
+        public static AccessShape Describe(IOperation reference)
+        {
+            var flags = AccessShapeFlags.None;
+            if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
+            {
+                flags |= AccessShapeFlags.AssignedWhole;
+                if (IsFreshObject(assignment.Value))
+                    flags |= AccessShapeFlags.AssignedFreshObject;
+                if (ReadsItself(assignment.Value, reference))
+                    flags |= AccessShapeFlags.AssignedFromItself;
+            }
+
+            if (IsNullTestOrSize(reference))
+                flags |= AccessShapeFlags.NullTestOrSize;
+            if (IsHandedOut(reference))
+                flags |= AccessShapeFlags.HandedOut;
+            return new AccessShape(flags);
+        }
+
+        /// <param name="shape">What the access made without the lock looks like (<see cref="Describe"/>).</param>
         /// <param name="type">The field's type.</param>
         /// <param name="kind">What the field's type is to the shared-state rules.</param>
         /// <param name="changedInPlace">Whether any access changes the referenced collection in place (Add, indexer set …).</param>
@@ -36,16 +59,16 @@ namespace Steadfast.Analyzers.SharedState
         /// <param name="writesUnguardedInSameMember">Whether this read is a test that decides a later write of the field without the lock in the same member.</param>
         /// <param name="readBeforeInSameMember">Whether the same member reads the field without the lock before this write (takes the old value to use it).</param>
         public static UnguardedAccessRisk Judge(
-            IOperation reference, ITypeSymbol type, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember,
+            AccessShape shape, ITypeSymbol type, StateKind kind, bool changedInPlace, bool changes, bool readsUnguardedInSameMember, bool writesUnguardedInSameMember,
             bool readBeforeInSameMember)
         {
             if (changes)
             {
-                if (!(reference.Parent is ISimpleAssignmentOperation assignment) || assignment.Target != reference)
+                if (!shape.Has(AccessShapeFlags.AssignedWhole))
                     return UnguardedAccessRisk.Races; // ++, +=, ref, or an in-place change of the collection
-                if (!readBeforeInSameMember && IsFreshObject(assignment.Value))
+                if (!readBeforeInSameMember && shape.Has(AccessShapeFlags.AssignedFreshObject))
                     return UnguardedAccessRisk.Benign; // (re)initialisation: no update of the old object is read or lost here
-                if (readsUnguardedInSameMember || ReadsItself(assignment.Value, reference))
+                if (readsUnguardedInSameMember || shape.Has(AccessShapeFlags.AssignedFromItself))
                     return UnguardedAccessRisk.Races; // check-then-act, or x = x + 1: the read that decides this write is not under the lock
                 if (IsCollection(kind) && changedInPlace)
                     return UnguardedAccessRisk.Races; // swaps out a collection the locked code is adding to, then uses the old one: adds race with that use
@@ -57,9 +80,9 @@ namespace Steadfast.Analyzers.SharedState
 
             if (IsCollection(kind))
             {
-                if (!changedInPlace || IsNullTestOrSize(reference))
+                if (!changedInPlace || shape.Has(AccessShapeFlags.NullTestOrSize))
                     return UnguardedAccessRisk.Benign; // a snapshot replaced whole; or only its size or its presence read, one word
-                return IsHandedOut(reference) ? UnguardedAccessRisk.Escapes : UnguardedAccessRisk.Races;
+                return shape.Has(AccessShapeFlags.HandedOut) ? UnguardedAccessRisk.Escapes : UnguardedAccessRisk.Races;
             }
 
             return IsReadWhole(type) && !writesUnguardedInSameMember ? UnguardedAccessRisk.Benign : UnguardedAccessRisk.Races;
@@ -147,5 +170,37 @@ namespace Steadfast.Analyzers.SharedState
                 current = current.Parent;
             return current.Parent is IReturnOperation;
         }
+    }
+
+    /// <summary>The shape of one field access, as far as <see cref="UnguardedAccessShape.Judge"/> goes.</summary>
+    [System.Flags]
+    internal enum AccessShapeFlags
+    {
+        None = 0,
+
+        /// <summary>The target of a plain <c>=</c>: the whole value replaced.</summary>
+        AssignedWhole = 1,
+
+        /// <summary>Assigned a new object, a new array, a collection expression or null.</summary>
+        AssignedFreshObject = 2,
+
+        /// <summary>Assigned a value computed from the field itself (<c>x = x + 1</c>).</summary>
+        AssignedFromItself = 4,
+
+        /// <summary>Only tested against null or asked its Count / Length / IsEmpty.</summary>
+        NullTestOrSize = 8,
+
+        /// <summary>Returned to the caller.</summary>
+        HandedOut = 16,
+    }
+
+    /// <summary>A compact, tree-free description of one field access.</summary>
+    internal readonly struct AccessShape
+    {
+        private readonly AccessShapeFlags _flags;
+
+        public AccessShape(AccessShapeFlags flags) => _flags = flags;
+
+        public bool Has(AccessShapeFlags flag) => (_flags & flag) == flag;
     }
 }
