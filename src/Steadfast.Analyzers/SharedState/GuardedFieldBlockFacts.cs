@@ -36,6 +36,9 @@ namespace Steadfast.Analyzers.SharedState
         /// <summary>Where the member, outside any lambda, subscribes a long-lived handler or creates a thread or timer.</summary>
         public List<(SyntaxTree Tree, int SpanStart)> SetUpEnds { get; } = new List<(SyntaxTree, int)>();
 
+        /// <summary>Where the member, outside any lambda, disposes or closes one of the object's own resources (<c>_socket.Dispose()</c>): tear-down.</summary>
+        public List<(SyntaxTree Tree, int SpanEnd)> TearDowns { get; } = new List<(SyntaxTree, int)>();
+
         public static GuardedFieldBlockFacts Collect(
             SharedStateModel model, INamedTypeSymbol type, INamedTypeSymbol? interlocked, ISymbol owner, IEnumerable<IOperation> roots, CancellationToken cancellationToken)
         {
@@ -67,6 +70,10 @@ namespace Steadfast.Analyzers.SharedState
                             && SharedStateModel.ReferencedState(SharedStateModel.Unwrap(declarator.Initializer.Value)) is { } copied
                             && (copied is IFieldSymbol || copied is IPropertySymbol):
                             localCopies[declarator.Symbol] = copied; // var subs = _subscriptions; … lock (subs)
+                            break;
+                        case IInvocationOperation release when IsOwnResourceReleased(release, type):
+                            if (!InsideLambda(release))
+                                facts.TearDowns.Add((release.Syntax.SyntaxTree, release.Syntax.Span.End));
                             break;
                         case IInvocationOperation call when IsOwn(call.TargetMethod, type) && (call.Instance == null || SharedStateModel.IsThisReceiver(call.Instance)):
                             facts.Calls.Add(new OwnCallFact(
@@ -127,6 +134,20 @@ namespace Steadfast.Analyzers.SharedState
                 inCondition: IsInCondition(reference),
                 insideLambda: InsideLambda(reference),
                 UnguardedAccessShape.Describe(reference));
+        }
+
+        /// <summary>
+        /// <c>_socket.Dispose()</c>, <c>Stream.Close()</c>: a parameterless Dispose, DisposeAsync or Close called on a field or property of this
+        /// object (not on the object itself), which ends the resource the object works through.
+        /// </summary>
+        private static bool IsOwnResourceReleased(IInvocationOperation call, INamedTypeSymbol type)
+        {
+            var method = call.TargetMethod;
+            if (!method.Parameters.IsEmpty || !(method.Name == "Dispose" || method.Name == "DisposeAsync" || method.Name == "Close") || call.Instance == null || IsOwn(method, type))
+                return false;
+            var receiver = SharedStateModel.Unwrap(call.Instance);
+            return (receiver is IFieldReferenceOperation field && (field.Field.IsStatic || SharedStateModel.IsThisReceiver(field.Instance)))
+                || (receiver is IPropertyReferenceOperation property && (property.Property.IsStatic || SharedStateModel.IsThisReceiver(property.Instance)));
         }
 
         private static bool IsOwn(IMethodSymbol method, INamedTypeSymbol type) =>

@@ -116,6 +116,17 @@ namespace Steadfast.Analyzers.SharedState
                 ends.AddRange(block.SetUpEnds);
             }
 
+            AddSetUpThroughHelpers(callSites, setUpEnds);
+            var tearDowns = new Dictionary<ISymbol, List<(SyntaxTree Tree, int SpanEnd)>>(SymbolEqualityComparer.Default);
+            foreach (var block in blocks)
+            {
+                if (block.TearDowns.Count == 0)
+                    continue;
+                if (!tearDowns.TryGetValue(block.Owner, out var ends))
+                    tearDowns[block.Owner] = ends = new List<(SyntaxTree, int)>();
+                ends.AddRange(block.TearDowns);
+            }
+
             var guardedMethods = GuardedMethods(callSites, methodGroups);
             var initializers = InitializerHelpers(callSites, methodGroups);
             var setUpHelpers = SetUpHelpers(callSites, methodGroups, setUpEnds);
@@ -171,7 +182,7 @@ namespace Steadfast.Analyzers.SharedState
                 var reportedLines = new HashSet<(string, int)>();
                 foreach (var access in all)
                 {
-                    if (access.Guard.IsGuarded || access.LockFree || IsInitialization(access) || IsDisposePath(access.Owner))
+                    if (access.Guard.IsGuarded || access.LockFree || IsInitialization(access) || IsDisposePath(access.Owner) || IsTearDownReset(access, tearDowns))
                         continue;
                     if (!(UnguardedAccessShape.IsCollection(kind) && changedInPlace) && locked.Any(l => Equals(l.Unit, access.Unit)))
                         continue; // the double-checked peek of a member that then takes the lock
@@ -284,6 +295,44 @@ namespace Steadfast.Analyzers.SharedState
         /// <summary>The operation comes, in the same member, before that member subscribes a handler or creates a thread or timer.</summary>
         private static bool IsBeforeSetUpEnd(bool insideLambda, SyntaxTree tree, int spanEnd, ISymbol owner, Dictionary<ISymbol, List<(SyntaxTree Tree, int SpanStart)>> setUpEnds) =>
             !insideLambda && setUpEnds.TryGetValue(owner, out var ends) && ends.Any(end => end.Tree == tree && end.SpanStart > spanEnd);
+
+        /// <summary>
+        /// A call of the type's own method that (itself or through its own calls) subscribes a handler or creates a thread or
+        /// timer wires up concurrent work just as a direct subscription would (<c>LoadAll(); StartEvents();</c>): what the
+        /// caller does before it is set-up too.
+        /// </summary>
+        private static void AddSetUpThroughHelpers(Dictionary<IMethodSymbol, List<OwnCallFact>> callSites, Dictionary<ISymbol, List<(SyntaxTree Tree, int SpanStart)>> setUpEnds)
+        {
+            var changed = setUpEnds.Count > 0;
+            for (var round = 0; changed && round < 5; round++)
+            {
+                changed = false;
+                foreach (var pair in callSites)
+                {
+                    if (!setUpEnds.ContainsKey(pair.Key))
+                        continue;
+                    foreach (var call in pair.Value)
+                    {
+                        if (call.InsideLambda)
+                            continue;
+                        if (!setUpEnds.TryGetValue(call.Owner, out var ends))
+                            setUpEnds[call.Owner] = ends = new List<(SyntaxTree, int)>();
+                        if (ends.Contains((call.Tree, call.SpanStart)))
+                            continue;
+                        ends.Add((call.Tree, call.SpanStart));
+                        changed = true;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// A field reset to a constant (<c>_sending = false</c>) after the member has disposed or closed one of the object's own
+        /// resources: the object is being torn down, and the work the lock serialises cannot go on over a closed resource.
+        /// </summary>
+        private static bool IsTearDownReset(FieldAccessFact access, Dictionary<ISymbol, List<(SyntaxTree Tree, int SpanEnd)>> tearDowns) =>
+            access.Changes && access.Shape.Has(AccessShapeFlags.AssignedWhole | AccessShapeFlags.AssignedConstant) && !access.InsideLambda
+            && tearDowns.TryGetValue(access.Owner, out var releases) && releases.Any(r => r.Tree == access.Tree && r.SpanEnd < access.SpanStart);
 
         /// <summary>
         /// Private methods called only before their caller wires up concurrent work (<c>LoadAll(); source.Changed += OnChanged;</c>),

@@ -41,6 +41,8 @@ namespace Steadfast.Analyzers.SharedState
                     flags |= AccessShapeFlags.AssignedFreshObject;
                 if (ReadsItself(assignment.Value, reference))
                     flags |= AccessShapeFlags.AssignedFromItself;
+                if (IsConstant(assignment.Value))
+                    flags |= AccessShapeFlags.AssignedConstant;
             }
 
             if (IsNullTestOrSize(reference))
@@ -100,6 +102,14 @@ namespace Steadfast.Analyzers.SharedState
                 return true; // dropped for a reload: _cache = null
             return value is IObjectCreationOperation || value is IArrayCreationOperation
                 || value.Syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.CollectionExpression);
+        }
+
+        /// <summary><c>false</c>, <c>0</c>, <c>null</c>, <c>default</c>, an enum member: a reset to a fixed value.</summary>
+        private static bool IsConstant(IOperation value)
+        {
+            while (value is IConversionOperation conversion)
+                value = conversion.Operand;
+            return value.ConstantValue.HasValue || value is IDefaultValueOperation;
         }
 
         /// <summary><c>_items == null</c>, <c>_items is null</c>, <c>_items.Count</c>: one word read, stale at worst.</summary>
@@ -192,6 +202,9 @@ namespace Steadfast.Analyzers.SharedState
 
         /// <summary>Returned to the caller.</summary>
         HandedOut = 16,
+
+        /// <summary>Assigned a constant (<c>false</c>, <c>0</c>, <c>null</c>, <c>default</c>): a reset.</summary>
+        AssignedConstant = 32,
     }
 
     /// <summary>A compact, tree-free description of one field access.</summary>

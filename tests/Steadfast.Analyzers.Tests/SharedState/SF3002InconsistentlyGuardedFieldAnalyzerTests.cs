@@ -711,4 +711,117 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             public string Name => nameof(_count);
         }
         """);
+
+    // ---- Set-up wired through a helper, tear-down resets (issue 13) ----
+
+    [Fact]
+    public Task FilledBeforeAHelperSubscribesTheHandlerIsNotFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        static class Bus { public static event EventHandler Changed; }
+        class Registry
+        {
+            private readonly List<string> _names = new();
+            private readonly List<int> _ids = new();
+            public void Start()
+            {
+                _ids.Add(1); // the handlers that lock these lists are not wired up yet
+                LoadNames();
+                WireHandlers();
+            }
+            private void LoadNames() { _names.Add("a"); }
+            private void WireHandlers() => Listen();
+            private void Listen() { Bus.Changed += OnChanged; }
+            private void OnChanged(object sender, EventArgs e) { lock (_names) { _names.Clear(); } lock (_ids) { _ids.Clear(); } }
+        }
+        """);
+
+    [Fact]
+    public Task ChangedAfterAHelperSubscribesTheHandlerIsFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        static class Bus { public static event EventHandler Changed; }
+        class Registry
+        {
+            private readonly List<string> _names = new();
+            public void Start()
+            {
+                WireHandlers();
+                [|_names|].Add("a"); // the handler may already be running
+            }
+            public void Refresh()
+            {
+                [|_names|].Add("b");
+                Defer(); // subscribes only when the delegate runs: no set-up ends here
+            }
+            private void WireHandlers() { Bus.Changed += OnChanged; }
+            private void Defer() { Action subscribe = () => Bus.Changed += OnChanged; subscribe(); }
+            private void OnChanged(object sender, EventArgs e) { lock (_names) { _names.Clear(); } }
+        }
+        """);
+
+    [Fact]
+    public Task FlagResetAfterTheSocketIsDisposedIsNotFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        using System.Threading.Tasks;
+        class Connection
+        {
+            private readonly object _sendLock = new();
+            private readonly IDisposable _socket;
+            private readonly Stream _stream;
+            private bool _sending;
+            private bool _flushing;
+            public Connection(IDisposable socket, Stream stream) { _socket = socket; _stream = stream; }
+            public void Send()
+            {
+                lock (_sendLock)
+                {
+                    if (_sending || _flushing) return;
+                    _sending = true;
+                    _flushing = true;
+                }
+            }
+            public void OnSent() { lock (_sendLock) { _sending = false; _flushing = false; } }
+            public void Disconnect()
+            {
+                _socket.Dispose();
+                _sending = false; // the connection is gone: no send can be in flight over it
+            }
+            public async Task DisconnectAsync()
+            {
+                await _stream.DisposeAsync();
+                _flushing = false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ResetBeforeTheDisposeOrOfAnotherKindIsFlagged() => Verify.VerifyAsync("""
+        using System;
+        class Connection
+        {
+            private readonly object _sendLock = new();
+            private readonly IDisposable _socket;
+            private bool _sending;
+            private int _pending;
+            public Connection(IDisposable socket) { _socket = socket; }
+            public void Send()
+            {
+                lock (_sendLock)
+                {
+                    if (_sending) return;
+                    _sending = true;
+                    _pending++;
+                }
+            }
+            public void Disconnect(IDisposable other)
+            {
+                other.Dispose(); // not this object's resource
+                [|_sending|] = false; // still open: a send may be testing the flag
+                _socket.Dispose();
+                [|_pending|]--; // a read-modify-write races whatever came before it
+            }
+        }
+        """);
 }
