@@ -80,7 +80,7 @@ namespace Steadfast.Analyzers.Locks
                 if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.SharedTokenShape)
                     continue; // the per-instance token is already random: it has to become per acquisition, by hand
                 if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.DeleteShape)
-                    changed |= FixDelete(editor, model, node, cancellationToken);
+                    changed |= FixDelete(editor, model, node, done, cancellationToken);
                 else if (diagnostic.AdditionalLocations.Count == 1 && diagnostic.AdditionalLocations[0].SourceTree == root.SyntaxTree)
                     changed |= FixFieldOrigin(editor, root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true), done, cancellationToken)
                         || (node is ExpressionSyntax staticValue && OnlyLockUsesInOneFunction(editor.SemanticModel, model, staticValue, cancellationToken)
@@ -152,17 +152,21 @@ namespace Steadfast.Analyzers.Locks
             // A KeyDelete of the same key in this function counts: its own SF1001 fix turns it into LockRelease(key, lockToken).
             if (acquire == null)
                 return false;
-            if (releases == 0)
-            {
-                var keyText = (LockModel.Unwrap(acquire.Key)?.Syntax as ExpressionSyntax)?.WithoutTrivia().ToString();
-                releases = LockModel.DescendantsInSameFunction(function).OfType<IInvocationOperation>().Count(call =>
-                    model.IsRedisRelease(call, out var releasedKey, out var releasedValue) && releasedValue == null
-                    && (LockModel.Unwrap(releasedKey)?.Syntax as ExpressionSyntax)?.WithoutTrivia().ToString() == keyText);
-                if (releases == 0)
-                    return false;
-            }
             var statement = acquire.Call.Syntax.FirstAncestorOrSelf<StatementSyntax>();
             if (statement == null || !(statement.Parent is BlockSyntax || statement.Parent is GlobalStatementSyntax) || sites.Any(s => s.SpanStart < statement.SpanStart))
+                return false;
+
+            // A KeyDelete of the same key after the acquire releases whatever holds the key now: it becomes
+            // LockRelease(key, lockToken) in the same edit, or the new token would change nothing.
+            var keyText = (LockModel.Unwrap(acquire.Key)?.Syntax as ExpressionSyntax)?.WithoutTrivia().ToString();
+            var deletes = LockModel.DescendantsInSameFunction(function).OfType<IInvocationOperation>().Where(call =>
+                    model.IsRedisRelease(call, out var releasedKey, out var releasedValue) && releasedValue == null
+                    && call.Syntax.SpanStart > statement.Span.End
+                    && call.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax }
+                    && (LockModel.Unwrap(releasedKey)?.Syntax as ExpressionSyntax)?.WithoutTrivia().ToString() == keyText)
+                .Select(call => (InvocationExpressionSyntax)call.Syntax)
+                .ToList();
+            if (releases == 0 && deletes.Count == 0)
                 return false;
             if (!done.Add(statement))
                 return true; // the same acquire was fixed for another of its diagnostics
@@ -175,6 +179,11 @@ namespace Steadfast.Analyzers.Locks
                 .WithAdditionalAnnotations(Formatter.Annotation);
             foreach (var site in sites)
                 editor.ReplaceNode(site, IdentifierName(name).WithTriviaFrom(site));
+            foreach (var delete in deletes)
+            {
+                if (done.Add(delete))
+                    editor.ReplaceNode(delete, ReleaseWithToken(delete, IdentifierName(name)));
+            }
             if (statement.Parent is GlobalStatementSyntax global)
             {
                 editor.InsertBefore(global, GlobalStatement(declaration));
@@ -229,10 +238,10 @@ namespace Steadfast.Analyzers.Locks
         }
 
         /// <summary>KeyDelete(key) → LockRelease(key, token), the token being what the type's acquire of that key uses.</summary>
-        private static bool FixDelete(DocumentEditor editor, LockModel model, SyntaxNode node, CancellationToken cancellationToken)
+        private static bool FixDelete(DocumentEditor editor, LockModel model, SyntaxNode node, HashSet<SyntaxNode> done, CancellationToken cancellationToken)
         {
             var semanticModel = editor.SemanticModel;
-            if (!(node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation)
+            if (!(node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } invocation)
                 || !(semanticModel.GetOperation(invocation, cancellationToken) is IInvocationOperation delete)
                 || !(LockModel.Argument(delete, "key") is { } key))
             {
@@ -268,13 +277,41 @@ namespace Steadfast.Analyzers.Locks
             }
 
             if (token == null)
+            {
+                // The acquire of this key in the same function writes its value at the call: give it a token, which
+                // turns this delete (and the function's other deletes of the key) into LockRelease with it.
+                if (done.Contains(invocation))
+                    return true;
+                var keyText = (LockModel.Unwrap(key)?.Syntax as ExpressionSyntax)?.WithoutTrivia().ToString();
+                foreach (var call in LockModel.DescendantsInSameFunction(function).OfType<IInvocationOperation>())
+                {
+                    if (call.Syntax.SpanStart < invocation.SpanStart && model.AsRedisAcquire(call) is { } acquire
+                        && (LockModel.Unwrap(acquire.Key)?.Syntax as ExpressionSyntax)?.WithoutTrivia().ToString() == keyText
+                        && LockModel.Unwrap(acquire.Value) is { } value && (value.ConstantValue.HasValue || value is IFieldReferenceOperation { Field: { IsConst: true } })
+                        && value.Syntax is ExpressionSyntax valueSyntax)
+                    {
+                        return FixInlineValue(editor, model, valueSyntax, done, cancellationToken) && done.Contains(invocation);
+                    }
+                }
+
                 return false;
-            var name = delete.TargetMethod.Name.EndsWith("Async", System.StringComparison.Ordinal) ? "LockReleaseAsync" : "LockRelease";
-            var arguments = invocation.ArgumentList.Arguments.Insert(1, Argument(token));
-            editor.ReplaceNode(invocation, invocation
-                .WithExpression(access.WithName(IdentifierName(name).WithTriviaFrom(access.Name)))
-                .WithArgumentList(invocation.ArgumentList.WithArguments(arguments)));
+            }
+
+            if (!done.Add(invocation))
+                return true;
+            editor.ReplaceNode(invocation, ReleaseWithToken(invocation, token));
             return true;
+        }
+
+        /// <summary>KeyDelete(key[, flags]) → LockRelease(key, token[, flags]); the Async form stays async.</summary>
+        private static InvocationExpressionSyntax ReleaseWithToken(InvocationExpressionSyntax delete, ExpressionSyntax token)
+        {
+            var access = (MemberAccessExpressionSyntax)delete.Expression;
+            var name = access.Name.Identifier.ValueText.EndsWith("Async", System.StringComparison.Ordinal) ? "LockReleaseAsync" : "LockRelease";
+            var arguments = delete.ArgumentList.Arguments.Insert(1, Argument(token));
+            return delete
+                .WithExpression(access.WithName(IdentifierName(name).WithTriviaFrom(access.Name)))
+                .WithArgumentList(delete.ArgumentList.WithArguments(arguments));
         }
     }
 }

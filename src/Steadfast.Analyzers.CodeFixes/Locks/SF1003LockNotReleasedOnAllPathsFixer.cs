@@ -17,7 +17,9 @@ namespace Steadfast.Analyzers.Locks
     /// <summary>
     /// SF1003 fix: the statements between the acquire and the release become a try block and the release moves into its
     /// finally. Offered when the release is a statement of the same block as (or a block nested right under) the
-    /// acquire, and no local declared in the critical section is used by the release or after it.
+    /// acquire, and no local declared in the critical section is used by the release or after it. Not offered when the
+    /// critical section returns <c>true</c>: an acquire wrapper keeps the lock on that path on purpose (its caller releases
+    /// later), and a finally would release it on success.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SF1003LockNotReleasedOnAllPathsFixer)), Shared]
     public sealed class SF1003LockNotReleasedOnAllPathsFixer : CodeFixProvider
@@ -95,10 +97,18 @@ namespace Steadfast.Analyzers.Locks
             // decline when the release itself or anything after it uses one (a release guarded by a value read in the
             // critical section, `if (current == token) KeyDelete(…)`, would not compile).
             var moved = statements.Skip(start).Take(releaseIndex - start).ToList();
+            if (ReturnsHoldingTheLock(moved))
+                return null;
             if (OutOfScopeAfterMove(semanticModel, moved, statements.Take(start).Concat(statements.Skip(releaseIndex)), cancellationToken))
                 return null;
             return (container, statements, start, releaseIndex);
         }
+
+        /// <summary>A <c>return true</c> in the critical section (not in a nested function): it leaves holding the lock on purpose.</summary>
+        private static bool ReturnsHoldingTheLock(IEnumerable<StatementSyntax> moved) =>
+            moved.SelectMany(s => s.DescendantNodesAndSelf(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax)))
+                .OfType<ReturnStatementSyntax>()
+                .Any(r => r.Expression.IsKind(SyntaxKind.TrueLiteralExpression));
 
         private static int IndexOf(IReadOnlyList<StatementSyntax> statements, StatementSyntax statement)
         {

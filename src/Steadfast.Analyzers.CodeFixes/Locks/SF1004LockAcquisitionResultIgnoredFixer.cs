@@ -58,19 +58,42 @@ namespace Steadfast.Analyzers.Locks
             if (!(root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call))
                 return;
 
+            // A TryEnter that does not wait fails on any contention: leaving then would drop the work the lock was meant to
+            // serialise. Its author wanted the lock, so the fix is to wait for it (Enter), not to leave.
+            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (model != null && IsTryEnterWithoutTimeout(model, call, context.CancellationToken))
+            {
+                if (shape == SF1004LockAcquisitionResultIgnoredAnalyzer.UnreadLocalShape
+                    || (shape == SF1004LockAcquisitionResultIgnoredAnalyzer.DiscardedShape && call.Parent is ExpressionStatementSyntax))
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create("Wait for the lock (Enter)", ct => UseEnterAsync(context.Document, call, ct), EnterKey),
+                        diagnostic);
+                }
+
+                return;
+            }
+
             // Inside a try whose finally releases: an early return would run that release on a lock never taken (Monitor.Exit
             // throws, a Redis delete drops another owner's lock). Guard the release with the taken flag instead, or offer nothing.
             if (EnclosingTryWithFinally(call) is { } enclosingTry)
             {
+                // A finally that already releases only under the flag this acquire sets: leaving inside the try is safe.
                 var semanticModel = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-                if (semanticModel != null && PlanFinally(semanticModel, call, context.CancellationToken) != null)
+                var statementOfCall = call.FirstAncestorOrSelf<StatementSyntax>();
+                var guardedBy = statementOfCall == null || shape != SF1004LockAcquisitionResultIgnoredAnalyzer.UnreadLocalShape ? null : Flag(call, statementOfCall);
+                var releasesUnderFlag = semanticModel != null && guardedBy != null && ReleasesOnlyUnder(semanticModel, enclosingTry.Finally!, guardedBy, context.CancellationToken);
+                if (!releasesUnderFlag)
                 {
-                    await RegisterFinallyFixAsync(context, diagnostic).ConfigureAwait(false);
-                    return;
-                }
+                    if (semanticModel != null && PlanFinally(semanticModel, call, context.CancellationToken) != null)
+                    {
+                        await RegisterFinallyFixAsync(context, diagnostic).ConfigureAwait(false);
+                        return;
+                    }
 
-                if (semanticModel == null || ReleasesALock(semanticModel, enclosingTry.Finally!, context.CancellationToken))
-                    return;
+                    if (semanticModel == null || ReleasesALock(semanticModel, enclosingTry.Finally!, context.CancellationToken))
+                        return;
+                }
             }
 
             var statement = call.FirstAncestorOrSelf<StatementSyntax>();
@@ -82,6 +105,64 @@ namespace Steadfast.Analyzers.Locks
             context.RegisterCodeFix(
                 CodeAction.Create("Leave when the lock was not acquired", ct => FixAsync(context.Document, call, statement, shape!, ct), EquivalenceKey),
                 diagnostic);
+        }
+
+        /// <summary>Replaces the non-waiting TryEnter with Enter and the same arguments (Monitor.Enter(obj[, ref taken]), SpinLock.Enter(ref taken)).</summary>
+        public const string EnterKey = "SF1004.WaitWithEnter";
+
+        /// <summary>Monitor.TryEnter or SpinLock.TryEnter with no timeout argument: it returns at once when the lock is busy.</summary>
+        private static bool IsTryEnterWithoutTimeout(SemanticModel semanticModel, InvocationExpressionSyntax call, CancellationToken cancellationToken)
+        {
+            if (!(semanticModel.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method) || method.Name != "TryEnter"
+                || !(method.ContainingType is { Name: "Monitor" or "SpinLock" } type) || type.ContainingNamespace?.ToDisplayString() != "System.Threading")
+            {
+                return false;
+            }
+
+            return method.Parameters.All(p => p.Type.SpecialType == SpecialType.System_Object || p.RefKind == RefKind.Ref)
+                && call.Expression is MemberAccessExpressionSyntax;
+        }
+
+        private static async Task<Document> UseEnterAsync(Document document, InvocationExpressionSyntax call, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var access = (MemberAccessExpressionSyntax)call.Expression;
+            var enter = call.WithExpression(access.WithName(IdentifierName("Enter").WithTriviaFrom(access.Name)));
+            return document.WithSyntaxRoot(root!.ReplaceNode(call, enter));
+        }
+
+        /// <summary>Every lock release in the finally sits under <c>if (flag …)</c>: it runs only when the acquire succeeded.</summary>
+        private static bool ReleasesOnlyUnder(SemanticModel semanticModel, FinallyClauseSyntax @finally, string flag, CancellationToken cancellationToken)
+        {
+            var model = LockModel.Create(semanticModel.Compilation);
+            if (model == null)
+                return false;
+            foreach (var invocation in @finally.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (!(semanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IInvocationOperation operation)
+                    || model.AsRelease(operation, cancellationToken) == null)
+                {
+                    continue;
+                }
+
+                var guarded = invocation.Ancestors().TakeWhile(a => a != @finally).OfType<IfStatementSyntax>().Any(i =>
+                    i.Statement.Span.Contains(invocation.Span) && TestsFlag(i.Condition, flag));
+                if (!guarded)
+                    return false;
+            }
+
+            return true;
+        }
+
+        /// <summary><c>flag</c>, or <c>flag &amp;&amp; …</c>.</summary>
+        private static bool TestsFlag(ExpressionSyntax condition, string flag)
+        {
+            while (condition is ParenthesizedExpressionSyntax parenthesized)
+                condition = parenthesized.Expression;
+            if (condition is IdentifierNameSyntax name)
+                return name.Identifier.ValueText == flag;
+            return condition is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } and
+                && (TestsFlag(and.Left, flag) || TestsFlag(and.Right, flag));
         }
 
         /// <summary>The local that says whether the lock was taken: the declared variable or the ref lockTaken argument.</summary>
@@ -174,7 +255,11 @@ namespace Steadfast.Analyzers.Locks
             StatementSyntax? release = null;
             foreach (var statement in tryStatement.Finally.Block.Statements)
             {
-                if (statement is ExpressionStatementSyntax expressionStatement
+                // The release itself, or `if (guess) { release; }` (a guess such as CurrentCount == 0 that the flag replaces).
+                var candidateStatement = statement is IfStatementSyntax { Else: null } conditional
+                    ? (conditional.Statement is BlockSyntax { Statements: { Count: 1 } only } ? only[0] : conditional.Statement)
+                    : statement;
+                if (candidateStatement is ExpressionStatementSyntax expressionStatement
                     && (expressionStatement.Expression is AwaitExpressionSyntax awaited ? awaited.Expression : expressionStatement.Expression) is InvocationExpressionSyntax invocation
                     && semanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IInvocationOperation releaseOperation
                     && model.AsRelease(releaseOperation, cancellationToken) is { } candidate && candidate.Kind == acquire.Kind)
@@ -214,22 +299,43 @@ namespace Steadfast.Analyzers.Locks
         {
             var (tryStatement, release, refFlag) = plan;
             var flag = refFlag ?? FlagName;
-            var guardedRelease = IfStatement(IdentifierName(flag), release.WithoutTrivia())
-                .WithTriviaFrom(release)
-                .WithAdditionalAnnotations(Formatter.Annotation);
+            var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            StatementSyntax guardedRelease = release is IfStatementSyntax conditional
+                ? conditional.WithCondition(BinaryExpression(SyntaxKind.LogicalAndExpression, IdentifierName(flag), Operand(conditional.Condition)))
+                : IfStatement(IdentifierName(flag), release.WithoutTrivia()).WithTriviaFrom(release);
+            guardedRelease = guardedRelease.WithAdditionalAnnotations(Formatter.Annotation);
+
+            // The code after an acquire whose result nothing reads runs without the lock: leave right after it. The finally
+            // now releases only under the flag, so leaving from inside the try is safe.
+            var acquireStatement = call.FirstAncestorOrSelf<StatementSyntax>();
+            var result = Result(call);
+            var discardAssignment = result.Parent is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier: { ValueText: "_" } } } discard
+                && discard.Parent is ExpressionStatementSyntax ? discard : null;
+            var leave = acquireStatement?.Parent is BlockSyntax && semanticModel != null
+                && (refFlag == null
+                    ? result.Parent is ExpressionStatementSyntax || discardAssignment != null
+                    : call.Parent is ExpressionStatementSyntax && !ReadsFlagBesides(tryStatement.Block, refFlag, call))
+                ? LockFixSyntax.Guard(LockFixSyntax.Not(IdentifierName(flag)), LockFixSyntax.ExitStatement(semanticModel, acquireStatement!, cancellationToken))
+                : null;
+            var marker = new SyntaxAnnotation();
+
+            var replaced = refFlag == null ? new SyntaxNode[] { release, (SyntaxNode?)discardAssignment ?? result } : new SyntaxNode[] { release, acquireStatement! };
             var newTry = tryStatement.ReplaceNodes(
-                new SyntaxNode[] { release, Result(call) },
+                replaced,
                 (original, rewritten) =>
                 {
                     if (original == release)
                         return guardedRelease;
+                    if (original == acquireStatement)
+                        return rewritten.WithAdditionalAnnotations(marker);
                     // acquire → (lockTaken = acquire); as the whole condition of an if: lockTaken = acquire
-                    var assignment = AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(FlagName), ((ExpressionSyntax)rewritten).WithoutTrivia());
+                    var acquired = original == discardAssignment ? ((AssignmentExpressionSyntax)rewritten).Right : (ExpressionSyntax)rewritten;
+                    var assignment = AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(FlagName), acquired.WithoutTrivia());
                     ExpressionSyntax replacement = original.Parent is IfStatementSyntax || original.Parent is ExpressionStatementSyntax ? assignment : ParenthesizedExpression(assignment);
-                    return replacement.WithTriviaFrom(rewritten);
+                    return replacement.WithTriviaFrom(rewritten).WithAdditionalAnnotations(marker);
                 });
-            if (refFlag != null)
-                newTry = tryStatement.ReplaceNode(release, guardedRelease);
+            if (leave != null && newTry.GetAnnotatedNodes(marker).FirstOrDefault()?.FirstAncestorOrSelf<StatementSyntax>() is { Parent: BlockSyntax } markedStatement)
+                newTry = newTry.InsertNodesAfter(markedStatement, new SyntaxNode[] { leave.WithTrailingTrivia(markedStatement.GetTrailingTrivia()) });
 
             var newRoot = root.ReplaceNode(tryStatement, newTry.WithAdditionalAnnotations(Formatter.Annotation));
             if (refFlag == null)
@@ -245,8 +351,20 @@ namespace Steadfast.Analyzers.Locks
                     newRoot = newRoot.InsertNodesBefore(tryInNewRoot, new SyntaxNode[] { declaration });
             }
 
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
+            var changed = await Simplifier.ReduceAsync(document.WithSyntaxRoot(newRoot), Simplifier.Annotation, null, cancellationToken).ConfigureAwait(false);
+            return await Formatter.FormatAsync(changed, Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
         }
+
+        /// <summary>An operand of <c>&amp;&amp;</c>: parenthesized unless it already binds tighter.</summary>
+        private static ExpressionSyntax Operand(ExpressionSyntax condition) =>
+            condition.IsKind(SyntaxKind.LogicalOrExpression) || condition.IsKind(SyntaxKind.CoalesceExpression)
+            || condition is ConditionalExpressionSyntax || condition is AssignmentExpressionSyntax || condition is LambdaExpressionSyntax
+                ? ParenthesizedExpression(condition.WithoutTrivia())
+                : condition.WithoutTrivia();
+
+        /// <summary>Whether the try block reads the ref flag anywhere other than the acquire's own argument.</summary>
+        private static bool ReadsFlagBesides(BlockSyntax block, string flag, InvocationExpressionSyntax call) =>
+            block.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == flag && !call.Span.Contains(n.Span));
 
         /// <summary>The acquire as the value it produces: the await of it when awaited, through parentheses.</summary>
         private static ExpressionSyntax Result(InvocationExpressionSyntax call)

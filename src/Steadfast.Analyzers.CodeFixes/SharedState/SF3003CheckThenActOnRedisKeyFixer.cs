@@ -73,8 +73,14 @@ namespace Steadfast.Analyzers.SharedState
             var actName = found.ActName;
             var conditional = actName != "KeyDelete"
                 && (found.Fact == CheckFact.Absent || (found.Fact == CheckFact.Present && actName == "StringSet"));
+            // The conditional write must decide everything the stale check decided: the act right after the check (folded
+            // into the branch or the guard), or the act in the check's branch where only the value was computed before it
+            // and at most a return follows (the value is re-read when the write lost). Anything else — work done between
+            // the check and the write (an idempotency filter that runs the action, then records it) — gets no fix.
             if (conditional)
-                return new Plan(found, useTransaction: false);
+                return FoldableBranch(found) != null || FoldableGuard(found) != null || ActInBranch(found) != null
+                    ? new Plan(found, useTransaction: false)
+                    : (Plan?)null;
             // A transaction needs IDatabase.CreateTransaction and a branch it can decide.
             var receiverIsDatabase = act.Instance?.Type is { } receiver
                 && (receiver.Name == "IDatabase" || receiver.AllInterfaces.Any(i => i.Name == "IDatabase" && i.ContainingNamespace.ToDisplayString() == "StackExchange.Redis"));
@@ -135,6 +141,16 @@ namespace Steadfast.Analyzers.SharedState
                     editor.ReplaceNode(guard.If.Condition, Negate(conditionalExpression).WithTriviaFrom(guard.If.Condition));
                     editor.RemoveNode(guard.Act, SyntaxRemoveOptions.KeepNoTrivia);
                 }
+                else if (ReReadLocal(found, semanticModelOf: editor.SemanticModel, cancellationToken) is { } local)
+                {
+                    // if (!db.StringSet(k, v, when: When.NotExists)) { v = db.StringGet(k); }: the winner's value, not ours.
+                    var actStatement = ActStatement(found.Act)!;
+                    var reRead = AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), Read(found, actSyntax, awaited));
+                    var replacement = IfStatement(Negate(conditionalExpression), Block(ExpressionStatement(reRead)))
+                        .WithTriviaFrom(actStatement)
+                        .WithAdditionalAnnotations(Formatter.Annotation);
+                    editor.ReplaceNode(actStatement, replacement);
+                }
                 else
                 {
                     editor.ReplaceNode(actSyntax, conditionalAct.WithTriviaFrom(actSyntax));
@@ -166,6 +182,71 @@ namespace Steadfast.Analyzers.SharedState
             }
 
             return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The act as a statement of the check's own branch block, after only local declarations or assignments to locals
+        /// (the value being computed) and followed by nothing or one return.
+        /// </summary>
+        private static StatementSyntax? ActInBranch(CheckThenAct found)
+        {
+            var actStatement = ActStatement(found.Act);
+            if (actStatement == null || !(found.Branch?.Syntax is IfStatementSyntax ifStatement) || !IsSimpleCondition(found)
+                || found.Act.TargetMethod.ReturnsVoid)
+            {
+                return null;
+            }
+
+            var branch = found.ActInWhenTrue ? ifStatement.Statement : ifStatement.Else?.Statement;
+            if (!(branch is BlockSyntax block) || actStatement.Parent != block)
+                return null;
+            var index = block.Statements.IndexOf(actStatement);
+            var computesOnly = block.Statements.Take(index).All(statement =>
+                statement is LocalDeclarationStatementSyntax
+                || statement is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: IdentifierNameSyntax } });
+            var after = block.Statements.Count - index - 1;
+            return computesOnly && (after == 0 || (after == 1 && block.Statements[index + 1] is ReturnStatementSyntax)) ? actStatement : null;
+        }
+
+        /// <summary>The local the act writes, when code after the act reads it: it must hold the stored value, so it is re-read.</summary>
+        private static ILocalSymbol? ReReadLocal(CheckThenAct found, SemanticModel semanticModelOf, CancellationToken cancellationToken)
+        {
+            var actStatement = ActInBranch(found);
+            var value = found.Act.Arguments.FirstOrDefault(a => a.Parameter?.Name == "value")?.Value;
+            while (value is IConversionOperation conversion)
+                value = conversion.Operand;
+            var awaited = found.Act.Syntax.Parent is AwaitExpressionSyntax;
+            if (actStatement == null || awaited != found.Act.TargetMethod.Name.EndsWith("Async", System.StringComparison.Ordinal)
+                || !(value is ILocalReferenceOperation { Local: { IsConst: false } local })
+                || !(local.Type.SpecialType == SpecialType.System_String || local.Type.Name == "RedisValue"
+                    || local.Type is IArrayTypeSymbol { ElementType: { SpecialType: SpecialType.System_Byte } }))
+            {
+                return null;
+            }
+
+            var body = actStatement.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax || a is AccessorDeclarationSyntax
+                || a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is CompilationUnitSyntax);
+            var readLater = body != null && body.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n =>
+                n.SpanStart > actStatement.Span.End && n.Identifier.ValueText == local.Name
+                && SymbolEqualityComparer.Default.Equals(semanticModelOf.GetSymbolInfo(n, cancellationToken).Symbol, local));
+            return readLater ? local : null;
+        }
+
+        /// <summary>The read of what the act writes: StringGet(key) / HashGet(key, field), awaited when the act was.</summary>
+        private static ExpressionSyntax Read(CheckThenAct found, InvocationExpressionSyntax actSyntax, bool awaited)
+        {
+            var receiver = ((MemberAccessExpressionSyntax)actSyntax.Expression).Expression.WithoutTrivia();
+            var isHash = found.ActName == "HashSet";
+            var arguments = new List<ArgumentSyntax>();
+            foreach (var name in isHash ? new[] { "key", "hashField" } : new[] { "key" })
+            {
+                if (found.Act.Arguments.FirstOrDefault(a => a.Parameter?.Name == name)?.Value.Syntax is { } argument)
+                    arguments.Add(Argument(((ExpressionSyntax)(argument is ArgumentSyntax wrapped ? wrapped.Expression : argument)).WithoutTrivia()));
+            }
+
+            var method = (isHash ? "HashGet" : "StringGet") + (awaited ? "Async" : "");
+            ExpressionSyntax read = InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, IdentifierName(method)), ArgumentList(SeparatedList(arguments)));
+            return awaited ? AwaitExpression(read) : read;
         }
 
         /// <summary><c>if (exists) return …;</c> immediately followed by the act, with the check as the whole condition.</summary>

@@ -203,4 +203,51 @@ public sealed class FixesOnOlderTargetsTests
             }
         }
         """, FixTarget.Net472WithRedis21);
+
+    // ---- SF1004 in C# 7.3: the flag gates the release and the work leaves before it runs without the lock ----
+
+    [Fact]
+    public Task SF1004_CSharp73_AcquireInsideTryWithReleasingFinally_LeavesAndGuardsTheRelease() => SF1004.VerifyFixForTargetAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Job
+        {
+            void Run(IDatabase db, string token)
+            {
+                try
+                {
+                    [|db.LockTake("job", token, TimeSpan.FromSeconds(30))|];
+                    Console.WriteLine("working");
+                }
+                finally
+                {
+                    db.LockRelease("job", token);
+                }
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        class Job
+        {
+            void Run(IDatabase db, string token)
+            {
+                var lockTaken = false;
+                try
+                {
+                    lockTaken = db.LockTake("job", token, TimeSpan.FromSeconds(30));
+                    if (!lockTaken)
+                    {
+                        return;
+                    }
+                    Console.WriteLine("working");
+                }
+                finally
+                {
+                    if (lockTaken)
+                        db.LockRelease("job", token);
+                }
+            }
+        }
+        """, FixTarget.NetStandard20WithRedis21, SF1004LockAcquisitionResultIgnoredFixer.EquivalenceKey);
 }

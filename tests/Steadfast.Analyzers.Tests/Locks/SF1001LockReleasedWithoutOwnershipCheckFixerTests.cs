@@ -242,4 +242,91 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckFixerTests
                 db.StringSet(key, Guid.NewGuid().ToString(), TimeSpan.FromSeconds(30), When.NotExists) ? new Handle(db, {|#1:key|}) : null;
         }
         """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1));
+
+    // A cache-stampede mutex: SET NX with a constant, then KeyDelete on each path. The token alone would change nothing
+    // (the deletes still remove whoever holds the key), so the same edit turns every delete of the key after the acquire
+    // into LockRelease with the token. Fixing any of the three diagnostics gives the same result.
+    [Fact]
+    public Task ConstantMutexValue_WithDeletes_BecomesTokenAndLockReleases_Async() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Cache
+        {
+            private readonly IDatabaseAsync _db;
+            public Cache(IDatabaseAsync db) => _db = db;
+            public async Task<string> GetAsync(string key, Func<Task<string>> load)
+            {
+                var gotMutex = await _db.StringSetAsync($"{key}_Lock", [|1|], TimeSpan.FromSeconds(5), When.NotExists);
+                if (!gotMutex)
+                    return "busy";
+                var item = await load();
+                if (item != null)
+                {
+                    await _db.StringSetAsync(key, item);
+                    await [|_db.KeyDeleteAsync($"{key}_Lock")|];
+                    return item;
+                }
+                await [|_db.KeyDeleteAsync($"{key}_Lock")|];
+                return "none";
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Cache
+        {
+            private readonly IDatabaseAsync _db;
+            public Cache(IDatabaseAsync db) => _db = db;
+            public async Task<string> GetAsync(string key, Func<Task<string>> load)
+            {
+                var lockToken = Guid.NewGuid().ToString("N");
+                var gotMutex = await _db.StringSetAsync($"{key}_Lock", lockToken, TimeSpan.FromSeconds(5), When.NotExists);
+                if (!gotMutex)
+                    return "busy";
+                var item = await load();
+                if (item != null)
+                {
+                    await _db.StringSetAsync(key, item);
+                    await _db.LockReleaseAsync($"{key}_Lock", lockToken);
+                    return item;
+                }
+                await _db.LockReleaseAsync($"{key}_Lock", lockToken);
+                return "none";
+            }
+        }
+        """, equivalenceKey: SF1001LockReleasedWithoutOwnershipCheckFixer.EquivalenceKey);
+
+    [Fact]
+    public Task ConstantMutexValue_WithDelete_BecomesTokenAndLockRelease_Sync() => Verify.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Cache
+        {
+            public string Get(IDatabase db, string key)
+            {
+                if (!db.StringSet(key + ":mutex", [|"1"|], TimeSpan.FromSeconds(5), When.NotExists))
+                    return "busy";
+                Console.WriteLine("rebuild");
+                [|db.KeyDelete(key + ":mutex")|];
+                return "done";
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        class Cache
+        {
+            public string Get(IDatabase db, string key)
+            {
+                var lockToken = Guid.NewGuid().ToString("N");
+                if (!db.StringSet(key + ":mutex", lockToken, TimeSpan.FromSeconds(5), When.NotExists))
+                    return "busy";
+                Console.WriteLine("rebuild");
+                db.LockRelease(key + ":mutex", lockToken);
+                return "done";
+            }
+        }
+        """, equivalenceKey: SF1001LockReleasedWithoutOwnershipCheckFixer.EquivalenceKey);
 }

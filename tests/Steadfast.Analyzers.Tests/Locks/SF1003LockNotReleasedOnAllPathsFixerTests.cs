@@ -437,4 +437,28 @@ public sealed class SF1003LockNotReleasedOnAllPathsFixerTests
         [|Monitor.Exit(gate)|];
         System.Console.WriteLine(n);
         """], outputKind: OutputKind.ConsoleApplication);
+
+    // An acquire wrapper: the local gate is taken, then the distributed key is claimed; on success it returns true and keeps
+    // the gate for its Release. A finally would release it on that success: no fix (the exception paths are the author's).
+    [Fact]
+    public Task CriticalSectionReturnsTrue_HoldsTheLockOnPurpose_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class KeyLock
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            public async Task<bool> LockAsync(IDatabaseAsync db, CancellationToken cancellationToken)
+            {
+                if (await _gate.WaitAsync(1000, cancellationToken))
+                {
+                    if (await db.StringSetAsync("key", "owner", null, When.NotExists))
+                        return true;
+                    await Task.Delay(100, cancellationToken);
+                    [|_gate.Release()|];
+                }
+                return false;
+            }
+        }
+        """);
 }

@@ -348,4 +348,224 @@ public sealed class SF1004LockAcquisitionResultIgnoredFixerTests
             }
         }
         """, withSteadfast: true, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.UseSteadfastLockKey);
+
+    // A TryEnter without a timeout fails on any contention: leaving would drop the work (a socket close, a send) instead of
+    // serialising it. The author wanted the lock, so the fix waits for it.
+    [Fact]
+    public Task TryEnterWithoutTimeout_BecomesEnter_FixAll() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        class Connection
+        {
+            private readonly object _writeGate = new();
+            private SpinLock _closeGate = new();
+            public void Close()
+            {
+                var lockTaken = false;
+                if (!_closeGate.IsHeldByCurrentThread)
+                {
+                    [|_closeGate.TryEnter(ref lockTaken)|];
+                }
+                try { Console.WriteLine("closing"); }
+                finally
+                {
+                    if (lockTaken)
+                        _closeGate.Exit();
+                }
+            }
+            public void Send(string text)
+            {
+                [|Monitor.TryEnter(_writeGate)|];
+                try { Console.WriteLine(text); }
+                finally { Monitor.Exit(_writeGate); }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        class Connection
+        {
+            private readonly object _writeGate = new();
+            private SpinLock _closeGate = new();
+            public void Close()
+            {
+                var lockTaken = false;
+                if (!_closeGate.IsHeldByCurrentThread)
+                {
+                    _closeGate.Enter(ref lockTaken);
+                }
+                try { Console.WriteLine("closing"); }
+                finally
+                {
+                    if (lockTaken)
+                        _closeGate.Exit();
+                }
+            }
+            public void Send(string text)
+            {
+                Monitor.Enter(_writeGate);
+                try { Console.WriteLine(text); }
+                finally { Monitor.Exit(_writeGate); }
+            }
+        }
+        """, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.EnterKey);
+
+    // The awaited wait's result is discarded inside a try whose finally guesses ownership from CurrentCount: the flag
+    // replaces nothing of the guess but gates it, and the work leaves before it runs without the lock.
+    [Fact]
+    public Task DiscardedWaitAsync_InTryWithGuessingFinally_SetsFlagLeavesAndGatesRelease() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Logins
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            public async Task<string> RecordAsync(string user)
+            {
+                try
+                {
+                    await [|_gate.WaitAsync(TimeSpan.FromSeconds(2))|];
+                    Console.WriteLine(user);
+                    return "ok";
+                }
+                finally
+                {
+                    if (_gate.CurrentCount == 0)
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Logins
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            public async Task<string> RecordAsync(string user)
+            {
+                var lockTaken = false;
+                try
+                {
+                    lockTaken = await _gate.WaitAsync(TimeSpan.FromSeconds(2));
+                    if (!lockTaken)
+                    {
+                        throw new InvalidOperationException("The lock could not be acquired.");
+                    }
+                    Console.WriteLine(user);
+                    return "ok";
+                }
+                finally
+                {
+                    if (lockTaken && _gate.CurrentCount == 0)
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+        }
+        """, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.EquivalenceKey);
+
+    [Fact]
+    public Task DiscardedWait_Sync_InTryWithReleasingFinally_LeavesBeforeTheWork() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            public void Run()
+            {
+                try
+                {
+                    [|_gate.Wait(100)|];
+                    Console.WriteLine("work");
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        class Jobs
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            public void Run()
+            {
+                var lockTaken = false;
+                try
+                {
+                    lockTaken = _gate.Wait(100);
+                    if (!lockTaken)
+                    {
+                        return;
+                    }
+                    Console.WriteLine("work");
+                }
+                finally
+                {
+                    if (lockTaken)
+                        _gate.Release();
+                }
+            }
+        }
+        """, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.EquivalenceKey);
+
+    // The finally already releases only under the flag: leaving from inside the try runs that finally safely.
+    [Fact]
+    public Task UnreadFlag_InTryWhoseFinallyReleasesUnderIt_LeavesInsideTheTry() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Keys
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            public async Task<bool> DeleteAsync(CancellationToken token)
+            {
+                var acquired = false;
+                try
+                {
+                    acquired = await [|_gate.WaitAsync(TimeSpan.FromSeconds(5), token)|];
+                    Console.WriteLine("delete");
+                    return true;
+                }
+                finally
+                {
+                    if (acquired)
+                        _gate.Release();
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Keys
+        {
+            private readonly SemaphoreSlim _gate = new(1, 1);
+            public async Task<bool> DeleteAsync(CancellationToken token)
+            {
+                var acquired = false;
+                try
+                {
+                    acquired = await _gate.WaitAsync(TimeSpan.FromSeconds(5), token);
+                    if (!acquired)
+                    {
+                        return false;
+                    }
+                    Console.WriteLine("delete");
+                    return true;
+                }
+                finally
+                {
+                    if (acquired)
+                        _gate.Release();
+                }
+            }
+        }
+        """, equivalenceKey: SF1004LockAcquisitionResultIgnoredFixer.EquivalenceKey);
 }

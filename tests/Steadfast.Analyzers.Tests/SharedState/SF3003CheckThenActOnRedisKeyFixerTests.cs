@@ -87,8 +87,10 @@ public sealed class SF3003CheckThenActOnRedisKeyFixerTests
         }
         """, equivalenceKey: SF3003CheckThenActOnRedisKeyFixer.ConditionalSetKey);
 
+    // A fill on a miss that then returns its own value: when the conditional write loses, another caller's value is
+    // stored, so the method re-reads it instead of returning a value nobody stored.
     [Fact]
-    public Task OtherShapes_GetTheConditionOnTheWrite() => Verify.VerifyFixAsync("""
+    public Task FillOnMiss_ReReadsWhenTheConditionalWriteLoses() => Verify.VerifyFixAsync("""
         using StackExchange.Redis;
         class Cache
         {
@@ -114,13 +116,81 @@ public sealed class SF3003CheckThenActOnRedisKeyFixerTests
                 if (cached.IsNull)
                 {
                     var fresh = "v";
-                    db.StringSet(key, fresh, null, When.NotExists);
+                    if (!db.StringSet(key, fresh, null, When.NotExists))
+                    {
+                        fresh = db.StringGet(key);
+                    }
                     return fresh;
                 }
                 return cached!;
             }
         }
         """, equivalenceKey: SF3003CheckThenActOnRedisKeyFixer.ConditionalSetKey);
+
+    [Fact]
+    public Task FillOnMiss_Async_HashField_ReReadsTheStoredValue() => Verify.VerifyFixAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Profiles
+        {
+            public async Task<RedisValue> GetAsync(IDatabaseAsync db, string user)
+            {
+                var profile = await db.HashGetAsync("profiles", user);
+                if (profile.IsNull)
+                {
+                    var built = await BuildAsync(user);
+                    await [|db.HashSetAsync("profiles", user, built)|];
+                    return built;
+                }
+                return profile;
+            }
+            private static Task<RedisValue> BuildAsync(string user) => Task.FromResult((RedisValue)("{\"name\":\"" + user + "\"}"));
+        }
+        """, """
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Profiles
+        {
+            public async Task<RedisValue> GetAsync(IDatabaseAsync db, string user)
+            {
+                var profile = await db.HashGetAsync("profiles", user);
+                if (profile.IsNull)
+                {
+                    var built = await BuildAsync(user);
+                    if (!(await db.HashSetAsync("profiles", user, built, when: When.NotExists)))
+                    {
+                        built = await db.HashGetAsync("profiles", user);
+                    }
+                    return built;
+                }
+                return profile;
+            }
+            private static Task<RedisValue> BuildAsync(string user) => Task.FromResult((RedisValue)("{\"name\":\"" + user + "\"}"));
+        }
+        """, equivalenceKey: SF3003CheckThenActOnRedisKeyFixer.ConditionalSetKey);
+
+    // An idempotency filter: the marker is checked, the action runs, then the marker is written. A conditional write at
+    // the end would silence the warning while two concurrent requests still both run the action: no fix.
+    [Fact]
+    public Task WorkBetweenTheCheckAndTheWrite_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Idempotency
+        {
+            public async Task<bool> RunOnceAsync(IDatabaseAsync db, string requestKey, Func<Task<bool>> action)
+            {
+                if (await db.KeyExistsAsync(requestKey))
+                    return false;
+                var succeeded = await action();
+                if (succeeded)
+                {
+                    await [|db.StringSetAsync(requestKey, "done", TimeSpan.FromHours(1))|];
+                }
+                return succeeded;
+            }
+        }
+        """);
 
     [Fact]
     public Task ComparedValue_BecomesATransactionWithStringEqual() => Verify.VerifyFixAsync("""
