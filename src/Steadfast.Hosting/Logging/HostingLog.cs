@@ -26,11 +26,11 @@ internal static partial class HostingLog
     [LoggerMessage(8006, LogLevel.Information, "Consumer of queue {QueueName} started with {Concurrency} handlers.")]
     public static partial void ConsumerStarted(ILogger logger, string queueName, int concurrency);
 
-    [LoggerMessage(8007, LogLevel.Warning, "Consumer of queue {QueueName}: the shutdown timeout ran out with {Count} messages still being handled; they were given back.")]
+    [LoggerMessage(8007, LogLevel.Warning, "Consumer of queue {QueueName}: the shutdown timeout ran out with {Count} messages still being handled; they were deferred (no delivery spent) for other instances to take at once.")]
     public static partial void ShutdownGaveBack(ILogger logger, string queueName, int count);
 
-    [LoggerMessage(8008, LogLevel.Warning, "Consumer of queue {QueueName}: message {MessageId} was on its last delivery ({DeliveryCount}) at shutdown; it is left to the visibility timeout rather than dead-lettered.")]
-    public static partial void ShutdownLeftToTimeout(ILogger logger, string queueName, string messageId, int deliveryCount);
+    [LoggerMessage(8008, LogLevel.Warning, "Consumer of queue {QueueName}: message {MessageId} was refused by open circuit {CircuitName}; deferred for {RetryAfter} without spending a delivery.")]
+    public static partial void MessageDeferred(ILogger logger, string queueName, string messageId, string circuitName, TimeSpan retryAfter);
 
     [LoggerMessage(8009, LogLevel.Information, "Consumer of queue {QueueName} stopped.")]
     public static partial void ConsumerStopped(ILogger logger, string queueName);
