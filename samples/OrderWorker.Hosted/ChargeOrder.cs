@@ -9,7 +9,8 @@ namespace OrderWorker.Hosted;
 /// <summary>
 /// Handles one order event in its own DI scope: one worker per order at a time (a leased lock with a fencing token),
 /// the payment call through bounded, jittered retries and a circuit breaker. Returning acknowledges the message;
-/// throwing gives it back with a backoff, and after MaxDeliveries it goes to the dead letters.
+/// throwing gives it back with a backoff, and after MaxDeliveries it goes to the dead letters; an open circuit defers
+/// it without spending a delivery.
 /// </summary>
 public sealed class ChargeOrder(
     IDistributedLockProvider locks,
@@ -29,9 +30,10 @@ public sealed class ChargeOrder(
         {
             await retry.ExecuteAsync(ct => breaker.ExecuteAsync(c => new ValueTask(payments.ChargeAsync(order, c)), ct), work.Token);
         }
-        catch (Exception) when (message.DeliveryCount >= queues.Get(message.QueueName).MaxDeliveries)
+        catch (Exception ex) when (ex is not CircuitBreakerOpenException && message.DeliveryCount >= queues.Get(message.QueueName).MaxDeliveries)
         {
-            ledger.MarkGaveUp(); // The consumer dead-letters it when this throws.
+            // The consumer dead-letters it when this throws; an open circuit only defers it (no delivery spent).
+            ledger.MarkGaveUp();
             throw;
         }
 

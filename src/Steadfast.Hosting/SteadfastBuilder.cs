@@ -116,8 +116,9 @@ public sealed class SteadfastBuilder
     }
 
     /// <summary>
-    /// Adds the circuit breaker <paramref name="name"/>: <see cref="CircuitBreakerProvider.Get"/> or
-    /// <c>[FromKeyedServices("name")] CircuitBreaker</c>. On Redis its trips are shared with same-named breakers in other
+    /// Adds the circuit breaker <paramref name="name"/>: <see cref="CircuitBreakerProvider.Get"/> (the breaker current
+    /// now: it follows reloads) or <c>[FromKeyedServices("name")] CircuitBreaker</c> (a singleton: the breaker current
+    /// when it was first resolved). On Redis its trips are shared with same-named breakers in other
     /// processes (<see cref="CircuitBreakerSettings.ShareState"/>). Settings: <c>Steadfast:CircuitBreakers:NAME</c> (reload).
     /// </summary>
     /// <param name="name">The breaker's name.</param>
@@ -132,8 +133,9 @@ public sealed class SteadfastBuilder
             Configure(Services.AddSettings<CircuitBreakerSettings>(name, SectionPaths.Named(SectionPaths.CircuitBreakers, name)), configure);
             Services.TryAddSingleton(sp => new CircuitBreakerProvider(sp, _registry, sp.GetRequiredService<SteadfastBackend>(),
                 sp.GetRequiredService<IOptionsMonitor<CircuitBreakerSettings>>()));
-            // Transient: each resolution gets the breaker current then (a reload builds a new one).
-            Services.AddKeyedTransient<CircuitBreaker>(name, (sp, _) => sp.GetRequiredService<CircuitBreakerProvider>().Get(name));
+            // Singleton, not transient: a breaker is IAsyncDisposable, and a DI scope disposes the transients it resolved —
+            // a handler's scope would dispose the shared breaker after the first message. Reloads reach Get(name).
+            Services.AddKeyedSingleton<CircuitBreaker>(name, (sp, _) => sp.GetRequiredService<CircuitBreakerProvider>().Get(name));
         }
         else if (configure is not null)
         {

@@ -30,9 +30,19 @@ public sealed class DocsSnippetTests
     {
         // Guards the enumeration itself: the README and each primitive's page have C# blocks, and they are all compiled
         // unless marked nocompile.
-        string[] pages = ["README.md", "docs/getting-started.md", "docs/locks.md", "docs/queues.md", "docs/circuit-breakers.md", "docs/rate-limiting.md", "docs/redundancy.md"];
+        string[] pages = ["README.md", "docs/getting-started.md", "docs/locks.md", "docs/queues.md", "docs/circuit-breakers.md", "docs/rate-limiting.md", "docs/redundancy.md", "docs/hosting.md", "docs/rules/SF1001.md", "docs/rules/SF4002.md"];
         var compiledFiles = RepositoryDocs.CompiledSnippets().Select(s => s.File).ToHashSet();
 
         Assert.All(pages, page => Assert.Contains(page, compiledFiles));
+    }
+
+    [Fact]
+    public void Only_the_shape_docs_snippets_md_names_is_left_uncompiled()
+    {
+        // docs/snippets.md: nocompile is for a shape rather than a program, and there is one, the SF4001 fix's template.
+        var uncompiled = RepositoryDocs.MarkdownFiles().SelectMany(RepositoryDocs.Snippets)
+            .Where(s => s.IsCSharp && !s.IsCompiled).Select(s => s.File);
+
+        Assert.Equal(["docs/rules/SF4001.md"], uncompiled);
     }
 }

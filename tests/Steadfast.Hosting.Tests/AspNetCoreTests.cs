@@ -61,6 +61,39 @@ public sealed class AspNetCoreTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task RedisOutage_InTheLimiter_IsLoggedThroughTheHostsLogging()
+    {
+        await using RedisServer server = await RedisServer.StartAsync();
+        var logs = new CapturingLoggerProvider();
+        await using WebApplication app = BuildApp(new Dictionary<string, string?>
+        {
+            ["Steadfast:Redis:ConnectionString"] = server.EndPoint + ",connectTimeout=1000,asyncTimeout=1000",
+        }, builder =>
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Services.AddSteadfast().AddRateLimiter("api");
+            builder.Services.AddRateLimiter(o =>
+            {
+                o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+                o.AddSteadfastPolicy("api");
+            });
+        }, app =>
+        {
+            app.UseRateLimiter();
+            app.MapGet("/orders", () => "ok").RequireRateLimiting("api");
+        });
+        using var client = await StartAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/orders")).StatusCode);
+
+        await server.StopAsync();
+        // WhenUnavailable = Reject (the default): refused, and the outage is in the host's log, not only a 429.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.GetAsync("/orders")).StatusCode);
+        var outage = await Eventually.MatchesAsync(() => Task.FromResult(logs.Entries.Where(e => e.EventId == 8101).ToList()), e => e.Count > 0,
+            "the outage to be logged");
+        Assert.All(outage, e => Assert.Equal((LogLevel.Warning, "Steadfast.Redis.RateLimiting.RedisTokenBucketRateLimiter"), (e.Level, e.Category)));
+    }
+
+    [Fact]
     public async Task HealthEndpoint_ListsEveryCheck_AsJson()
     {
         await using WebApplication app = BuildApp(new Dictionary<string, string?>
@@ -97,5 +130,28 @@ public sealed class AspNetCoreTests(RedisServerFixture redis) : IClassFixture<Re
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HttpClient { BaseAddress = new Uri(address) };
+    }
+}
+
+/// <summary>Keeps every log entry of a host, for tests that assert what was logged.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    public System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, int EventId, string Message)> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturingLoggerProvider provider, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            provider.Entries.Enqueue((category, logLevel, eventId.Id, formatter(state, exception)));
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using Steadfast.CircuitBreakers;
 using Steadfast.Queues;
 using Steadfast.Redundancy;
@@ -73,6 +74,55 @@ public sealed class HealthCheckTests
         await delivery!.NackAsync(); // MaxDeliveries = 1: straight to the dead letters.
         HealthReportEntry dead = (await health.CheckHealthAsync()).Entries["steadfast-queue-orders"];
         Assert.Equal(HealthStatus.Degraded, dead.Status);
+        Assert.Contains("dead letters 1 > 0", dead.Description);
+        await host.StopQuietlyAsync();
+    }
+
+    [Fact]
+    public async Task InMemoryQueueCheck_ReportsTheOldestPendingAge_AndDelayedMessages_AgainstEveryThreshold()
+    {
+        var time = new FakeTimeProvider();
+        var builder = TestHosts.Builder(new Dictionary<string, string?>
+        {
+            ["Steadfast:Queues:orders:Health:MaxBacklog"] = "2",
+            ["Steadfast:Queues:orders:Health:MaxOldestPendingAge"] = "00:01:00",
+            ["Steadfast:Queues:orders:Health:MaxDeadLetters"] = "0",
+            ["Steadfast:Queues:orders:MaxDeliveries"] = "1",
+            ["Steadfast:Queues:orders:VisibilityTimeout"] = "00:10:00", // caps the deferral below: long enough to outlast the test
+        });
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddSteadfast().AddQueue<string>("orders").AddHealthChecks();
+        using IHost host = builder.Build();
+        await host.StartAsync();
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        var queue = host.Services.GetRequiredService<IReliableQueue<string>>();
+        Assert.DoesNotContain("oldestPendingAgeSeconds", (await health.CheckHealthAsync()).Entries["steadfast-queue-orders"].Data.Keys);
+
+        await queue.EnqueueAsync("a");
+        time.Advance(TimeSpan.FromSeconds(30));
+        await queue.EnqueueAsync("b");
+        // "a" is delivered and deferred: waiting out its delay it is neither ready nor in flight, yet still pending.
+        var first = await queue.DequeueAsync(TimeSpan.Zero);
+        await first!.DeferAsync(TimeSpan.FromMinutes(5));
+        HealthReportEntry healthy = (await health.CheckHealthAsync()).Entries["steadfast-queue-orders"];
+        Assert.Equal(HealthStatus.Healthy, healthy.Status);
+        Assert.Equal((2L, 0L, 30.0), ((long)healthy.Data["waiting"], (long)healthy.Data["inFlight"], (double)healthy.Data["oldestPendingAgeSeconds"]));
+
+        time.Advance(TimeSpan.FromSeconds(31)); // "a" was enqueued 61 s ago.
+        HealthReportEntry old = (await health.CheckHealthAsync()).Entries["steadfast-queue-orders"];
+        Assert.Equal(HealthStatus.Degraded, old.Status);
+        Assert.Contains("oldest pending 00:01:01 > 00:01:00", old.Description);
+
+        await queue.EnqueueAsync("c");
+        HealthReportEntry backlog = (await health.CheckHealthAsync()).Entries["steadfast-queue-orders"];
+        Assert.Contains("backlog 3 > 2", backlog.Description);
+
+        // "b" fails on its only delivery: dead-lettered, no longer pending; "a" (deferred) is still the oldest.
+        var second = await queue.DequeueAsync(TimeSpan.Zero);
+        Assert.Equal("b", second!.Message);
+        await second.NackAsync();
+        HealthReportEntry dead = (await health.CheckHealthAsync()).Entries["steadfast-queue-orders"];
+        Assert.Equal((2L, 1L, 61.0), ((long)dead.Data["waiting"] + (long)dead.Data["inFlight"], (long)dead.Data["deadLetters"], (double)dead.Data["oldestPendingAgeSeconds"]));
         Assert.Contains("dead letters 1 > 0", dead.Description);
         await host.StopQuietlyAsync();
     }

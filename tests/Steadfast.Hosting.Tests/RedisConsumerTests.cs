@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
+using Steadfast.CircuitBreakers;
 using Steadfast.Hosting.Consumers;
 using Steadfast.Queues;
 using Steadfast.Testing.Redis;
@@ -57,6 +58,29 @@ public sealed class RedisConsumerTests(RedisServerFixture redis) : IClassFixture
     }
 
     [Fact]
+    public async Task OpenCircuit_DefersTheMessage_WithoutSpendingADelivery_SoALongOutageDeadLettersNothing()
+    {
+        var probe = new HandlerProbe();
+        using IHost host = BuildHost<OutageHandler>(probe, new()
+        {
+            // Two deliveries only: a consumer that nacked on an open circuit would dead-letter on the second rejection.
+            ["Steadfast:Queues:orders:MaxDeliveries"] = "2",
+            ["Steadfast:Consumers:orders:Concurrency"] = "1",
+        });
+        await host.StartAsync();
+        await using var producer = Producer();
+        await producer.EnqueueAsync("order-1");
+
+        await Eventually.TrueAsync(() => probe.Finished.ContainsKey("order-1"), "the order to be charged once the circuit closes");
+        await Eventually.MatchesAsync(() => PendingAsync(producer), p => p == 0, "the charged order to be acknowledged");
+
+        Assert.Equal(OutageHandler.Rejections + 1, probe.Started.Count); // Rejected six times, then handled.
+        Assert.All(probe.Started, s => Assert.Equal(1, s.DeliveryCount)); // No rejection spent a delivery.
+        Assert.Empty(await producer.ReadDeadLettersAsync());
+        await host.StopQuietlyAsync();
+    }
+
+    [Fact]
     public async Task ShutdownMidBatch_LetsRunningHandlersFinish_AndGivesTheRestBackAtOnce()
     {
         var probe = new HandlerProbe { ExpectedConcurrency = 3 };
@@ -66,6 +90,8 @@ public sealed class RedisConsumerTests(RedisServerFixture redis) : IClassFixture
             // Long enough that a message left to the visibility timeout could never show up within the test.
             ["Steadfast:Queues:orders:VisibilityTimeout"] = "00:10:00",
             ["Steadfast:Queues:orders:PrefetchCount"] = "1",
+            // One delivery only: a give-back that spent it would dead-letter the messages the shutdown cut short.
+            ["Steadfast:Queues:orders:MaxDeliveries"] = "1",
             ["Steadfast:Consumers:orders:Concurrency"] = "3",
         }, services => services.AddSingleton(finishGate));
         await host.StartAsync();
@@ -96,7 +122,9 @@ public sealed class RedisConsumerTests(RedisServerFixture redis) : IClassFixture
         Assert.Equal(["cooperates", "ignores-cancellation", "waiting-1", "waiting-2"], redelivered.Select(d => d.Message).Order());
         Assert.Null(await successor.DequeueAsync(TimeSpan.Zero));
         Assert.DoesNotContain(probe.Started, s => s.Message.StartsWith("waiting", StringComparison.Ordinal)); // Never read after stopping began.
-        Assert.All(redelivered.Where(d => !d.Message.StartsWith("waiting", StringComparison.Ordinal)), d => Assert.Equal(2, d.DeliveryCount));
+        // Deferred, not nacked: the cut-short deliveries were not spent, and nothing went to the dead letters.
+        Assert.All(redelivered, d => Assert.Equal(1, d.DeliveryCount));
+        Assert.Empty(await successor.ReadDeadLettersAsync());
     }
 
     private IHost BuildHost<THandler>(HandlerProbe probe, Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
@@ -146,6 +174,25 @@ public sealed class RedisConsumerTests(RedisServerFixture redis) : IClassFixture
             probe.Enter(message.Message, message.DeliveryCount);
             probe.Leave(message.Message);
             throw new InvalidOperationException("The payment service refused it.");
+        }
+    }
+
+    /// <summary>The payment service's circuit is open for the first <see cref="Rejections"/> attempts.</summary>
+    private sealed class OutageHandler(HandlerProbe probe) : IQueueHandler<string>
+    {
+        public const int Rejections = 6;
+
+        public Task HandleAsync(QueueMessage<string> message, CancellationToken cancellationToken)
+        {
+            probe.Enter(message.Message, message.DeliveryCount);
+            if (probe.Started.Count <= Rejections)
+            {
+                probe.Leave("rejected");
+                throw new CircuitBreakerOpenException("The circuit 'payments' is open.", TimeSpan.FromMilliseconds(20));
+            }
+
+            probe.Leave(message.Message);
+            return Task.CompletedTask;
         }
     }
 

@@ -7,7 +7,9 @@ namespace Steadfast.Hosting;
 /// <typeparam name="TMessage">The message type.</typeparam>
 /// <remarks>
 /// Returning acknowledges the message; throwing gives it back with a backoff, and after the queue's MaxDeliveries it
-/// goes to the dead letters. Messages can be delivered more than once (at-least-once): make handling idempotent.
+/// goes to the dead letters. Throwing (or letting through) a <see cref="CircuitBreakers.CircuitBreakerOpenException"/>
+/// defers the message until the circuit's RetryAfter without spending a delivery: a dependency outage of any length
+/// dead-letters nothing. Messages can be delivered more than once (at-least-once): make handling idempotent.
 /// </remarks>
 public interface IQueueHandler<TMessage>
 {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Steadfast.CircuitBreakers;
 using Steadfast.Hosting.Configuration;
 using Steadfast.Hosting.Logging;
 using Steadfast.Queues;
@@ -11,8 +12,9 @@ namespace Steadfast.Hosting.Consumers;
 
 /// <summary>
 /// A hosted consumer: <see cref="ConsumerSettings.Concurrency"/> loops each take a delivery, handle it with a
-/// <typeparamref name="THandler"/> from a new DI scope, ack on success and nack with backoff on failure. Stopping stops
-/// the reads at once, lets running handlers finish until the host's shutdown timeout, then gives back what is left.
+/// <typeparamref name="THandler"/> from a new DI scope, ack on success, nack with backoff on failure, and defer without
+/// spending a delivery when an open circuit refused the handler's call. Stopping stops the reads at once, lets running
+/// handlers finish until the host's shutdown timeout, then defers what is left (no delivery spent).
 /// </summary>
 internal sealed class QueueConsumerService<TMessage, THandler> : BackgroundService
     where THandler : class, IQueueHandler<TMessage>
@@ -158,6 +160,10 @@ internal sealed class QueueConsumerService<TMessage, THandler> : BackgroundServi
                     {
                         await GiveBackAsync(delivery).ConfigureAwait(false);
                     }
+                    else if (ex is CircuitBreakerOpenException rejection)
+                    {
+                        await DeferAsync(delivery, rejection).ConfigureAwait(false);
+                    }
                     else
                     {
                         await NackAsync(delivery, ex).ConfigureAwait(false);
@@ -213,20 +219,31 @@ internal sealed class QueueConsumerService<TMessage, THandler> : BackgroundServi
     }
 
     /// <summary>
+    /// The handler could not even try: a dependency's circuit is open. The message is deferred until the circuit may let
+    /// calls through (its RetryAfter) without spending a delivery, so an outage of any length dead-letters nothing.
+    /// </summary>
+    private async Task DeferAsync(IDelivery<TMessage> delivery, CircuitBreakerOpenException rejection)
+    {
+        HostingLog.MessageDeferred(_logger, _queueName, delivery.Id, rejection.CircuitName ?? "(unnamed)", rejection.RetryAfter);
+        try
+        {
+            await delivery.DeferAsync(rejection, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            HostingLog.NackFailed(_logger, _queueName, delivery.Id, ex);
+        }
+    }
+
+    /// <summary>
     /// Gives a message whose handling the shutdown cut short back at once, so no instance waits for its visibility
-    /// timeout — except on its last delivery, where a nack would dead-letter a message that never failed.
+    /// timeout; a deferral spends no delivery, so a message cut short on its last delivery is not dead-lettered.
     /// </summary>
     private async Task GiveBackAsync(IDelivery<TMessage> delivery)
     {
-        if (delivery.DeliveryCount >= _queueSettings.Get(_queueName).MaxDeliveries)
-        {
-            HostingLog.ShutdownLeftToTimeout(_logger, _queueName, delivery.Id, delivery.DeliveryCount);
-            return;
-        }
-
         try
         {
-            await delivery.NackAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            await delivery.DeferAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

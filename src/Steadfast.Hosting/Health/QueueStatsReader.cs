@@ -11,8 +11,9 @@ internal static class QueueStatsReader
         switch (queue)
         {
             case InMemoryReliableQueue<T> memory:
-                // Ready and in-flight counts; messages waiting out a nack delay are in neither. No ages.
-                return new QueueStats(memory.ReadyCount, memory.InFlightCount, null, memory.GetDeadLetters().Count);
+                // Pending = ready + in flight + waiting out a nack or deferral delay; read apart, so clamp the difference.
+                int inFlight = memory.InFlightCount;
+                return new QueueStats(Math.Max(0, memory.PendingCount - inFlight), inFlight, memory.OldestPendingAge, memory.GetDeadLetters().Count);
             case RedisReliableQueue<T> redis:
                 RedisResult result = await multiplexer().GetDatabase()
                     .ScriptEvaluateAsync(RedisQueueStatsScript.Source, [redis.StreamKey, redis.DeadLetterKey], [redis.ConsumerGroup])

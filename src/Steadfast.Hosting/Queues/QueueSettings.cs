@@ -76,11 +76,11 @@ public sealed class QueueSettings : IValidatedSettings
 /// </summary>
 public sealed class QueueHealthSettings
 {
-    /// <summary>Most messages waiting or in flight before the check reports Degraded.</summary>
+    /// <summary>Most unacknowledged messages (waiting, delayed or in flight) before the check reports Degraded.</summary>
     public int? MaxBacklog { get; set; }
 
-    /// <summary>Oldest unacknowledged message's age before the check reports Degraded (Redis only: the in-memory
-    /// queue does not expose ages).</summary>
+    /// <summary>Oldest unacknowledged message's age (since it was enqueued) before the check reports Degraded; every
+    /// backend.</summary>
     public TimeSpan? MaxOldestPendingAge { get; set; }
 
     /// <summary>Most dead letters before the check reports Degraded.</summary>

@@ -21,6 +21,7 @@ public sealed class RateLimiterProvider : IDisposable
     private readonly IReadOnlySet<string> _names;
     private readonly ConcurrentDictionary<string, int> _versions = new(StringComparer.Ordinal);
     private readonly IDisposable? _subscription;
+    private readonly Microsoft.Extensions.Logging.ILogger _limiterLogger;
 
     internal RateLimiterProvider(IServiceProvider services, SteadfastRegistry registry, SteadfastBackend backend,
         IOptionsMonitor<RateLimiterSettings> settings)
@@ -28,6 +29,7 @@ public sealed class RateLimiterProvider : IDisposable
         _backend = backend;
         _settings = settings;
         _names = registry.RateLimiters;
+        _limiterLogger = services.LoggerFor<RedisTokenBucketRateLimiter>();
         var logger = services.LoggerFor<RateLimiterProvider>();
         _subscription = settings.OnChange((_, name) =>
         {
@@ -86,6 +88,8 @@ public sealed class RateLimiterProvider : IDisposable
             WhenUnavailable = settings.WhenUnavailable,
             // ASP.NET Core's middleware tries AttemptAcquire first: answered without a blocking round trip.
             DeferAttemptAcquire = true,
+            // A Redis outage is logged (rate-limited) through DI's logging, not only counted.
+            Logger = _limiterLogger,
         }));
     }
 

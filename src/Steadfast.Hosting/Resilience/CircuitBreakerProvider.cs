@@ -6,9 +6,9 @@ using Steadfast.Hosting.Configuration;
 namespace Steadfast.Hosting;
 
 /// <summary>
-/// The circuit breakers registered with <see cref="SteadfastBuilder.AddCircuitBreaker"/>, by name. Singletons that want
-/// reloaded settings call <see cref="Get"/> per use; <c>[FromKeyedServices("name")] CircuitBreaker</c> gives the breaker
-/// current at resolution time.
+/// The circuit breakers registered with <see cref="SteadfastBuilder.AddCircuitBreaker"/>, by name. Code that wants
+/// reloaded settings calls <see cref="Get"/> per use; <c>[FromKeyedServices("name")] CircuitBreaker</c> is a singleton,
+/// the breaker current when it was first resolved.
 /// </summary>
 public sealed class CircuitBreakerProvider : IDisposable
 {

@@ -23,6 +23,8 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     private readonly TimeProvider _time;
     private readonly long _visibilityTicks;
     private readonly LinkedList<Entry> _ready = new();
+    // Every unacknowledged message (ready, in flight or delayed), oldest enqueue first: for PendingCount and OldestPendingAge.
+    private readonly LinkedList<Entry> _pending = new();
     private readonly PriorityQueue<Scheduled, long> _scheduled = new();
     private readonly LinkedList<Waiter> _waiters = new();
     private readonly Queue<DeadLetter<T>> _deadLetters = new();
@@ -77,6 +79,44 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
 
     /// <summary>Messages delivered and not yet acknowledged, nacked or timed out.</summary>
     public int InFlightCount => Volatile.Read(ref _inFlight);
+
+    /// <summary>
+    /// Every message not acknowledged and not dead-lettered yet: ready, in flight, or waiting out a nack or deferral
+    /// delay.
+    /// </summary>
+    public int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long ago the oldest message not acknowledged and not dead-lettered yet was enqueued (whatever its state:
+    /// ready, in flight or delayed), on the queue's <see cref="TimeProvider"/>; <see langword="null"/> when there is none.
+    /// </summary>
+    public TimeSpan? OldestPendingAge
+    {
+        get
+        {
+            long enqueuedAt;
+            lock (_gate)
+            {
+                if (_pending.First is not { } oldest)
+                {
+                    return null;
+                }
+
+                enqueuedAt = oldest.Value.EnqueuedAt;
+            }
+
+            return _time.GetElapsedTime(enqueuedAt);
+        }
+    }
 
     /// <inheritdoc/>
     public ValueTask EnqueueAsync(T message, CancellationToken cancellationToken = default)
@@ -280,8 +320,9 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
 
     private Entry NewEntry(T message)
     {
-        var entry = new Entry((++_nextId).ToString(System.Globalization.CultureInfo.InvariantCulture), message);
+        var entry = new Entry((++_nextId).ToString(System.Globalization.CultureInfo.InvariantCulture), message, _time.GetTimestamp());
         entry.State = EntryState.Ready;
+        _pending.AddLast(entry.PendingNode);
         return entry;
     }
 
@@ -397,6 +438,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
     {
         entry.State = EntryState.Done;
         entry.Version++;
+        _pending.Remove(entry.PendingNode);
         _deadLetters.Enqueue(new DeadLetter<T>(entry.Id, entry.Message, entry.Deliveries));
         while (_deadLetters.Count > _options.DeadLetterCapacity)
         {
@@ -425,6 +467,7 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
 
             entry.State = EntryState.Done;
             entry.Version++;
+            _pending.Remove(entry.PendingNode);
             return true;
         }
     }
@@ -493,11 +536,13 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
 
     private sealed class Entry
     {
-        public Entry(string id, T message)
+        public Entry(string id, T message, long enqueuedAt)
         {
             Id = id;
             Message = message;
+            EnqueuedAt = enqueuedAt;
             Node = new LinkedListNode<Entry>(this);
+            PendingNode = new LinkedListNode<Entry>(this);
         }
 
         public string Id { get; }
@@ -505,6 +550,12 @@ public sealed class InMemoryReliableQueue<T> : IReliableQueue<T>
         public T Message { get; }
 
         public LinkedListNode<Entry> Node { get; }
+
+        /// <summary>Its place in the queue's list of unacknowledged messages.</summary>
+        public LinkedListNode<Entry> PendingNode { get; }
+
+        /// <summary>The queue clock's timestamp when it was enqueued.</summary>
+        public long EnqueuedAt { get; }
 
         public EntryState State;
 

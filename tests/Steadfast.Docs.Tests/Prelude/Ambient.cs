@@ -10,6 +10,7 @@ using Npgsql;
 using StackExchange.Redis;
 using Steadfast.CircuitBreakers;
 using Steadfast.Locks;
+using Steadfast.Queues;
 using Steadfast.Retry;
 
 #pragma warning disable IDE1006, CA2211, CA1050 // lower-case public fields in the global namespace: they stand for the reader's locals
@@ -68,6 +69,44 @@ public static class Ambient
         Task.FromResult<IReadOnlyList<Order>>([]);
 
     public static Task<string> CallAsync(GrpcChannel channel, CancellationToken cancellationToken) => Task.FromResult("");
+
+    // The analyzer rules' pages (docs/rules): the members and helpers of the code they flag and fix.
+    public static string key = "jobs";
+    public static string Key = "jobs";
+    public static string token = "token-1";
+    public static string owner = "worker-1";
+    public static RedisValue value = "v";
+    public static TimeSpan lease = TimeSpan.FromSeconds(30);
+    public static DateTime start = DateTime.UtcNow;
+    public static object _gate = new();
+    public static int _count;
+    public static SemaphoreSlim _sem = new(1);
+    public static List<string> _items = [];
+    public static string item = "";
+    public static string[] urls = [];
+    public static IReliableQueue<string> queue = null!;
+
+    public static void Process()
+    {
+    }
+
+    public static Task ProcessAsync() => Task.CompletedTask;
+
+    public static void Handle(RedisValue message)
+    {
+    }
+
+    public static string Fetch(string url) => url;
+
+    public static Task SwitchToStandbyAsync() => Task.CompletedTask;
+
+    public static Task<bool> TryAcquireAsync() => Task.FromResult(true);
+}
+
+/// <summary>The reader's payments client of the README's quick start.</summary>
+public sealed class PaymentsClient : IPaymentsClient
+{
+    public Task<Receipt> ChargeAsync(Order order, CancellationToken cancellationToken) => Task.FromResult(new Receipt("r-1"));
 }
 
 public sealed record Order(int Id, string Sku, string TenantId = "acme");

@@ -1,7 +1,9 @@
+using System.Collections.Immutable;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Steadfast.Docs.Tests.Snippets;
 
@@ -28,8 +30,11 @@ public sealed class SnippetCompiler
     [
         "StackExchange.Redis", "System.Threading.RateLimiting", "Steadfast.CircuitBreakers", "Steadfast.Locks",
         "Steadfast.Queues", "Steadfast.Redundancy", "Steadfast.Retry", "Steadfast.Redis.RateLimiting",
+        "Steadfast.Hosting", "Steadfast.Hosting.AspNetCore",
         // The third-party replicas of the redundancy examples.
         "Npgsql", "Grpc.Net.Client",
+        // What the analyzer rules' examples (docs/rules) use: stopwatches, concurrent collections, a SignalR hub.
+        "System.Diagnostics", "System.Collections.Concurrent", "Microsoft.AspNetCore.SignalR",
     ];
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
@@ -41,7 +46,26 @@ public sealed class SnippetCompiler
 
     public static SnippetCompiler Default { get; } = new();
 
-    public IReadOnlyList<SnippetError> Compile(CodeSnippet snippet)
+    public IReadOnlyList<SnippetError> Compile(CodeSnippet snippet) =>
+        CreateCompilation(snippet).GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error)
+            .Select(ToError)
+            .ToList();
+
+    /// <summary>
+    /// The diagnostics <paramref name="analyzers"/> report on the snippet (those a <c>#pragma</c> suppresses left out),
+    /// each as its id and the Markdown line it starts on.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Id, int Line)>> AnalyzeAsync(CodeSnippet snippet, ImmutableArray<DiagnosticAnalyzer> analyzers)
+    {
+        var diagnostics = await CreateCompilation(snippet).WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
+        return diagnostics
+            .Where(d => d.Location.GetMappedLineSpan().Path == snippet.File)
+            .Select(d => (d.Id, d.Location.GetMappedLineSpan().StartLinePosition.Line + 1))
+            .ToList();
+    }
+
+    private static CSharpCompilation CreateCompilation(CodeSnippet snippet)
     {
         ArgumentNullException.ThrowIfNull(snippet);
         if (!snippet.IsCSharp)
@@ -54,17 +78,12 @@ public sealed class SnippetCompiler
         var usings = CSharpSyntaxTree.ParseText(GlobalUsings(writesUsings ? ProjectUsings : [.. ProjectUsings, .. LibraryUsings]), ParseOptions, path: "GlobalUsings.g.cs");
         var isProgram = root.Members.OfType<GlobalStatementSyntax>().Any();
 
-        var compilation = CSharpCompilation.Create(
+        return CSharpCompilation.Create(
             "Snippet",
             [PreludeWithout(DeclaredTypeNames(root)), usings, source],
             LazyReferences.Value,
             new CSharpCompilationOptions(isProgram ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary,
                 nullableContextOptions: NullableContextOptions.Enable));
-
-        return compilation.GetDiagnostics()
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
-            .Select(ToError)
-            .ToList();
     }
 
     private static string GlobalUsings(IEnumerable<string> namespaces) =>
@@ -76,12 +95,14 @@ public sealed class SnippetCompiler
             .Concat(root.DescendantNodes().OfType<DelegateDeclarationSyntax>().Select(d => d.Identifier.Text))
             .ToHashSet(StringComparer.Ordinal);
 
-    // The snippet's own Order (or Receipt …) stands in for the prelude's, as the reader's would.
+    // The snippet's own Order (or Receipt …) stands in for the prelude's, as the reader's would; a prelude class that
+    // implements a replaced interface (PaymentsClient, of IPaymentsClient) goes with it.
     private static SyntaxTree PreludeWithout(HashSet<string> typeNames)
     {
         var prelude = Prelude.Value;
         var replaced = prelude.GetRoot().DescendantNodes().OfType<BaseTypeDeclarationSyntax>()
-            .Where(t => typeNames.Contains(t.Identifier.Text)).ToList();
+            .Where(t => typeNames.Contains(t.Identifier.Text)
+                || t.BaseList?.Types.Any(b => typeNames.Contains(b.Type.ToString())) == true).ToList();
         return replaced.Count == 0 ? prelude : prelude.WithRootAndOptions(prelude.GetRoot().RemoveNodes(replaced, SyntaxRemoveOptions.KeepNoTrivia)!, prelude.Options);
     }
 
@@ -105,7 +126,7 @@ public sealed class SnippetCompiler
     // (one version of each, chosen by the host) — without the test's own machinery.
     private static IReadOnlyList<MetadataReference> LoadReferences()
     {
-        string[] testMachinery = ["xunit", "Microsoft.CodeAnalysis", "Microsoft.TestPlatform", "Microsoft.VisualStudio", "testhost", "Steadfast.Docs.Tests", "Newtonsoft"];
+        string[] testMachinery = ["xunit", "Microsoft.CodeAnalysis", "Microsoft.TestPlatform", "Microsoft.VisualStudio", "testhost", "Steadfast.Docs.Tests", "Steadfast.Analyzers", "Newtonsoft"];
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
         return paths
             .Where(p => p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
