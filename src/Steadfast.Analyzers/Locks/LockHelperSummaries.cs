@@ -87,6 +87,31 @@ namespace Steadfast.Analyzers.Locks
             return _namesMayReachLocks.GetOrAdd((name, depth), result);
         }
 
+        /// <summary>
+        /// The one method of this compilation that implements an interface method or overrides an abstract one, found
+        /// by name through the declaration table (nothing is bound); null when there are none or several.
+        /// </summary>
+        public IMethodSymbol? SingleImplementation(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            var isInterfaceMember = method.ContainingType?.TypeKind == TypeKind.Interface;
+            IMethodSymbol? found = null;
+            foreach (var symbol in _compilation.GetSymbolsWithName(method.Name, SymbolFilter.Member, cancellationToken))
+            {
+                if (!(symbol is IMethodSymbol { IsAbstract: false, MethodKind: MethodKind.Ordinary } candidate) || candidate.ContainingType == null)
+                    continue;
+                var implements = isInterfaceMember
+                    ? SymbolEqualityComparer.Default.Equals(candidate.ContainingType.FindImplementationForInterfaceMember(method)?.OriginalDefinition, candidate.OriginalDefinition)
+                    : SymbolEqualityComparer.Default.Equals(candidate.OverriddenMethod?.OriginalDefinition, method);
+                if (!implements)
+                    continue;
+                if (found != null)
+                    return null;
+                found = candidate;
+            }
+
+            return found;
+        }
+
         internal static string? InvokedName(ExpressionSyntax expression) => expression switch
         {
             IdentifierNameSyntax identifier => identifier.Identifier.ValueText,

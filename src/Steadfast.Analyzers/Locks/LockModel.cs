@@ -634,11 +634,16 @@ namespace Steadfast.Analyzers.Locks
             // A summary cut short by the depth limit is not the method's own: cache (and read) only what is computed from the top.
             if (depth == 0 && _helpers.TryGet(method, out var cached))
                 return cached;
+            // An interface or abstract member (a lock service injected by its interface) does what its one
+            // implementation in this compilation does; with none or several, nothing is known.
+            var implementation = method.IsAbstract ? _helpers.SingleImplementation(method, cancellationToken) : method;
             // The syntactic pre-check: a method whose text reaches no lock API is no helper, and is never bound here.
-            var body = HelperBody(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
+            var body = implementation == null || implementation.DeclaringSyntaxReferences.Length != 1
+                ? null
+                : HelperBody(implementation.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
             var summary = body == null || !_helpers.MayBeHelper(body, depth, MaxHelperDepth, cancellationToken)
                 ? HelperSummary.None
-                : ComputeHelperSummary(method, body, call.SemanticModel, depth, cancellationToken);
+                : ComputeHelperSummary(implementation!, body, call.SemanticModel, depth, cancellationToken);
             return depth == 0 ? _helpers.Add(method, summary) : summary;
         }
 
