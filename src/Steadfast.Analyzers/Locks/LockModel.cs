@@ -74,8 +74,8 @@ namespace Steadfast.Analyzers.Locks
     internal sealed class LockModel
     {
         // Each analyzer makes its own model in its compilation-start action, so the value-flow caches (which hold
-        // operations) die with that closure. What the five lock rules share is the helper summaries
-        // (LockHelperSummaries: symbols and lock kinds only), computed once per method of the compilation.
+        // operations) and the helper summaries (LockHelperSummaries: symbols and lock kinds only) die with that closure.
+        // Nothing is kept in static state.
 
         // Names of every call the model recognises as an acquire or release: a string test before any symbol comparison.
         private static readonly HashSet<string> AcquireNames = new HashSet<string>(System.StringComparer.Ordinal)
@@ -120,7 +120,7 @@ namespace Steadfast.Analyzers.Locks
             RandomNumberGenerator = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemSecurityCryptographyRandomNumberGenerator);
             Stopwatch = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemDiagnosticsStopwatch);
             TimeProvider = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemTimeProvider);
-            _helpers = LockHelperSummaries.For(compilation);
+            _helpers = new LockHelperSummaries(compilation);
             ValueFlow = new LockValueFlow(this);
         }
 

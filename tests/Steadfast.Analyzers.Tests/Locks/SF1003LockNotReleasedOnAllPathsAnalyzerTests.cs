@@ -155,6 +155,33 @@ public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
         """);
 
     [Fact]
+    public Task TakeAndGiveHelpersOfAGenericHolder_CallbackBetween() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        sealed class Slot<T> where T : class
+        {
+            private readonly object _sync = new();
+            private T _value;
+            public void Take() => Monitor.Enter(_sync);
+            public void Give()
+            {
+                if (!Monitor.IsEntered(_sync))
+                    return;
+                Monitor.Pulse(_sync);
+                Monitor.Exit(_sync);
+            }
+            public void Swap(T expected, Action onSwap)
+            {
+                Take();
+                Console.WriteLine("taken");
+                onSwap();
+                _value = null;
+                [|Give()|];
+            }
+        }
+        """);
+
+    [Fact]
     public Task InterfaceWithSeveralImplementations_IsNotKnown() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
