@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -7,12 +8,12 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Steadfast.Analyzers.Locks
 {
     /// <summary>
-    /// What the methods of one compilation do with locks (<see cref="LockModel.HelperSummary"/>), computed once per
-    /// method for the lock rule whose <see cref="LockModel"/> owns it. It lives in that rule's compilation-start closure
-    /// and dies with it (no static table: an IDE keeps many compilations alive at once), and it holds only symbols and
-    /// small results (lock kinds, yes/no answers of the syntactic pre-check), no operation tree and no semantic model.
-    /// Each rule asking again costs a walk of the helper's operations, not a second binding: the driver's semantic
-    /// models cache what they bound.
+    /// What the methods of one compilation do with locks (<see cref="LockModel.HelperSummary"/>), shared by the five
+    /// lock rules and computed once per method. It holds only symbols and small results (lock kinds, yes/no answers of
+    /// the syntactic pre-check): no operation tree and no semantic model, so the per-compilation table that keeps it
+    /// dies with the compilation and keeps nothing of the analysis alive. (A table per rule, in each rule's
+    /// compilation-start closure, was measured: every rule then summarises the same helpers again, and the lock rules
+    /// cost about 1.5–2 s more on StackExchange.Redis; sharing without a static table needs one analyzer for the five.)
     /// <para>
     /// Binding a helper's body (a semantic model for its file) is the expensive part. It happens only for methods whose
     /// text can make them a helper: the body calls a lock API by name (<see cref="LockModel.IsLockApiName"/>) or, within
@@ -22,12 +23,16 @@ namespace Steadfast.Analyzers.Locks
     /// </summary>
     internal sealed class LockHelperSummaries
     {
+        private static readonly ConditionalWeakTable<Compilation, LockHelperSummaries> PerCompilation = new ConditionalWeakTable<Compilation, LockHelperSummaries>();
+
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary> _summaries = new ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary>(SymbolEqualityComparer.Default);
         // (name, depth) → some method of the compilation with that name may reach a lock API within the remaining depth.
         private readonly ConcurrentDictionary<(string Name, int Depth), bool> _namesMayReachLocks = new ConcurrentDictionary<(string, int), bool>();
 
-        public LockHelperSummaries(Compilation compilation) => _compilation = compilation;
+        private LockHelperSummaries(Compilation compilation) => _compilation = compilation;
+
+        public static LockHelperSummaries For(Compilation compilation) => PerCompilation.GetValue(compilation, c => new LockHelperSummaries(c));
 
         public bool TryGet(IMethodSymbol method, out LockModel.HelperSummary summary) => _summaries.TryGetValue(method, out summary!);
 
@@ -63,7 +68,8 @@ namespace Steadfast.Analyzers.Locks
             return false;
         }
 
-        private bool NameMayReachLocks(string name, int depth, int maxDepth, CancellationToken cancellationToken)
+        /// <summary>Some method of the compilation with this name may be a helper at this depth (the pre-check by name, cached).</summary>
+        public bool NameMayReachLocks(string name, int depth, int maxDepth, CancellationToken cancellationToken)
         {
             if (_namesMayReachLocks.TryGetValue((name, depth), out var known))
                 return known;

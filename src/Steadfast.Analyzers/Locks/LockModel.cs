@@ -74,8 +74,8 @@ namespace Steadfast.Analyzers.Locks
     internal sealed class LockModel
     {
         // Each analyzer makes its own model in its compilation-start action, so the value-flow caches (which hold
-        // operations) and the helper summaries (LockHelperSummaries: symbols and lock kinds only) die with that closure.
-        // Nothing is kept in static state.
+        // operations) die with that closure. What the five lock rules share is the helper summaries
+        // (LockHelperSummaries: symbols and lock kinds only), computed once per method of the compilation.
 
         // Names of every call the model recognises as an acquire or release: a string test before any symbol comparison.
         private static readonly HashSet<string> AcquireNames = new HashSet<string>(System.StringComparer.Ordinal)
@@ -120,7 +120,7 @@ namespace Steadfast.Analyzers.Locks
             RandomNumberGenerator = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemSecurityCryptographyRandomNumberGenerator);
             Stopwatch = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemDiagnosticsStopwatch);
             TimeProvider = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.SystemTimeProvider);
-            _helpers = new LockHelperSummaries(compilation);
+            _helpers = LockHelperSummaries.For(compilation);
             ValueFlow = new LockValueFlow(this);
         }
 
@@ -593,6 +593,12 @@ namespace Steadfast.Analyzers.Locks
 
         public static bool ReturnsBool(IMethodSymbol method) => ReturnsBoolType(method.ReturnType);
 
+        /// <summary>
+        /// The call can be an acquire that reports success: a lock API by name, or a method returning bool (only such a
+        /// helper's summary says ReturnsSuccess). Rules that need no other acquire ask this first and skip the summary.
+        /// </summary>
+        public static bool CanReportSuccess(IMethodSymbol method) => IsLockApiName(method.Name) || ReturnsBool(method);
+
         /// <summary>bool, Task&lt;bool&gt; or ValueTask&lt;bool&gt;.</summary>
         public static bool ReturnsBoolType(ITypeSymbol type)
         {
@@ -636,7 +642,11 @@ namespace Steadfast.Analyzers.Locks
                 return cached;
             // An interface or abstract member (a lock service injected by its interface) does what its one
             // implementation in this compilation does; with none or several, nothing is known.
-            var implementation = method.IsAbstract ? _helpers.SingleImplementation(method, cancellationToken) : method;
+            // The implementations share the member's name: when no method of that name can reach a lock API (answered
+            // by name from syntax, once), the search for the implementation is skipped.
+            var implementation = !method.IsAbstract ? method
+                : _helpers.NameMayReachLocks(method.Name, depth, MaxHelperDepth, cancellationToken) ? _helpers.SingleImplementation(method, cancellationToken)
+                : null;
             // The syntactic pre-check: a method whose text reaches no lock API is no helper, and is never bound here.
             var body = implementation == null || implementation.DeclaringSyntaxReferences.Length != 1
                 ? null

@@ -60,7 +60,7 @@ namespace Steadfast.Analyzers.Locks
                     if (model.IsSleep(call) || !SleepsBefore(call, model) || CountsOrCancels(call, model))
                         continue;
                     var acquire = calls.TakeWhile(c => c.Syntax.SpanStart < call.Syntax.SpanStart)
-                        .FirstOrDefault(c => model.AsAcquire(c, token) is { } taken && (taken.ReturnsSuccess || c.TargetMethod.Name == "TryEnter"));
+                        .FirstOrDefault(c => LockModel.CanReportSuccess(c.TargetMethod) && model.AsAcquire(c, token) is { } taken && (taken.ReturnsSuccess || c.TargetMethod.Name == "TryEnter"));
                     // Whether the call comes back may need another method's body: asked last, of the few calls left.
                     if (acquire == null || !CallsBack(call, call.TargetMethod.OriginalDefinition, method, model, call.SemanticModel, token))
                         continue;
@@ -191,7 +191,7 @@ namespace Steadfast.Analyzers.Locks
                 return;
             foreach (var candidate in lambda.Body.Descendants().OfType<IInvocationOperation>())
             {
-                if (model.AsAcquire(candidate, context.CancellationToken) is { } acquire && (acquire.ReturnsSuccess || candidate.TargetMethod.Name == "TryEnter"))
+                if (LockModel.CanReportSuccess(candidate.TargetMethod) && model.AsAcquire(candidate, context.CancellationToken) is { } acquire && (acquire.ReturnsSuccess || candidate.TargetMethod.Name == "TryEnter"))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(Rule, candidate.Syntax.GetLocation(), SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(candidate), "by SpinWait.SpinUntil"));
                     return;
@@ -324,7 +324,7 @@ namespace Steadfast.Analyzers.Locks
             {
                 if (model.IsSleep(call))
                     sleeps = true;
-                else if (acquire == null && model.AsAcquire(call, token) is { } candidate && (candidate.ReturnsSuccess || candidate.Call.TargetMethod.Name == "TryEnter"))
+                else if (acquire == null && LockModel.CanReportSuccess(call.TargetMethod) && model.AsAcquire(call, token) is { } candidate && (candidate.ReturnsSuccess || candidate.Call.TargetMethod.Name == "TryEnter"))
                     acquire = call;
             }
 
