@@ -11,7 +11,9 @@ namespace Steadfast.Analyzers.Locks
     /// What the methods of one compilation do with locks (<see cref="LockModel.HelperSummary"/>), shared by the five
     /// lock rules and computed once per method. It holds only symbols and small results (lock kinds, yes/no answers of
     /// the syntactic pre-check): no operation tree and no semantic model, so the per-compilation table that keeps it
-    /// dies with the compilation and keeps nothing of the analysis alive.
+    /// dies with the compilation and keeps nothing of the analysis alive. (A table per rule, in each rule's
+    /// compilation-start closure, was measured: every rule then summarises the same helpers again, and the lock rules
+    /// cost about 1.5–2 s more on StackExchange.Redis; sharing without a static table needs one analyzer for the five.)
     /// <para>
     /// Binding a helper's body (a semantic model for its file) is the expensive part. It happens only for methods whose
     /// text can make them a helper: the body calls a lock API by name (<see cref="LockModel.IsLockApiName"/>) or, within
@@ -66,7 +68,8 @@ namespace Steadfast.Analyzers.Locks
             return false;
         }
 
-        private bool NameMayReachLocks(string name, int depth, int maxDepth, CancellationToken cancellationToken)
+        /// <summary>Some method of the compilation with this name may be a helper at this depth (the pre-check by name, cached).</summary>
+        public bool NameMayReachLocks(string name, int depth, int maxDepth, CancellationToken cancellationToken)
         {
             if (_namesMayReachLocks.TryGetValue((name, depth), out var known))
                 return known;
@@ -85,6 +88,31 @@ namespace Steadfast.Analyzers.Locks
             }
 
             return _namesMayReachLocks.GetOrAdd((name, depth), result);
+        }
+
+        /// <summary>
+        /// The one method of this compilation that implements an interface method or overrides an abstract one, found
+        /// by name through the declaration table (nothing is bound); null when there are none or several.
+        /// </summary>
+        public IMethodSymbol? SingleImplementation(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            var isInterfaceMember = method.ContainingType?.TypeKind == TypeKind.Interface;
+            IMethodSymbol? found = null;
+            foreach (var symbol in _compilation.GetSymbolsWithName(method.Name, SymbolFilter.Member, cancellationToken))
+            {
+                if (!(symbol is IMethodSymbol { IsAbstract: false, MethodKind: MethodKind.Ordinary } candidate) || candidate.ContainingType == null)
+                    continue;
+                var implements = isInterfaceMember
+                    ? SymbolEqualityComparer.Default.Equals(candidate.ContainingType.FindImplementationForInterfaceMember(method)?.OriginalDefinition, candidate.OriginalDefinition)
+                    : SymbolEqualityComparer.Default.Equals(candidate.OverriddenMethod?.OriginalDefinition, method);
+                if (!implements)
+                    continue;
+                if (found != null)
+                    return null;
+                found = candidate;
+            }
+
+            return found;
         }
 
         internal static string? InvokedName(ExpressionSyntax expression) => expression switch

@@ -593,6 +593,12 @@ namespace Steadfast.Analyzers.Locks
 
         public static bool ReturnsBool(IMethodSymbol method) => ReturnsBoolType(method.ReturnType);
 
+        /// <summary>
+        /// The call can be an acquire that reports success: a lock API by name, or a method returning bool (only such a
+        /// helper's summary says ReturnsSuccess). Rules that need no other acquire ask this first and skip the summary.
+        /// </summary>
+        public static bool CanReportSuccess(IMethodSymbol method) => IsLockApiName(method.Name) || ReturnsBool(method);
+
         /// <summary>bool, Task&lt;bool&gt; or ValueTask&lt;bool&gt;.</summary>
         public static bool ReturnsBoolType(ITypeSymbol type)
         {
@@ -634,11 +640,20 @@ namespace Steadfast.Analyzers.Locks
             // A summary cut short by the depth limit is not the method's own: cache (and read) only what is computed from the top.
             if (depth == 0 && _helpers.TryGet(method, out var cached))
                 return cached;
+            // An interface or abstract member (a lock service injected by its interface) does what its one
+            // implementation in this compilation does; with none or several, nothing is known.
+            // The implementations share the member's name: when no method of that name can reach a lock API (answered
+            // by name from syntax, once), the search for the implementation is skipped.
+            var implementation = !method.IsAbstract ? method
+                : _helpers.NameMayReachLocks(method.Name, depth, MaxHelperDepth, cancellationToken) ? _helpers.SingleImplementation(method, cancellationToken)
+                : null;
             // The syntactic pre-check: a method whose text reaches no lock API is no helper, and is never bound here.
-            var body = HelperBody(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
+            var body = implementation == null || implementation.DeclaringSyntaxReferences.Length != 1
+                ? null
+                : HelperBody(implementation.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
             var summary = body == null || !_helpers.MayBeHelper(body, depth, MaxHelperDepth, cancellationToken)
                 ? HelperSummary.None
-                : ComputeHelperSummary(method, body, call.SemanticModel, depth, cancellationToken);
+                : ComputeHelperSummary(implementation!, body, call.SemanticModel, depth, cancellationToken);
             return depth == 0 ? _helpers.Add(method, summary) : summary;
         }
 

@@ -261,6 +261,12 @@ namespace Steadfast.Analyzers.Locks
         private static void ReportValue(IInvocationOperation call, LockModel model, IOperation value, IOperation? key, string verb, System.Action<Diagnostic> report, CancellationToken token)
         {
             var origin = model.ValueFlow.Classify(value, token);
+            if (origin.Uniqueness == Uniqueness.Unknown && key != null && IsMadeFromTheKey(value, key, model, token))
+            {
+                origin = new ValueOrigin(Uniqueness.NonUnique, LockModel.Unwrap(value)!.Syntax,
+                    "made only from the lock key and constants, so every acquisition of this key carries the same value");
+            }
+
             var shape = ValueShape;
             if (origin.Uniqueness != Uniqueness.NonUnique)
             {
@@ -289,6 +295,52 @@ namespace Steadfast.Analyzers.Locks
                 additional,
                 ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape),
                 message));
+        }
+
+        /// <summary>
+        /// The value is built only from constants and the parts of the key (<c>$"{key}-locked"</c>, <c>job + ":owner"</c>
+        /// for the key <c>"claim:" + job</c>): every client that takes this key writes the same value.
+        /// </summary>
+        private static bool IsMadeFromTheKey(IOperation value, IOperation key, LockModel model, CancellationToken token)
+        {
+            var keyParts = new List<string?>();
+            var valueParts = new List<string?>();
+            Parts(key, keyParts, model, 0, token);
+            Parts(value, valueParts, model, 0, token);
+            return valueParts.Count > 0 && valueParts.All(p => p != null && keyParts.Contains(p));
+        }
+
+        /// <summary>The identities of the non-constant pieces a string is built from (null for a piece with none).</summary>
+        private static void Parts(IOperation? operation, List<string?> parts, LockModel model, int depth, CancellationToken token)
+        {
+            operation = LockModel.Unwrap(operation);
+            if (operation == null || depth > 4)
+            {
+                parts.Add(null);
+                return;
+            }
+
+            if (operation.ConstantValue.HasValue)
+                return;
+            switch (operation)
+            {
+                case IObjectCreationOperation { Arguments: { Length: 1 } arguments } creation when creation.Type?.Name is "RedisKey" or "RedisValue":
+                    Parts(arguments[0].Value, parts, model, depth + 1, token);
+                    return;
+                case IInterpolatedStringOperation interpolated:
+                    foreach (var part in interpolated.Parts.OfType<IInterpolationOperation>())
+                        Parts(part.Expression, parts, model, depth + 1, token);
+                    return;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } concat:
+                    Parts(concat.LeftOperand, parts, model, depth + 1, token);
+                    Parts(concat.RightOperand, parts, model, depth + 1, token);
+                    return;
+                case ILocalReferenceOperation local when LockValueFlow.LocalWrites(local.Local, LockModel.GetRoot(operation), token) is { Count: 1 } writes:
+                    Parts(writes[0], parts, model, depth + 1, token);
+                    return;
+            }
+
+            parts.Add(model.ValueFlow.Identity(operation, token));
         }
 
         /// <summary>

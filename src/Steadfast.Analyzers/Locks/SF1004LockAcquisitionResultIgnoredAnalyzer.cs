@@ -51,6 +51,9 @@ namespace Steadfast.Analyzers.Locks
         {
             var call = (IInvocationOperation)context.Operation;
             var token = context.CancellationToken;
+            // Every finding below needs an acquire that reports success (or TryEnter with a ref flag, a lock API name).
+            if (!LockModel.CanReportSuccess(call.TargetMethod))
+                return;
             var acquire = model.AsAcquire(call, token);
             if (acquire == null)
                 return;

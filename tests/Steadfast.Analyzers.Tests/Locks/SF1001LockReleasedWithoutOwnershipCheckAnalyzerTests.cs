@@ -12,6 +12,35 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(at).WithLocation(origin);
 
     [Fact]
+    public Task ValueMadeFromTheKeyAndConstants_IsTheSameForEveryTaker() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        sealed class JobLocks
+        {
+            private readonly IDatabase _db;
+            public JobLocks(IDatabase db) => _db = db;
+            public bool TryTake(string job) =>
+                _db.StringSet("take:" + job, {|#0:job + ":taken"|}, TimeSpan.FromMinutes(5), When.NotExists);
+            public async Task<bool> TryTakeAsync(string job)
+            {
+                var key = new RedisKey($"lock:{job}");
+                return await _db.LockTakeAsync(key, {|#1:new RedisValue($"{job}-owner")|}, TimeSpan.FromMinutes(5));
+            }
+            public bool KeyAsItsOwnValue(string name) => _db.LockTake(name, {|#2:name|}, TimeSpan.FromMinutes(5));
+            // A per-acquisition part, or a part the key does not have, makes the value something else.
+            public bool WithGuid(string job) => _db.LockTake("take:" + job, job + ":" + Guid.NewGuid(), TimeSpan.FromMinutes(5));
+            public bool WithCallerToken(string job, string owner) => _db.LockTake("take:" + job, owner + job, TimeSpan.FromMinutes(5));
+        }
+        """,
+        new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'_db.StringSet' takes the lock with 'job + \":taken\"': made only from the lock key and constants, so every acquisition of this key carries the same value. Any client can release it; use a token unique to this acquisition."),
+        new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(1)
+            .WithMessage("'_db.LockTakeAsync' takes the lock with 'new RedisValue($\"{job}-owner\")': made only from the lock key and constants, so every acquisition of this key carries the same value. Any client can release it; use a token unique to this acquisition."),
+        new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(2)
+            .WithMessage("'_db.LockTake' takes the lock with 'name': made only from the lock key and constants, so every acquisition of this key carries the same value. Any client can release it; use a token unique to this acquisition."));
+
+    [Fact]
     public Task Message_NamesTheValue_ItsOrigin_AndWhy() => Verify.VerifyAsync("""
         using System;
         using StackExchange.Redis;

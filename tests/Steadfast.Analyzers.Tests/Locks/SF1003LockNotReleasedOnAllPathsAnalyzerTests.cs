@@ -97,6 +97,120 @@ public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
         """);
 
     [Fact]
+    public Task LockServiceInjectedByItsInterface_ReleaseNotInFinally() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        interface IImportGate
+        {
+            Task<bool> TryEnterAsync(string name);
+            Task LeaveAsync(string name);
+        }
+        sealed class RedisImportGate : IImportGate
+        {
+            private readonly IDatabase _db;
+            private readonly string _owner = Guid.NewGuid().ToString();
+            public RedisImportGate(IDatabase db) => _db = db;
+            public Task<bool> TryEnterAsync(string name) => _db.LockTakeAsync("import:" + name, _owner, TimeSpan.FromMinutes(1));
+            public Task LeaveAsync(string name) => _db.LockReleaseAsync("import:" + name, _owner);
+        }
+        abstract class Shelf
+        {
+            public abstract void Take();
+            public abstract void Give();
+        }
+        sealed class MonitorShelf : Shelf
+        {
+            private readonly object _gate = new();
+            public override void Take() => Monitor.Enter(_gate);
+            public override void Give() => Monitor.Exit(_gate);
+        }
+        sealed class Importer
+        {
+            private readonly IImportGate _gate;
+            private readonly Shelf _shelf;
+            public Importer(IImportGate gate, Shelf shelf) { _gate = gate; _shelf = shelf; }
+            public async Task ImportAsync(string name, Func<Task> work)
+            {
+                if (!await _gate.TryEnterAsync(name))
+                    return;
+                await work();
+                await [|_gate.LeaveAsync(name)|];
+            }
+            public async Task ImportSafelyAsync(string name, Func<Task> work)
+            {
+                if (!await _gate.TryEnterAsync(name))
+                    return;
+                try { await work(); }
+                finally { await _gate.LeaveAsync(name); }
+            }
+            public void Stock(Action work)
+            {
+                _shelf.Take();
+                work();
+                [|_shelf.Give()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TakeAndGiveHelpersOfAGenericHolder_CallbackBetween() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        sealed class Slot<T> where T : class
+        {
+            private readonly object _sync = new();
+            private T _value;
+            public void Take() => Monitor.Enter(_sync);
+            public void Give()
+            {
+                if (!Monitor.IsEntered(_sync))
+                    return;
+                Monitor.Pulse(_sync);
+                Monitor.Exit(_sync);
+            }
+            public void Swap(T expected, Action onSwap)
+            {
+                Take();
+                Console.WriteLine("taken");
+                onSwap();
+                _value = null;
+                [|Give()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task InterfaceWithSeveralImplementations_IsNotKnown() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        interface IGate { void Enter(); void Leave(); }
+        sealed class MonitorGate : IGate
+        {
+            private readonly object _o = new();
+            public void Enter() => Monitor.Enter(_o);
+            public void Leave() => Monitor.Exit(_o);
+        }
+        sealed class NoGate : IGate
+        {
+            public void Enter() { }
+            public void Leave() { }
+        }
+        sealed class User
+        {
+            private readonly IGate _gate;
+            public User(IGate gate) => _gate = gate;
+            public void Run(Action work)
+            {
+                _gate.Enter();
+                work();
+                _gate.Leave();
+            }
+        }
+        """);
+
+    [Fact]
     public Task InLambda_AndLocalFunction() => Verify.VerifyAsync("""
         using System;
         using System.Threading;

@@ -7,30 +7,213 @@ namespace Steadfast.Analyzers.Tests.Locks;
 
 public sealed class SF1005LockAcquiredByPollingAnalyzerTests
 {
+    // Issue 13 judged this shape a false positive: a wall-clock deadline still ends the wait (that the clock can step is
+    // SF4002's finding, not this rule's). It was a flagged seed test; it is clean now.
     [Fact]
-    public Task SeedLoop_WallClockBoundIsNoBound() => Verify.VerifyAsync("""
+    public Task WallClockDeadline_EndsTheWait_IsClean() => Verify.VerifyAsync("""
         using System;
         using System.Threading;
+        using System.Threading.Tasks;
         using StackExchange.Redis;
-        sealed class RedisLock
+        sealed class ReportLock
         {
-            private readonly IDatabase _redis;
-            public RedisLock(IDatabase redis) { _redis = redis; }
-            public bool Acquire(int timeoutSeconds = 10)
+            private readonly IDatabase _db;
+            public ReportLock(IDatabase db) { _db = db; }
+            public bool TakeWithElapsedCheck(int waitSeconds)
             {
-                var startTime = DateTime.Now;
+                var began = DateTime.Now;
                 while (true)
                 {
-                    if ({|#0:_redis.StringSet("my_lock", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(timeoutSeconds), When.NotExists)|})
+                    if (_db.StringSet("report:lock", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(20), When.NotExists))
                         return true;
                     Thread.Sleep(100);
-                    if ((DateTime.Now - startTime).TotalSeconds > timeoutSeconds)
+                    if ((DateTime.Now - began).TotalSeconds > waitSeconds)
                         return false;
                 }
             }
+            public string TakeBeforeDeadline(long waitMs)
+            {
+                var owner = Guid.NewGuid().ToString();
+                var giveUpAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + waitMs;
+                while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < giveUpAt)
+                {
+                    if (_db.StringSet("report:lock", owner, TimeSpan.FromSeconds(20), When.NotExists))
+                        return owner;
+                    Thread.Sleep(5);
+                }
+                return null;
+            }
+            public async Task<bool> TakeUntilAsync(DateTime stopAt)
+            {
+                var now = DateTime.UtcNow;
+                while (now < stopAt)
+                {
+                    if (await _db.LockTakeAsync("report:lock", Guid.NewGuid().ToString(), TimeSpan.FromSeconds(20)))
+                        return true;
+                    await Task.Delay(50);
+                    now = DateTime.UtcNow;
+                }
+                return false;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CounterPolledThenClaimed_IsAHandMadeLock() => Verify.VerifyAsync("""
+        using System.Threading;
+        using System.Threading.Tasks;
+        sealed class PrinterPort
+        {
+            private int _inUse;
+            private bool _busy;
+            public void Print(string page)
+            {
+                while (_inUse != 0)
+                    Thread.Sleep(50);
+                {|#0:_inUse++|};
+                System.Console.WriteLine(page);
+                _inUse--;
+            }
+            public async Task FeedAsync()
+            {
+                while (_busy)
+                {
+                    await Task.Delay(20);
+                }
+                {|#1:_busy = true|};
+                await Task.Yield();
+                _busy = false;
+            }
+        }
+        """,
+        new DiagnosticResult("SF1005", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'_inUse++' is retried after a sleep-and-poll wait on the same field, a lock made by hand whose check and claim are separate steps (two threads can both see it free) with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"),
+        new DiagnosticResult("SF1005", DiagnosticSeverity.Warning).WithLocation(1)
+            .WithMessage("'_busy = true' is retried after a sleep-and-poll wait on the same field, a lock made by hand whose check and claim are separate steps (two threads can both see it free) with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
+
+    [Fact]
+    public Task FieldWaitWithoutClaimOrWithoutHandBack_IsClean() => Verify.VerifyAsync("""
+        using System.Threading;
+        sealed class Loader
+        {
+            private bool _loading;
+            private bool _started;
+            private int _pending;
+            private volatile bool _ready;
+            public void WaitUntilLoaded()
+            {
+                // Waiting for another thread to finish: nothing is claimed afterwards.
+                while (_loading)
+                    Thread.Sleep(10);
+                System.Console.WriteLine("loaded");
+            }
+            public void StartOnce()
+            {
+                // A one-way state change, never handed back: not a lock.
+                while (_pending > 0)
+                    Thread.Sleep(10);
+                _pending = 1;
+                _started = true;
+                System.Console.WriteLine(_started);
+            }
+            public void Bounded(CancellationToken ct)
+            {
+                while (!_ready && !ct.IsCancellationRequested)
+                    Thread.Sleep(10);
+                _ready = false;
+                System.Console.WriteLine();
+                _ready = true;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SpinUntilOnAFlagThisMethodRaised() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        sealed class Catalogue
+        {
+            public bool InRefresh { get; set; }
+            private bool _syncing;
+            public void Refresh(Action askOtherServer)
+            {
+                InRefresh = true;
+                askOtherServer();
+                {|#0:SpinWait.SpinUntil(() => !InRefresh)|};
+            }
+            public void SyncBounded(Action start)
+            {
+                _syncing = true;
+                start();
+                SpinWait.SpinUntil(() => !_syncing, TimeSpan.FromSeconds(5));
+            }
+            public void WaitForOthers()
+            {
+                // This method raised nothing: it waits on someone else's flag (not a lock it took).
+                SpinWait.SpinUntil(() => !InRefresh);
+            }
         }
         """, new DiagnosticResult("SF1005", DiagnosticSeverity.Warning).WithLocation(0)
-            .WithMessage("'_redis.StringSet' is retried in a sleep-and-poll loop with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
+            .WithMessage("'InRefresh' is retried by SpinWait.SpinUntil until another thread clears the flag this method raised with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
+
+    [Fact]
+    public async Task SleepThenReenterThroughABaseEntryBuiltElsewhere()
+    {
+        // The base class comes from another project, so its body cannot be read: an override that sleeps when the lock
+        // is busy and calls a base member with exactly its own parameters is going back in through that entry.
+        var test = new Verify.Test
+        {
+            TestCode = """
+                using System;
+                using System.Threading;
+                using System.Threading.Tasks;
+                using StackExchange.Redis;
+                using Shelf;
+                sealed class RedisShelf : ShelfBase
+                {
+                    private readonly IDatabase _db;
+                    public RedisShelf(IDatabase db) => _db = db;
+                    protected override string Fetch(string name, Func<string> load)
+                    {
+                        if (!{|#0:_db.StringSet(name + "_mutex", 1, TimeSpan.FromSeconds(3), When.NotExists)|})
+                        {
+                            Thread.Sleep(30);
+                            return Read(name, load);
+                        }
+                        return load();
+                    }
+                    protected override async Task<string> FetchAsync(string name, Func<string> load)
+                    {
+                        if (!await _db.StringSetAsync(name + "_mutex", 1, TimeSpan.FromSeconds(3), When.NotExists))
+                        {
+                            await Task.Delay(30);
+                            // Not its own parameters: a different call, not a re-entry.
+                            return await ReadAsync(name + "_fallback", load);
+                        }
+                        return load();
+                    }
+                }
+                """,
+        };
+        test.TestState.AdditionalProjects["Shelf"].Sources.Add(("ShelfBase.cs", """
+            using System;
+            using System.Threading.Tasks;
+            namespace Shelf
+            {
+                public abstract class ShelfBase
+                {
+                    public string Read(string name, Func<string> load) => Fetch(name, load);
+                    public Task<string> ReadAsync(string name, Func<string> load) => FetchAsync(name, load);
+                    protected abstract string Fetch(string name, Func<string> load);
+                    protected abstract Task<string> FetchAsync(string name, Func<string> load);
+                }
+            }
+            """));
+        test.TestState.AdditionalProjectReferences.Add("Shelf");
+        test.ExpectedDiagnostics.Add(new DiagnosticResult("SF1005", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'_db.StringSet' is retried by sleeping and calling 'Fetch' again with no cancellation and no bound on attempts or time; wait with a timeout and a CancellationToken (Steadfast's AcquireAsync with WaitTimeout)"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
     [Fact]
     public Task SleepThenCallThePublicEntryThatComesBack() => Verify.VerifyAsync("""
