@@ -235,6 +235,8 @@ namespace Steadfast.Analyzers.Resilience
         {
             var semanticModel = editor.SemanticModel;
             var everyTargetHasGetElapsedTime = await EveryTargetHasAsync(document, "GetElapsedTime", cancellationToken).ConfigureAwait(false);
+            var helpers = new Dictionary<(ISymbol Owner, bool Instance), string>();
+            var takenNames = new HashSet<string>();
             foreach (var plan in plans)
             {
                 var clock = StampClock.Choose(semanticModel, plan, everyTargetHasGetElapsedTime, cancellationToken);
@@ -248,8 +250,32 @@ namespace Steadfast.Analyzers.Resilience
                         _ => null,
                     };
                     if (type != null && !type.IsVar)
-                        editor.ReplaceNode(type, StampClock.TimestampType().WithTriviaFrom(type));
+                    {
+                        var timestamp = plan.IsNever(variable) ? NullableType(StampClock.TimestampType()) : StampClock.TimestampType();
+                        editor.ReplaceNode(type, timestamp.WithTriviaFrom(type));
+                    }
                 }
+
+                // "Never stamped" members measure through one helper per type: null reads as infinitely long ago.
+                string ElapsedHelper(ISymbol member)
+                {
+                    var key = (member.ContainingType, clock.UsesTimeProvider);
+                    if (helpers.TryGetValue(key, out var existing))
+                        return existing;
+                    var name = "ElapsedSince";
+                    for (var i = 2; member.ContainingType.GetMembers(name).Any() || takenNames.Contains(name); i++)
+                        name = "ElapsedSince" + i;
+                    takenNames.Add(name);
+                    helpers[key] = name;
+                    var typeDeclaration = member.ContainingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+                    editor.AddMember(typeDeclaration, clock.NeverHelper(name));
+                    return name;
+                }
+
+                ExpressionSyntax Elapsed(StampMemberPlan.Use use) =>
+                    use.StartSymbol != null && plan.IsNever(use.StartSymbol)
+                        ? InvocationExpression(IdentifierName(ElapsedHelper(use.StartSymbol)), ArgumentList(SingletonSeparatedList(Argument(use.Start!.WithoutTrivia()))))
+                        : clock.ElapsedSince(use.Start!.WithoutTrivia());
 
                 foreach (var use in plan.Uses)
                 {
@@ -258,8 +284,12 @@ namespace Steadfast.Analyzers.Resilience
                         case StampMemberPlan.UseKind.Write:
                             editor.ReplaceNode(use.Node, clock.GetTimestamp().WithTriviaFrom(use.Node));
                             break;
+                        case StampMemberPlan.UseKind.NeverWrite:
+                        case StampMemberPlan.UseKind.NeverCheck:
+                            editor.ReplaceNode(use.Node, LiteralExpression(SyntaxKind.NullLiteralExpression).WithTriviaFrom(use.Node));
+                            break;
                         case StampMemberPlan.UseKind.ElapsedSince:
-                            editor.ReplaceNode(use.Node, clock.ElapsedSince(use.Start!.WithoutTrivia()).WithTriviaFrom(use.Node));
+                            editor.ReplaceNode(use.Node, Elapsed(use).WithTriviaFrom(use.Node));
                             break;
                         case StampMemberPlan.UseKind.ElapsedBetween:
                             editor.ReplaceNode(use.Node, clock.ElapsedBetween(use.Start!.WithoutTrivia(), use.End!.WithoutTrivia()).WithTriviaFrom(use.Node));
@@ -267,7 +297,7 @@ namespace Steadfast.Analyzers.Resilience
                         case StampMemberPlan.UseKind.Deadline:
                             var comparison = (BinaryExpressionSyntax)use.Node;
                             var clockOnLeft = comparison.Left.Span.Contains(use.ClockSide!.Span);
-                            var elapsed = clock.ElapsedSince(use.Start!.WithoutTrivia());
+                            var elapsed = Elapsed(use);
                             var offset = Offset(use.Offset!, use.Unit);
                             editor.ReplaceNode(comparison, comparison
                                 .WithLeft((clockOnLeft ? elapsed : offset).WithTriviaFrom(comparison.Left))

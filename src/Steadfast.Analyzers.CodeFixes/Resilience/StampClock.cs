@@ -30,6 +30,28 @@ namespace Steadfast.Analyzers.Resilience
             return new StampClock(provider == null ? null : IdentifierName(provider), everyTargetHasGetElapsedTime);
         }
 
+        public bool UsesTimeProvider => _provider != null;
+
+        /// <summary>
+        /// <c>private static TimeSpan ElapsedSince(long? timestamp) =&gt; timestamp.HasValue ? Stopwatch.GetElapsedTime(timestamp.Value) : TimeSpan.MaxValue;</c>
+        /// — the member is read once, into the parameter, so a concurrent reset cannot slip in between the check and the read.
+        /// </summary>
+        public MethodDeclarationSyntax NeverHelper(string name)
+        {
+            var timestamp = IdentifierName("timestamp");
+            var body = ConditionalExpression(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, timestamp, IdentifierName("HasValue")),
+                ElapsedSince(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, timestamp, IdentifierName("Value"))),
+                FixSyntax.StaticMember("System.TimeSpan", "MaxValue"));
+            var modifiers = _provider != null ? TokenList(Token(SyntaxKind.PrivateKeyword)) : TokenList(Token(SyntaxKind.PrivateKeyword), Token(SyntaxKind.StaticKeyword));
+            return MethodDeclaration(FixSyntax.ImportedType("System.TimeSpan"), Identifier(name))
+                .WithModifiers(modifiers)
+                .WithParameterList(ParameterList(SingletonSeparatedList(Parameter(Identifier("timestamp")).WithType(NullableType(TimestampType())))))
+                .WithExpressionBody(ArrowExpressionClause(body))
+                .WithSemicolonToken(Token(SyntaxKind.SemicolonToken))
+                .WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
+        }
+
         public static TypeSyntax TimestampType() => PredefinedType(Token(SyntaxKind.LongKeyword));
 
         public ExpressionSyntax GetTimestamp() =>
@@ -106,6 +128,8 @@ namespace Steadfast.Analyzers.Resilience
                 return null;
             foreach (var use in plan.Uses)
             {
+                if (use.Kind == StampMemberPlan.UseKind.NeverWrite || use.Kind == StampMemberPlan.UseKind.NeverCheck)
+                    continue; // null needs no clock
                 ISymbol? member = semanticModel.GetEnclosingSymbol(use.Node.SpanStart, cancellationToken);
                 while (member is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
                     member = member.ContainingSymbol;

@@ -30,12 +30,17 @@ namespace Steadfast.Analyzers.Resilience
             ElapsedBetween,
             /// <summary><c>DateTime.UtcNow &gt; _last.AddSeconds(5)</c>: elapsed compared with the offset.</summary>
             Deadline,
+            /// <summary><c>_last = DateTime.MinValue</c>: "never stamped" becomes <c>null</c>.</summary>
+            NeverWrite,
+            /// <summary><c>_last == DateTime.MinValue</c>: the sentinel operand becomes <c>null</c>.</summary>
+            NeverCheck,
         }
 
         internal sealed class Use
         {
-            public Use(UseKind kind, SyntaxNode node, ExpressionSyntax? start = null, ExpressionSyntax? end = null, ExpressionSyntax? clockSide = null, IOperation? offset = null, string? unit = null)
+            public Use(UseKind kind, SyntaxNode node, ExpressionSyntax? start = null, ExpressionSyntax? end = null, ExpressionSyntax? clockSide = null, IOperation? offset = null, string? unit = null, ISymbol? startSymbol = null)
             {
+                StartSymbol = startSymbol;
                 Kind = kind;
                 Node = node;
                 Start = start;
@@ -53,6 +58,8 @@ namespace Steadfast.Analyzers.Resilience
             public ExpressionSyntax? ClockSide { get; }
             public IOperation? Offset { get; }
             public string? Unit { get; }
+            /// <summary>The variable measured from, for an elapsed time or a deadline.</summary>
+            public ISymbol? StartSymbol { get; }
         }
 
         private readonly WallClockModel _model;
@@ -63,6 +70,10 @@ namespace Steadfast.Analyzers.Resilience
         private readonly HashSet<ISymbol> _variables = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         private readonly Dictionary<SyntaxNode, Use> _uses = new Dictionary<SyntaxNode, Use>();
         private readonly Stack<ISymbol> _pending = new Stack<ISymbol>();
+        // Members that can be "never stamped" (MinValue, default, no reading before first use): they become long?.
+        private readonly HashSet<ISymbol> _never = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        // Variables copied into one another or measured against one another: never-stamped ones are not planned there.
+        private readonly HashSet<ISymbol> _paired = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
 
         private StampMemberPlan(WallClockModel model, SemanticModel semanticModel, SyntaxNode root, Dictionary<string, List<IdentifierNameSyntax>> identifiers, CancellationToken cancellationToken)
         {
@@ -77,6 +88,12 @@ namespace Steadfast.Analyzers.Resilience
         public IReadOnlyCollection<ISymbol> Variables => _variables;
 
         public IReadOnlyCollection<Use> Uses => _uses.Values;
+
+        /// <summary>
+        /// A member whose <c>default</c>/<c>MinValue</c> means "never", which in <c>DateTime.UtcNow - _last</c> reads as
+        /// "infinitely long ago": it becomes a <c>long?</c>, and its elapsed time <c>TimeSpan.MaxValue</c> while null.
+        /// </summary>
+        public bool IsNever(ISymbol variable) => _never.Contains(variable);
 
         /// <summary>Identifier names of the document by text, so each variable's references are found without a solution search.</summary>
         public static Dictionary<string, List<IdentifierNameSyntax>> IndexIdentifiers(SyntaxNode root)
@@ -97,7 +114,7 @@ namespace Steadfast.Analyzers.Resilience
             IOperation flagged, CancellationToken cancellationToken)
         {
             var plan = new StampMemberPlan(model, semanticModel, root, identifiers, cancellationToken);
-            if (!plan.Seed(flagged) || !plan.Close())
+            if (!plan.Seed(flagged) || !plan.Close() || plan._paired.Any(v => plan._never.Contains(v)))
                 return null;
             return plan._variables.Any(v => !(v is ILocalSymbol)) ? plan : null;
         }
@@ -162,8 +179,8 @@ namespace Steadfast.Analyzers.Resilience
 
                 if (variable is ILocalSymbol local ? !ClassifyLocalDeclaration(local) : !ClassifyDeclaration(variable, ref startsWithReading))
                     return false;
-                if (!startsWithReading && !IsWrittenInEveryConstructor(variable))
-                    return false;
+                if (!startsWithReading && !(variable is ILocalSymbol) && !IsWrittenInEveryConstructor(variable))
+                    _never.Add(variable);
             }
 
             return true;
@@ -239,6 +256,14 @@ namespace Steadfast.Analyzers.Resilience
             if (initializer == null)
                 return true;
             var value = _semanticModel.GetOperation(initializer.Value, _cancellationToken);
+            if (IsSentinel(value))
+            {
+                _uses[initializer.Value] = new Use(UseKind.NeverWrite, initializer.Value);
+                _never.Add(member);
+                startsWithReading = true;
+                return true;
+            }
+
             if (!_model.IsWallClockRead(value))
                 return false;
             _uses[initializer.Value] = new Use(UseKind.Write, initializer.Value);
@@ -297,13 +322,28 @@ namespace Steadfast.Analyzers.Resilience
                             return true;
                         }
 
-                        return AddVariable(value);
+                        if (IsSentinel(value) && VariableOf(reference) is { } stamped && !(stamped is ILocalSymbol))
+                        {
+                            _uses[value!.Syntax] = new Use(UseKind.NeverWrite, value.Syntax);
+                            _never.Add(stamped);
+                            return true;
+                        }
+
+                        return AddPair(reference, value);
                     }
 
-                    return AddVariable(WallClockModel.Unwrap(assignment.Target));
+                    return AddPair(reference, WallClockModel.Unwrap(assignment.Target));
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } equality
+                    when VariableOf(reference) is { } checkedVariable && !(checkedVariable is ILocalSymbol)
+                        && IsSentinel(equality.LeftOperand == child ? equality.RightOperand : equality.LeftOperand):
+                    // _last == DateTime.MinValue: "never stamped yet".
+                    var sentinel = WallClockModel.Unwrap(equality.LeftOperand == child ? equality.RightOperand : equality.LeftOperand)!;
+                    _uses[sentinel.Syntax] = new Use(UseKind.NeverCheck, sentinel.Syntax);
+                    _never.Add(checkedVariable);
+                    return true;
                 case IVariableInitializerOperation initializer when initializer.Parent is IVariableDeclaratorOperation declarator:
                     // var copy = _last: the local becomes a timestamp as well.
-                    return IsPlainDeclaration(declarator) && AddVariable(declarator.Symbol);
+                    return IsPlainDeclaration(declarator) && AddPair(reference, declarator.Symbol);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } subtraction when _model.IsTimeSpan(subtraction.Type):
                     return ClassifySubtraction(subtraction, subtraction.LeftOperand, subtraction.RightOperand, child == subtraction.RightOperand);
                 case IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { Name: "Subtract" }, Instance: { } instance } call } when _model.IsTimeSpan(call.Type):
@@ -321,12 +361,15 @@ namespace Steadfast.Analyzers.Resilience
             var syntax = ExpressionOf(operation);
             if (isSubtrahend && _model.IsWallClockRead(other))
             {
-                _uses[syntax] = new Use(UseKind.ElapsedSince, syntax, start: (ExpressionSyntax)WallClockModel.Unwrap(subtrahend)!.Syntax);
+                _uses[syntax] = new Use(UseKind.ElapsedSince, syntax, start: (ExpressionSyntax)WallClockModel.Unwrap(subtrahend)!.Syntax,
+                    startSymbol: VariableOf(WallClockModel.Unwrap(subtrahend)));
                 return true;
             }
 
             if (!AddVariable(other))
                 return false; // a date from elsewhere, or "stamp - now"
+            _paired.Add(VariableOf(WallClockModel.Unwrap(minuend))!);
+            _paired.Add(VariableOf(WallClockModel.Unwrap(subtrahend))!);
             _uses[syntax] = new Use(UseKind.ElapsedBetween, syntax,
                 start: (ExpressionSyntax)WallClockModel.Unwrap(subtrahend)!.Syntax, end: (ExpressionSyntax)WallClockModel.Unwrap(minuend)!.Syntax);
             return true;
@@ -355,7 +398,7 @@ namespace Steadfast.Analyzers.Resilience
             if (!_model.IsWallClockRead(clockSide))
                 return false;
             _uses[binary.Syntax] = new Use(UseKind.Deadline, binary.Syntax, start: (ExpressionSyntax)WallClockModel.Unwrap(reference)!.Syntax,
-                clockSide: (ExpressionSyntax)clockSide.Syntax, offset: offset, unit: unit);
+                clockSide: (ExpressionSyntax)clockSide.Syntax, offset: offset, unit: unit, startSymbol: VariableOf(WallClockModel.Unwrap(reference)));
             return true;
         }
 
@@ -376,10 +419,31 @@ namespace Steadfast.Analyzers.Resilience
             return true;
         }
 
-        private bool AddVariable(ILocalSymbol local)
+        private bool AddPair(IOperation reference, IOperation? other)
         {
-            Add(local);
+            var variable = VariableOf(other);
+            return variable != null && AddPair(reference, variable);
+        }
+
+        private bool AddPair(IOperation reference, ISymbol other)
+        {
+            _paired.Add(VariableOf(reference)!);
+            _paired.Add(other);
+            Add(other);
             return true;
+        }
+
+        /// <summary><c>DateTime.MinValue</c>, <c>default</c>, <c>new DateTime()</c>: "never" markers, not readings.</summary>
+        private bool IsSentinel(IOperation? value)
+        {
+            value = WallClockModel.Unwrap(value);
+            return value switch
+            {
+                IDefaultValueOperation defaultValue => _model.IsWallClockType(defaultValue.Type),
+                IFieldReferenceOperation { Field: { Name: "MinValue", IsStatic: true } field } => _model.IsWallClockType(field.ContainingType),
+                IObjectCreationOperation { Arguments: { Length: 0 }, Initializer: null } creation => _model.IsWallClockType(creation.Type),
+                _ => false,
+            };
         }
 
         private static ISymbol? VariableOf(IOperation? operation) => operation switch
@@ -414,7 +478,13 @@ namespace Steadfast.Analyzers.Resilience
                 return true;
             }
 
-            return AddVariable(value);
+            var source = VariableOf(value);
+            if (source == null)
+                return false;
+            _paired.Add(local);
+            _paired.Add(source);
+            Add(source);
+            return true;
         }
     }
 }

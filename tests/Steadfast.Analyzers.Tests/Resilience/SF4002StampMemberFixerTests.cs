@@ -208,6 +208,112 @@ public sealed class SF4002StampMemberFixerTests
         """, FixTarget.NetStandard20WithRedis21, SF4002ElapsedTimeFromWallClockFixer.EquivalenceKey);
 
     [Fact]
+    public Task MinValueMeansNever_BecomesNull_AndMeasuresAsInfinitelyLongAgo() => Verify.VerifyFixAsync("""
+        using System;
+        class Sensor
+        {
+            private readonly TimeSpan _interval = TimeSpan.FromSeconds(1);
+            private DateTime _lastUpdate = DateTime.MinValue;
+            private double _value;
+
+            public void Reset() { _lastUpdate = DateTime.MinValue; }
+
+            public double Read()
+            {
+                if ([|DateTime.Now - _lastUpdate|] < _interval)
+                    return _value;
+                _value = Sample();
+                _lastUpdate = DateTime.Now;
+                return _value;
+            }
+
+            public bool EverRead => _lastUpdate != DateTime.MinValue;
+
+            private static double Sample() => 42;
+        }
+        """, """
+        using System;
+        using System.Diagnostics;
+        class Sensor
+        {
+            private readonly TimeSpan _interval = TimeSpan.FromSeconds(1);
+            private long? _lastUpdate = null;
+            private double _value;
+
+            public void Reset() { _lastUpdate = null; }
+
+            public double Read()
+            {
+                if (ElapsedSince(_lastUpdate) < _interval)
+                    return _value;
+                _value = Sample();
+                _lastUpdate = Stopwatch.GetTimestamp();
+                return _value;
+            }
+
+            public bool EverRead => _lastUpdate != null;
+
+            private static double Sample() => 42;
+            private static TimeSpan ElapsedSince(long? timestamp) => timestamp.HasValue ? Stopwatch.GetElapsedTime(timestamp.Value) : TimeSpan.MaxValue;
+        }
+        """);
+
+    [Fact]
+    public Task FieldNeverInitialized_InAnAsyncMethod_IsNullUntilStamped() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Sentinels
+        {
+            private DateTime lastRefresh;
+            public TimeSpan RefreshAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+            public async Task RefreshIfStaleAsync()
+            {
+                if ([|DateTime.UtcNow - lastRefresh|] > RefreshAfter)
+                {
+                    await Task.Yield();
+                    lastRefresh = DateTime.UtcNow;
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Diagnostics;
+        using System.Threading.Tasks;
+        class Sentinels
+        {
+            private long? lastRefresh;
+            public TimeSpan RefreshAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+            public async Task RefreshIfStaleAsync()
+            {
+                if (ElapsedSince(lastRefresh) > RefreshAfter)
+                {
+                    await Task.Yield();
+                    lastRefresh = Stopwatch.GetTimestamp();
+                }
+            }
+
+            private static TimeSpan ElapsedSince(long? timestamp) => timestamp.HasValue ? Stopwatch.GetElapsedTime(timestamp.Value) : TimeSpan.MaxValue;
+        }
+        """);
+
+    [Fact]
+    public Task NoFix_WhenANeverStampedFieldIsCopiedToALocal() => Verify.VerifyNoFixAsync("""
+        using System;
+        class Link
+        {
+            private DateTime _last;
+            public void Touch() { _last = DateTime.UtcNow; }
+            public TimeSpan Idle()
+            {
+                var now = DateTime.UtcNow;
+                return [|now - _last|];
+            }
+        }
+        """);
+
+    [Fact]
     public Task NoFix_WhenTheStampIsAlsoLogged() => Verify.VerifyNoFixAsync("""
         using System;
         class Backups
@@ -230,13 +336,23 @@ public sealed class SF4002StampMemberFixerTests
         """);
 
     [Fact]
-    public Task NoFix_WhenTheFieldStartsAsLongAgo() => Verify.VerifyNoFixAsync("""
+    public Task FieldThatStartsAsLongAgo_DueAtOnce_StaysDueAtOnceAsNull() => Verify.VerifyFixAsync("""
         using System;
         class Backups
         {
             private DateTime _last;
             public void Backup() { _last = DateTime.UtcNow; }
             public bool IsDue => ([|DateTime.UtcNow - _last|]).TotalMinutes > 5;
+        }
+        """, """
+        using System;
+        using System.Diagnostics;
+        class Backups
+        {
+            private long? _last;
+            public void Backup() { _last = Stopwatch.GetTimestamp(); }
+            public bool IsDue => ElapsedSince(_last).TotalMinutes > 5;
+            private static TimeSpan ElapsedSince(long? timestamp) => timestamp.HasValue ? Stopwatch.GetElapsedTime(timestamp.Value) : TimeSpan.MaxValue;
         }
         """);
 
