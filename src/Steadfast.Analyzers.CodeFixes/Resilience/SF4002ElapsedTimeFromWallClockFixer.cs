@@ -284,6 +284,10 @@ namespace Steadfast.Analyzers.Resilience
                         case StampMemberPlan.UseKind.Write:
                             editor.ReplaceNode(use.Node, clock.GetTimestamp().WithTriviaFrom(use.Node));
                             break;
+                        case StampMemberPlan.UseKind.NeverWrite when use.Node.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }:
+                            // A field starts as null anyway: "= DateTime.MinValue" goes rather than becoming "= null".
+                            editor.ReplaceNode(declarator, declarator.WithInitializer(null).WithIdentifier(declarator.Identifier.WithoutTrivia()));
+                            break;
                         case StampMemberPlan.UseKind.NeverWrite:
                         case StampMemberPlan.UseKind.NeverCheck:
                             editor.ReplaceNode(use.Node, LiteralExpression(SyntaxKind.NullLiteralExpression).WithTriviaFrom(use.Node));

@@ -237,7 +237,7 @@ public sealed class SF4002StampMemberFixerTests
         class Sensor
         {
             private readonly TimeSpan _interval = TimeSpan.FromSeconds(1);
-            private long? _lastUpdate = null;
+            private long? _lastUpdate;
             private double _value;
 
             public void Reset() { _lastUpdate = null; }
@@ -352,6 +352,7 @@ public sealed class SF4002StampMemberFixerTests
             private long? _last;
             public void Backup() { _last = Stopwatch.GetTimestamp(); }
             public bool IsDue => ElapsedSince(_last).TotalMinutes > 5;
+
             private static TimeSpan ElapsedSince(long? timestamp) => timestamp.HasValue ? Stopwatch.GetElapsedTime(timestamp.Value) : TimeSpan.MaxValue;
         }
         """);
