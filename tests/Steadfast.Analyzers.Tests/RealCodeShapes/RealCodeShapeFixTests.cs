@@ -132,6 +132,56 @@ public sealed class RealCodeShapeFixTests
 
     // ---- A worker loop counts consecutive failures, resets on success and never throws out of its loop ----
 
+    [Fact]
+    public Task SF4001_ListenerLoop_BacksOffOnConsecutiveFailuresAndKeepsRunning() => SF4001.VerifyFixAsync("""
+        using System;
+        class Listener
+        {
+            private volatile bool _running = true;
+            void Poll() { }
+            void Run()
+            {
+                [|while|] (_running)
+                {
+                    try
+                    {
+                        Poll();
+                    }
+                    catch (Exception e)
+                    {
+                        Console.WriteLine(e.Message);
+                    }
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        class Listener
+        {
+            private volatile bool _running = true;
+            void Poll() { }
+            void Run()
+            {
+                var attempt = 0;
+                while (_running)
+                {
+                    try
+                    {
+                        Poll();
+                        attempt = 0;
+                    }
+                    catch (Exception e)
+                    {
+                        Console.WriteLine(e.Message);
+                        ++attempt;
+                        Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, attempt), 30_000)));
+                    }
+                }
+            }
+        }
+        """);
+
     // ---- A popped message added to a batch the caller gets is handled by the caller: no acknowledgement here ----
 
     [Fact]
