@@ -130,6 +130,53 @@ public sealed class RealCodeShapeFixTests
 
     // ---- A using the fix needs must not make a name the file already uses ambiguous ----
 
+    [Fact]
+    public Task SF2003_ProjectTypeNamedTask_NoUsingAdded_DelayStaysQualified() => SF2003.VerifyFixAsync("""
+        using System.Threading;
+        using Lib;
+        using StackExchange.Redis;
+        namespace Lib
+        {
+            public class Task { public string Name = ""; }
+        }
+        namespace Jobs
+        {
+            class Waiter
+            {
+                Task _current = new Task();
+                async System.Threading.Tasks.Task WaitAsync(IDatabase db, CancellationToken cancellationToken)
+                {
+                    while (!await db.KeyExistsAsync(_current.Name))
+                    {
+                        [|Thread.Sleep(100)|];
+                    }
+                }
+            }
+        }
+        """, """
+        using System.Threading;
+        using Lib;
+        using StackExchange.Redis;
+        namespace Lib
+        {
+            public class Task { public string Name = ""; }
+        }
+        namespace Jobs
+        {
+            class Waiter
+            {
+                Task _current = new Task();
+                async System.Threading.Tasks.Task WaitAsync(IDatabase db, CancellationToken cancellationToken)
+                {
+                    while (!await db.KeyExistsAsync(_current.Name))
+                    {
+                        await System.Threading.Tasks.Task.Delay(100, cancellationToken);
+                    }
+                }
+            }
+        }
+        """, equivalenceKey: SF2003ThreadBlockingWaitInPollingLoopFixer.AwaitTaskDelayKey);
+
     // ---- A worker loop counts consecutive failures, resets on success and never throws out of its loop ----
 
     [Fact]
