@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace Steadfast.Analyzers.Queues
@@ -44,7 +45,10 @@ namespace Steadfast.Analyzers.Queues
                 var token = CancellationTokenLookup.Find(editor.SemanticModel, statement.SpanStart, cancellationToken);
                 if (token != null)
                     arguments = arguments.Add(Argument(IdentifierName(token)));
-                var delay = InvocationExpression(FixSyntax.StaticMember("System.Threading.Tasks.Task", "Delay"), ArgumentList(arguments));
+                // Task written as an expression (not a type name), so that where it must stay qualified — a project type
+                // named Task in scope — the tree is the one the text parses to.
+                var task = ParseExpression("System.Threading.Tasks.Task").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+                var delay = InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, task, IdentifierName("Delay")), ArgumentList(arguments));
                 // The comment above the sleep is the leading trivia of its first token: it stays above the await.
                 editor.ReplaceNode(statement, statement.WithExpression(AwaitExpression(delay).WithTriviaFrom(statement.Expression)));
             }

@@ -37,17 +37,27 @@ namespace Steadfast.Analyzers.Resilience
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
             var diagnostic = context.Diagnostics[0];
-            var plan = await PrepareAsync(context.Document, new[] { diagnostic.Location.SourceSpan }, context.CancellationToken).ConfigureAwait(false);
-            if (plan == null)
-                return;
+            var spans = new[] { diagnostic.Location.SourceSpan };
+            var plan = await PrepareAsync(context.Document, spans, context.CancellationToken).ConfigureAwait(false);
+            string title;
+            if (plan != null)
+            {
+                title = plan.Clock.UsesTimeProvider ? "Measure with the TimeProvider's timestamps"
+                    : plan.Clock.UsesStopwatchInstance ? "Measure with a Stopwatch"
+                    : "Measure with Stopwatch.GetTimestamp/GetElapsedTime";
+            }
+            else
+            {
+                var members = await PrepareMembersAsync(context.Document, spans, null, context.CancellationToken).ConfigureAwait(false);
+                if (members == null || members.Count == 0)
+                    return;
+                title = "Keep the stamp as a monotonic timestamp";
+            }
 
-            var title = plan.Clock.UsesTimeProvider ? "Measure with the TimeProvider's timestamps"
-                : plan.Clock.UsesStopwatchInstance ? "Measure with a Stopwatch"
-                : "Measure with Stopwatch.GetTimestamp/GetElapsedTime";
             context.RegisterCodeFix(
                 CodeAction.Create(
                     title,
-                    async ct => await RewriteAsync(context.Document, new[] { diagnostic.Location.SourceSpan }, ct).ConfigureAwait(false) ?? context.Document,
+                    async ct => await RewriteAsync(context.Document, spans, ct).ConfigureAwait(false) ?? context.Document,
                     EquivalenceKey),
                 diagnostic);
         }
@@ -114,11 +124,29 @@ namespace Steadfast.Analyzers.Resilience
 
         private static async Task<Document?> RewriteAsync(Document document, IEnumerable<TextSpan> spans, CancellationToken cancellationToken)
         {
-            var prepared = await PrepareAsync(document, spans, cancellationToken).ConfigureAwait(false);
-            if (prepared == null)
+            // Spans the locals-only rewrite fixes go there; the rest are tried as stamps kept in members.
+            var localSpans = new List<TextSpan>();
+            var memberSpans = new List<TextSpan>();
+            foreach (var span in spans)
+            {
+                if (await PrepareAsync(document, new[] { span }, cancellationToken).ConfigureAwait(false) != null)
+                    localSpans.Add(span);
+                else
+                    memberSpans.Add(span);
+            }
+
+            var prepared = localSpans.Count == 0 ? null : await PrepareAsync(document, localSpans, cancellationToken).ConfigureAwait(false);
+            var convertedLocals = prepared == null ? new HashSet<ISymbol>(SymbolEqualityComparer.Default)
+                : new HashSet<ISymbol>(prepared.Sites.SelectMany(s => new[] { s.Start, s.End }).Where(l => l != null).Cast<ISymbol>(), SymbolEqualityComparer.Default);
+            var memberPlans = memberSpans.Count == 0 ? null : await PrepareMembersAsync(document, memberSpans, convertedLocals, cancellationToken).ConfigureAwait(false);
+            if (prepared == null && (memberPlans == null || memberPlans.Count == 0))
                 return null;
 
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            if (memberPlans != null && memberPlans.Count > 0)
+                await RewriteMembersAsync(editor, document, memberPlans, cancellationToken).ConfigureAwait(false);
+            if (prepared == null)
+                return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
             var clock = prepared.Clock;
             var newNames = new Dictionary<ILocalSymbol, string>(SymbolEqualityComparer.Default);
 
@@ -166,6 +194,148 @@ namespace Steadfast.Analyzers.Resilience
             }
 
             return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Plans for stamps kept in members, one per flagged span that has one; plans sharing a variable are the same
+        /// closure and are kept once. Null when a span's plan would touch a local the locals-only rewrite converts.
+        /// </summary>
+        private static async Task<List<StampMemberPlan>?> PrepareMembersAsync(Document document, IEnumerable<TextSpan> spans, HashSet<ISymbol>? convertedLocals, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null || semanticModel == null)
+                return null;
+            var model = WallClockModel.Create(semanticModel.Compilation);
+            if (model == null || semanticModel.Compilation.GetTypeByMetadataName(WellKnownTypeNames.SystemDiagnosticsStopwatch) == null)
+                return null;
+
+            var identifiers = StampMemberPlan.IndexIdentifiers(root);
+            var plans = new List<StampMemberPlan>();
+            var planned = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var span in spans)
+            {
+                var operation = semanticModel.GetOperation(root.FindNode(span, getInnermostNodeForTie: true), cancellationToken);
+                if (operation == null)
+                    continue;
+                var plan = StampMemberPlan.Create(model, semanticModel, root, identifiers, operation, cancellationToken);
+                if (plan == null || plan.Variables.Any(v => planned.Contains(v)))
+                    continue;
+                if (convertedLocals != null && plan.Variables.Any(v => convertedLocals.Contains(v)))
+                    continue;
+                planned.UnionWith(plan.Variables);
+                plans.Add(plan);
+            }
+
+            return plans;
+        }
+
+        /// <summary>Declarations become <c>long</c>, readings timestamps, differences and deadlines elapsed times.</summary>
+        private static async Task RewriteMembersAsync(DocumentEditor editor, Document document, List<StampMemberPlan> plans, CancellationToken cancellationToken)
+        {
+            var semanticModel = editor.SemanticModel;
+            var everyTargetHasGetElapsedTime = await EveryTargetHasAsync(document, "GetElapsedTime", cancellationToken).ConfigureAwait(false);
+            var helpers = new Dictionary<(ISymbol Owner, bool Instance), string>();
+            var takenNames = new HashSet<string>();
+            foreach (var plan in plans)
+            {
+                var clock = StampClock.Choose(semanticModel, plan, everyTargetHasGetElapsedTime, cancellationToken);
+                foreach (var variable in plan.Variables)
+                {
+                    var declaration = variable.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+                    var type = declaration switch
+                    {
+                        VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax variables } => variables.Type,
+                        PropertyDeclarationSyntax property => property.Type,
+                        _ => null,
+                    };
+                    if (type != null && !type.IsVar)
+                    {
+                        var timestamp = plan.IsNever(variable) ? NullableType(StampClock.TimestampType()) : StampClock.TimestampType();
+                        editor.ReplaceNode(type, timestamp.WithTriviaFrom(type));
+                    }
+                }
+
+                // "Never stamped" members measure through one helper per type: null reads as infinitely long ago.
+                string ElapsedHelper(ISymbol member)
+                {
+                    var key = (member.ContainingType, clock.UsesTimeProvider);
+                    if (helpers.TryGetValue(key, out var existing))
+                        return existing;
+                    var name = "ElapsedSince";
+                    for (var i = 2; member.ContainingType.GetMembers(name).Any() || takenNames.Contains(name); i++)
+                        name = "ElapsedSince" + i;
+                    takenNames.Add(name);
+                    helpers[key] = name;
+                    var typeDeclaration = member.ContainingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+                    editor.AddMember(typeDeclaration, clock.NeverHelper(name));
+                    return name;
+                }
+
+                ExpressionSyntax Elapsed(StampMemberPlan.Use use) =>
+                    use.StartSymbol != null && plan.IsNever(use.StartSymbol)
+                        ? InvocationExpression(IdentifierName(ElapsedHelper(use.StartSymbol)), ArgumentList(SingletonSeparatedList(Argument(use.Start!.WithoutTrivia()))))
+                        : clock.ElapsedSince(use.Start!.WithoutTrivia());
+
+                foreach (var use in plan.Uses)
+                {
+                    switch (use.Kind)
+                    {
+                        case StampMemberPlan.UseKind.Write:
+                            editor.ReplaceNode(use.Node, clock.GetTimestamp().WithTriviaFrom(use.Node));
+                            break;
+                        case StampMemberPlan.UseKind.NeverWrite when use.Node.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }:
+                            // A field starts as null anyway: "= DateTime.MinValue" goes rather than becoming "= null".
+                            editor.ReplaceNode(declarator, declarator.WithInitializer(null).WithIdentifier(declarator.Identifier.WithoutTrivia()));
+                            break;
+                        case StampMemberPlan.UseKind.NeverWrite:
+                        case StampMemberPlan.UseKind.NeverCheck:
+                            editor.ReplaceNode(use.Node, LiteralExpression(SyntaxKind.NullLiteralExpression).WithTriviaFrom(use.Node));
+                            break;
+                        case StampMemberPlan.UseKind.ElapsedSince:
+                            editor.ReplaceNode(use.Node, Elapsed(use).WithTriviaFrom(use.Node));
+                            break;
+                        case StampMemberPlan.UseKind.ElapsedBetween:
+                            editor.ReplaceNode(use.Node, clock.ElapsedBetween(use.Start!.WithoutTrivia(), use.End!.WithoutTrivia()).WithTriviaFrom(use.Node));
+                            break;
+                        case StampMemberPlan.UseKind.Deadline:
+                            var comparison = (BinaryExpressionSyntax)use.Node;
+                            var clockOnLeft = comparison.Left.Span.Contains(use.ClockSide!.Span);
+                            var elapsed = Elapsed(use);
+                            var offset = Offset(use.Offset!, use.Unit);
+                            editor.ReplaceNode(comparison, comparison
+                                .WithLeft((clockOnLeft ? elapsed : offset).WithTriviaFrom(comparison.Left))
+                                .WithRight((clockOnLeft ? offset : elapsed).WithTriviaFrom(comparison.Right)));
+                            break;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Whether Stopwatch has the member in this compilation and in every other target the file is compiled for (a
+        /// multi-targeted project opens once per target framework).
+        /// </summary>
+        private static async Task<bool> EveryTargetHasAsync(Document document, string member, CancellationToken cancellationToken)
+        {
+            var projects = new List<Project> { document.Project };
+            if (document.FilePath != null)
+            {
+                foreach (var id in document.Project.Solution.GetDocumentIdsWithFilePath(document.FilePath))
+                {
+                    if (id.ProjectId != document.Project.Id && document.Project.Solution.GetProject(id.ProjectId) is { } sibling)
+                        projects.Add(sibling);
+                }
+            }
+
+            foreach (var project in projects)
+            {
+                var compilation = await project.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
+                if (compilation == null || !FixCompilation.HasMember(compilation, WellKnownTypeNames.SystemDiagnosticsStopwatch, member))
+                    return false;
+            }
+
+            return true;
         }
 
         /// <summary>Replaces the expression, swallowing the parentheses around it: <c>(now - start).TotalSeconds</c> → <c>GetElapsedTime(start).TotalSeconds</c>.</summary>

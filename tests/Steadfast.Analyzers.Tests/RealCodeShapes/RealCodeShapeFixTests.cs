@@ -130,7 +130,104 @@ public sealed class RealCodeShapeFixTests
 
     // ---- A using the fix needs must not make a name the file already uses ambiguous ----
 
+    [Fact]
+    public Task SF2003_ProjectTypeNamedTask_NoUsingAdded_DelayStaysQualified() => SF2003.VerifyFixAsync("""
+        using System.Threading;
+        using Lib;
+        using StackExchange.Redis;
+        namespace Lib
+        {
+            public class Task { public string Name = ""; }
+        }
+        namespace Jobs
+        {
+            class Waiter
+            {
+                Task _current = new Task();
+                async System.Threading.Tasks.Task WaitAsync(IDatabase db, CancellationToken cancellationToken)
+                {
+                    while (!await db.KeyExistsAsync(_current.Name))
+                    {
+                        [|Thread.Sleep(100)|];
+                    }
+                }
+            }
+        }
+        """, """
+        using System.Threading;
+        using Lib;
+        using StackExchange.Redis;
+        namespace Lib
+        {
+            public class Task { public string Name = ""; }
+        }
+        namespace Jobs
+        {
+            class Waiter
+            {
+                Task _current = new Task();
+                async System.Threading.Tasks.Task WaitAsync(IDatabase db, CancellationToken cancellationToken)
+                {
+                    while (!await db.KeyExistsAsync(_current.Name))
+                    {
+                        await System.Threading.Tasks.Task.Delay(100, cancellationToken);
+                    }
+                }
+            }
+        }
+        """, equivalenceKey: SF2003ThreadBlockingWaitInPollingLoopFixer.AwaitTaskDelayKey);
+
     // ---- A worker loop counts consecutive failures, resets on success and never throws out of its loop ----
+
+    [Fact]
+    public Task SF4001_ListenerLoop_BacksOffOnConsecutiveFailuresAndKeepsRunning() => SF4001.VerifyFixAsync("""
+        using System;
+        class Listener
+        {
+            private volatile bool _running = true;
+            void Poll() { }
+            void Run()
+            {
+                [|while|] (_running)
+                {
+                    try
+                    {
+                        Poll();
+                    }
+                    catch (Exception e)
+                    {
+                        Console.WriteLine(e.Message);
+                    }
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Threading;
+        class Listener
+        {
+            private volatile bool _running = true;
+            void Poll() { }
+            void Run()
+            {
+                var attempt = 0;
+                while (_running)
+                {
+                    try
+                    {
+                        Poll();
+                        attempt = 0;
+                    }
+                    catch (Exception e)
+                    {
+                        Console.WriteLine(e.Message);
+                        ++attempt;
+                        Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, attempt), 30_000)));
+                    }
+                }
+            }
+        }
+        """);
 
     // ---- A popped message added to a batch the caller gets is handled by the caller: no acknowledgement here ----
 
