@@ -19,7 +19,7 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
     {
         long started = Clock.Now;
         long at = started;
-        bool losesData = scenario.LossWindow > TimeSpan.Zero;
+        bool losesData = scenario.LosesData;
         switch (scenario.Fault)
         {
             case FaultKind.Kill9AofAlways:
@@ -46,10 +46,7 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
                     .ConfigureAwait(false);
                 break;
             case FaultKind.ReplicaPromotion:
-                await topology.Primary.StopAsync().ConfigureAwait(false); // SIGKILL; it stays down.
-                at = Clock.Now;
-                await topology.Admin.GetServer(topology.Replica!.EndPoint).ExecuteAsync("REPLICAOF", "NO", "ONE").ConfigureAwait(false);
-                _promoted = true;
+                at = await PromoteLaggingReplicaAsync().ConfigureAwait(false);
                 break;
             default:
                 throw new InvalidOperationException($"Unknown fault {scenario.Fault}.");
@@ -58,7 +55,35 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
         _faults.Add(new FaultRecord(scenario.Fault, at, System.Diagnostics.Stopwatch.GetElapsedTime(started), losesData));
     }
 
+    // A loopback port nobody listens on (taken from the OS and given back at once).
+    private static int UnusedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private IServer PrimaryServer() => topology.Admin.GetServer(topology.Primary.EndPoint);
+
+    /// <summary>
+    /// Makes the replica lag — it is pointed at a port nobody listens on, so it keeps its data but takes nothing more
+    /// from the primary, which keeps acknowledging — for the stall; then kills the primary, promotes the replica at once
+    /// and starts a new replica of it (so WAIT can be satisfied again). Returns when the primary died.
+    /// </summary>
+    private async Task<long> PromoteLaggingReplicaAsync()
+    {
+        IServer replica = topology.Admin.GetServer(topology.Replica!.EndPoint);
+        await replica.ExecuteAsync("REPLICAOF", "127.0.0.1", UnusedPort().ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        await Task.Delay(stall).ConfigureAwait(false);
+        await topology.Primary.StopAsync().ConfigureAwait(false); // SIGKILL; it stays down.
+        long at = Clock.Now;
+        await replica.ExecuteAsync("REPLICAOF", "NO", "ONE").ConfigureAwait(false);
+        _promoted = true;
+        await topology.StartReplicaOfPromotedAsync().ConfigureAwait(false);
+        return at;
+    }
 
     // SHUTDOWN flushes the AOF and exits; the connection drops instead of a reply.
     private async Task ShutdownAsync()
