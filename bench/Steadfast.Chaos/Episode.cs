@@ -47,7 +47,13 @@ internal sealed class Episode(ChaosScenario scenario, int index, ChaosSettings s
             var locks = new LockHistory();
             var enqueues = new QueueHistory();
             List<Func<CancellationToken, Task>> load = await CreateLoadAsync(topology, queueName, locks, enqueues, seed).ConfigureAwait(false);
-            var injector = new FaultInjector(topology, scenario, settings.Stall, settings.Downtime);
+            LostLockProbe? probe = scenario.Fault is FaultKind.ReplicaPromotion or FaultKind.Kill9NoPersistence
+                ? new LostLockProbe(
+                    new RedisLockProvider(await ConnectAsync("chaos-probe-1", topology.EndPoints).ConfigureAwait(false), LockProviderOptions()),
+                    new RedisLockProvider(await ConnectAsync("chaos-probe-2", topology.EndPoints).ConfigureAwait(false), LockProviderOptions()),
+                    locks)
+                : null;
+            var injector = new FaultInjector(topology, scenario, settings.Stall, settings.Downtime, probe);
 
             log.WriteLine($"  {scenario.Name}: load for {settings.EpisodeLength.TotalSeconds:0.#} s");
             long origin = Clock.Now;

@@ -1,13 +1,15 @@
 using System.Globalization;
 using StackExchange.Redis;
 using Steadfast.Chaos.History;
+using Steadfast.Chaos.Workloads;
 
 namespace Steadfast.Chaos.Faults;
 
 /// <summary>Injects a scenario's fault into its topology, and records each injection.</summary>
-internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenario, TimeSpan stall, TimeSpan downtime)
+internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenario, TimeSpan stall, TimeSpan downtime, LostLockProbe? probe = null)
 {
     private readonly List<FaultRecord> _faults = [];
+    private LostLockProbe? _probe = probe;
     private bool _promoted;
 
     public IReadOnlyList<FaultRecord> Faults => _faults;
@@ -25,10 +27,21 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
             case FaultKind.Kill9AofAlways:
             case FaultKind.Kill9AofEverysec:
             case FaultKind.Kill9NoPersistence:
+                LostLockProbe? witness = Interlocked.Exchange(ref _probe, null); // The first kill only.
+                if (witness is not null)
+                {
+                    await witness.AcquireBeforeFaultAsync().ConfigureAwait(false);
+                }
+
                 await topology.Primary.StopAsync().ConfigureAwait(false); // SIGKILL.
                 at = Clock.Now; // Everything acknowledged before this moment was acknowledged before the crash.
                 await Task.Delay(downtime).ConfigureAwait(false);
                 await topology.Primary.RestartAsync().ConfigureAwait(false); // A start from the AOF.
+                if (witness is not null)
+                {
+                    await witness.ContendAfterFaultAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                }
+
                 break;
             case FaultKind.Restart:
                 await ShutdownAsync().ConfigureAwait(false);
@@ -76,12 +89,28 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
     {
         IServer replica = topology.Admin.GetServer(topology.Replica!.EndPoint);
         await replica.ExecuteAsync("REPLICAOF", "127.0.0.1", UnusedPort().ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
-        await Task.Delay(stall).ConfigureAwait(false);
+        long lagEnds = Clock.Now + Clock.Ticks(stall);
+        if (_probe is not null)
+        {
+            await _probe.AcquireBeforeFaultAsync().ConfigureAwait(false);
+        }
+
+        long remaining = lagEnds - Clock.Now;
+        if (remaining > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Clock.Milliseconds(remaining))).ConfigureAwait(false);
+        }
+
         await topology.Primary.StopAsync().ConfigureAwait(false); // SIGKILL; it stays down.
         long at = Clock.Now;
         await replica.ExecuteAsync("REPLICAOF", "NO", "ONE").ConfigureAwait(false);
         _promoted = true;
         await topology.StartReplicaOfPromotedAsync().ConfigureAwait(false);
+        if (_probe is not null)
+        {
+            await _probe.ContendAfterFaultAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+
         return at;
     }
 
