@@ -34,6 +34,9 @@ internal sealed record ChaosSettings
 
     public int WritesPerHold { get; init; } = 3;
 
+    /// <summary>When positive, honest holders keep the lock this long (a write every 50 ms) instead of <see cref="WritesPerHold"/> quick writes.</summary>
+    public TimeSpan HoldFor { get; init; }
+
     /// <summary>Share of holds that pause past their lease and then write (stale writers the register must refuse).</summary>
     public double ZombieShare { get; init; } = 0.1;
 
@@ -65,7 +68,7 @@ internal sealed record ChaosSettings
             ? ChaosScenario.All
             : [.. Scenarios.Select(name => ChaosScenario.Find(name)
                 ?? throw new ArgumentException(
-                    $"Unknown scenario '{name}'. Known: {string.Join(", ", ChaosScenario.All.Append(ChaosScenario.Control).Select(s => s.Name))}.",
+                    $"Unknown scenario '{name}'. Known: {string.Join(", ", ChaosScenario.All.Concat(ChaosScenario.Controls).Select(s => s.Name))}.",
                     nameof(Scenarios)))];
 
     /// <summary>Reads <c>--duration s --episode s --scenarios a,b --seed n --workers n --report path</c>.</summary>

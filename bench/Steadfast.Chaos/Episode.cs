@@ -47,7 +47,13 @@ internal sealed class Episode(ChaosScenario scenario, int index, ChaosSettings s
             var locks = new LockHistory();
             var enqueues = new QueueHistory();
             List<Func<CancellationToken, Task>> load = await CreateLoadAsync(topology, queueName, locks, enqueues, seed).ConfigureAwait(false);
-            var injector = new FaultInjector(topology, scenario, settings.Stall, settings.Downtime);
+            LostLockProbe? probe = scenario.Fault is FaultKind.ReplicaPromotion or FaultKind.Kill9NoPersistence
+                ? new LostLockProbe(
+                    new RedisLockProvider(await ConnectAsync("chaos-probe-1", topology.EndPoints).ConfigureAwait(false), LockProviderOptions()),
+                    new RedisLockProvider(await ConnectAsync("chaos-probe-2", topology.EndPoints).ConfigureAwait(false), LockProviderOptions()),
+                    locks)
+                : null;
+            var injector = new FaultInjector(topology, scenario, settings.Stall, settings.Downtime, probe);
 
             log.WriteLine($"  {scenario.Name}: load for {settings.EpisodeLength.TotalSeconds:0.#} s");
             long origin = Clock.Now;
@@ -58,11 +64,12 @@ internal sealed class Episode(ChaosScenario scenario, int index, ChaosSettings s
             await Task.WhenAll(running).ConfigureAwait(false);
             TimeSpan loadTime = System.Diagnostics.Stopwatch.GetElapsedTime(origin);
 
-            var allowance = new DataLossAllowance(
-                Clock.Ticks(scenario.LossWindow), [.. injector.Faults.Where(f => f.LosesData).Select(f => f.At)]);
+            long[] dataLosing = [.. injector.Faults.Where(f => f.LosesData).Select(f => f.At)];
+            var lockAllowance = new DataLossAllowance(Clock.Ticks(scenario.LossWindow), dataLosing);
+            var queueAllowance = new DataLossAllowance(Clock.Ticks(scenario.QueueWindow), dataLosing);
             long drainStart = Clock.Now;
             await workers.WaitForReplacementsAsync().ConfigureAwait(false);
-            (QueueOutcome outcome, bool drained) = await DrainAsync(topology, applicationConnection, enqueues, allowance).ConfigureAwait(false);
+            (QueueOutcome outcome, bool drained) = await DrainAsync(topology, applicationConnection, enqueues, queueAllowance).ConfigureAwait(false);
             TimeSpan drainTime = System.Diagnostics.Stopwatch.GetElapsedTime(drainStart);
 
             IReadOnlyList<LockHold> holds = locks.Holds;
@@ -72,8 +79,8 @@ internal sealed class Episode(ChaosScenario scenario, int index, ChaosSettings s
                 locks.AcquireTimeouts, locks.ReleaseFailures, writes.Count(w => w.Accepted), writes.Count(w => !w.Accepted));
             return new EpisodeResult(
                 scenario, index, origin, loadTime, drainTime, drained, injector.Faults, workers.Kills, figures,
-                LockHistoryChecker.Check(holds, writes, allowance),
-                QueueChecker.Check(enqueues.Enqueues, outcome, allowance),
+                LockHistoryChecker.Check(holds, writes, lockAllowance),
+                QueueChecker.Check(enqueues.Enqueues, outcome, queueAllowance),
                 null);
         }
         finally
@@ -98,7 +105,8 @@ internal sealed class Episode(ChaosScenario scenario, int index, ChaosSettings s
         {
             // A connection per client, as separate services would have.
             ConnectionMultiplexer connection = await ConnectAsync($"chaos-lock-{i}", topology.EndPoints).ConfigureAwait(false);
-            var client = new LockClient($"lock-{i}", new RedisLockProvider(connection), locks, settings, seed + 100 + i);
+            ChaosSettings clientSettings = settings with { Lease = scenario.Lease ?? settings.Lease, HoldFor = scenario.HoldFor ?? settings.HoldFor };
+            var client = new LockClient($"lock-{i}", new RedisLockProvider(connection, LockProviderOptions()), locks, clientSettings, seed + 100 + i);
             load.Add(client.RunAsync);
         }
 
@@ -113,6 +121,13 @@ internal sealed class Episode(ChaosScenario scenario, int index, ChaosSettings s
 
         return load;
     }
+
+    // WAIT below the clients' 1 s command timeout: it holds the client's connection while it waits.
+    private RedisLockProviderOptions LockProviderOptions() => new()
+    {
+        ReplicaAcknowledgements = scenario.ReplicaAcknowledgements,
+        ReplicaAcknowledgementTimeout = TimeSpan.FromMilliseconds(500),
+    };
 
     private RedisQueueOptions QueueOptions() => new() { VisibilityTimeout = settings.VisibilityTimeout, MaxDeliveries = 10_000 };
 

@@ -55,6 +55,7 @@ public sealed class ChaosSuiteTests
             Small with
             {
                 Scenarios = [ChaosScenario.Control.Name],
+                LockClients = 6,
                 // One kill with time around it for clients to hold locks before and to reconnect and hold them after.
                 Duration = TimeSpan.FromSeconds(6),
                 EpisodeLength = TimeSpan.FromSeconds(6),
@@ -66,8 +67,40 @@ public sealed class ChaosSuiteTests
         EpisodeResult episode = Assert.Single(report.Episodes);
         Assert.True(episode.Faults.Count >= 1, details);
         Assert.False(report.Passed, details);
-        // What breaks: the messages the wiped server held are gone. Fencing tokens are seeded from the server's clock, so
-        // they keep rising even across a wipe; a token that goes back would be reported as well.
-        Assert.True(episode.Lost > 0 || episode.Anomalies.Any(a => !a.Permitted && a.Kind is LockAnomalyKind.TokenWentBack or LockAnomalyKind.DuplicateToken), details);
+        // What breaks: the messages the wiped server held are gone, and the locks it held are granted again while their
+        // holders (long holds, across the kill) still hold them. Fencing tokens are seeded from the server's clock, so they
+        // keep rising even across a wipe; a token that goes back would be reported as well.
+        Assert.True(episode.Lost > 0 || episode.Anomalies.Any(a => !a.Permitted && a.Kind is LockAnomalyKind.GrantedTwice
+            or LockAnomalyKind.TokenWentBack or LockAnomalyKind.DuplicateToken), details);
+    }
+
+    [Fact]
+    public async Task Without_WAIT_the_promotion_of_a_lagging_replica_breaks_locks_and_with_it_nothing_breaks()
+    {
+        // The same promotion twice: the replica lags (stalled), the primary dies, the replica is promoted. Locks that did
+        // not wait for the replica were handed out again by it (the control); locks that waited (WAIT) hold.
+        ChaosSettings promotion = Small with
+        {
+            // The promotion comes half-way; time after it for clients to move to the promoted replica and acquire.
+            // Six clients on two names: two holders across the promotion, four waiting to be granted their locks again.
+            LockClients = 6,
+            Duration = TimeSpan.FromSeconds(8),
+            EpisodeLength = TimeSpan.FromSeconds(8),
+            DrainTimeout = TimeSpan.FromSeconds(20),
+        };
+        var log = new StringWriter();
+        ChaosReport control = await ChaosRunner.RunAsync(promotion with { Scenarios = [ChaosScenario.PromotionWithoutWait.Name] }, log);
+        ChaosReport waited = await ChaosRunner.RunAsync(promotion with { Scenarios = ["replica-promotion-wait"] }, log);
+        string details = ReportWriter.Write(control, "control") + "\n" + ReportWriter.Write(waited, "wait") + "\n" + log;
+
+        EpisodeResult broken = Assert.Single(control.Episodes);
+        Assert.True(broken.Error is null && broken.Faults.Count == 1, details);
+        Assert.True(broken.Anomalies.Any(a => !a.Permitted && a.Kind is LockAnomalyKind.GrantedTwice or LockAnomalyKind.DuplicateToken
+            or LockAnomalyKind.TokenWentBack or LockAnomalyKind.OverlapWithoutGreaterToken), details);
+
+        EpisodeResult held = Assert.Single(waited.Episodes);
+        Assert.True(held.Error is null && held.Faults.Count == 1, details);
+        Assert.True(held.Locks.Holds > 0, details);
+        Assert.True(held.Violations == 0 && held.Lost == 0, details);
     }
 }

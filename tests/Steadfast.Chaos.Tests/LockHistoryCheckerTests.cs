@@ -103,8 +103,29 @@ public sealed class LockHistoryCheckerTests
 
     internal static long Ticks(double milliseconds) => (long)(milliseconds * Stopwatch.Frequency / 1000);
 
-    private static LockHold Hold(long id, long token, double called, double acquired, double end, bool isZombie = false, string name = "a") =>
-        new(id, $"client-{id}", name, token, Ticks(called), Ticks(acquired), Ticks(end), isZombie, null);
+    [Fact]
+    public void A_grant_while_an_honest_holder_still_holds_is_a_violation_even_with_a_greater_token()
+    {
+        LockHold first = Hold(1, token: 1, called: 0, acquired: 1, end: 100);
+        LockHold second = Hold(2, token: 2, called: 20, acquired: 30, end: 40);
+
+        LockAnomaly anomaly = Assert.Single(LockHistoryChecker.Check([first, second], [], DataLossAllowance.None));
+
+        Assert.Equal(LockAnomalyKind.GrantedTwice, anomaly.Kind);
+        Assert.False(anomaly.Permitted);
+    }
+
+    [Fact]
+    public void A_grant_after_the_holder_saw_Lost_is_allowed()
+    {
+        LockHold first = Hold(1, token: 1, called: 0, acquired: 1, end: 100, lostAt: 25);
+        LockHold second = Hold(2, token: 2, called: 20, acquired: 30, end: 40);
+
+        Assert.Empty(LockHistoryChecker.Check([first, second], [], DataLossAllowance.None));
+    }
+
+    private static LockHold Hold(long id, long token, double called, double acquired, double end, bool isZombie = false, string name = "a", double? lostAt = null) =>
+        new(id, $"client-{id}", name, token, Ticks(called), Ticks(acquired), Ticks(end), isZombie, lostAt is { } lost ? Ticks(lost) : null);
 
     private static RegisterWrite Write(long sequence, LockHold hold, bool accepted) =>
         new(sequence, hold.Name, hold.Id, hold.Token, accepted, hold.Acquired);

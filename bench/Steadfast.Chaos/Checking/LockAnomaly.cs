@@ -16,6 +16,12 @@ internal enum LockAnomalyKind
 
     /// <summary>The resource took a write from a holder after it had taken one from a holder with a greater token.</summary>
     StaleWriteAccepted,
+
+    /// <summary>
+    /// Mutual exclusion broke: an acquire that began after an honest holder had its lock returned while that holder still
+    /// held it and had not seen <c>Lost</c> (fencing may still have protected the resource).
+    /// </summary>
+    GrantedTwice,
 }
 
 /// <summary>

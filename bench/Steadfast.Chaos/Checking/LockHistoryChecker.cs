@@ -4,7 +4,8 @@ namespace Steadfast.Chaos.Checking;
 
 /// <summary>
 /// Checks a lock history: fencing tokens are unique and never go back, no two holders overlap unless the later one
-/// has the greater token, and the resource refused every write of a holder once a greater token had written.
+/// has the greater token, no lock is granted while an honest holder still holds it (zombies, which ignore Lost, may be
+/// overtaken), and the resource refused every write of a holder once a greater token had written.
 /// </summary>
 internal static class LockHistoryChecker
 {
@@ -43,6 +44,10 @@ internal static class LockHistoryChecker
                 {
                     kind = LockAnomalyKind.OverlapWithoutGreaterToken;
                 }
+                else if (!earlier.Zombie && later.AcquireCalled > earlier.Acquired && later.Acquired < BeliefEnd(earlier))
+                {
+                    kind = LockAnomalyKind.GrantedTwice;
+                }
 
                 if (kind is { } k)
                 {
@@ -51,6 +56,9 @@ internal static class LockHistoryChecker
             }
         }
     }
+
+    // Until when an honest holder believed it held the lock: its release or its Lost, whichever came first.
+    private static long BeliefEnd(LockHold hold) => hold.LostAt is { } lost && lost < hold.End ? lost : hold.End;
 
     // In the register's own order, per name: once a token has been taken, a smaller one must never be taken again.
     private static void CheckRegister(IReadOnlyList<LockHold> holds, IReadOnlyList<RegisterWrite> writes, DataLossAllowance allowance,

@@ -33,11 +33,7 @@ internal sealed class ChaosTopology : IAsyncDisposable
         {
             if (scenario.Fault == FaultKind.ReplicaPromotion)
             {
-                replica = await RedisServer.StartAsync(new RedisServerOptions
-                {
-                    AppendOnly = true,
-                    ExtraArgs = ["--replicaof", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                }).ConfigureAwait(false);
+                replica = await RedisServer.StartAsync(ReplicaOptions(primary)).ConfigureAwait(false);
             }
 
             ConfigurationOptions options = ChaosConnection.Options("chaos-admin", replica is null ? [primary.EndPoint] : [primary.EndPoint, replica.EndPoint]);
@@ -64,15 +60,35 @@ internal sealed class ChaosTopology : IAsyncDisposable
         }
     }
 
+    /// <summary>The replica started for the promoted server (see <see cref="StartReplicaOfPromotedAsync"/>), if any.</summary>
+    public RedisServer? NewReplica { get; private set; }
+
+    /// <summary>Starts a new replica of the promoted replica, as an operator replacing the lost primary would.</summary>
+    public async Task StartReplicaOfPromotedAsync()
+    {
+        NewReplica = await RedisServer.StartAsync(ReplicaOptions(Replica!)).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Admin.DisposeAsync().ConfigureAwait(false);
+        if (NewReplica is not null)
+        {
+            await NewReplica.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Primary.DisposeAsync().ConfigureAwait(false);
         if (Replica is not null)
         {
             await Replica.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private static RedisServerOptions ReplicaOptions(RedisServer primary) => new()
+    {
+        AppendOnly = true,
+        ExtraArgs = ["--replicaof", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+    };
 
     private static RedisServerOptions PrimaryOptions(FaultKind fault) => fault switch
     {

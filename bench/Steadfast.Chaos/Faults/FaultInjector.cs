@@ -1,13 +1,15 @@
 using System.Globalization;
 using StackExchange.Redis;
 using Steadfast.Chaos.History;
+using Steadfast.Chaos.Workloads;
 
 namespace Steadfast.Chaos.Faults;
 
 /// <summary>Injects a scenario's fault into its topology, and records each injection.</summary>
-internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenario, TimeSpan stall, TimeSpan downtime)
+internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenario, TimeSpan stall, TimeSpan downtime, LostLockProbe? probe = null)
 {
     private readonly List<FaultRecord> _faults = [];
+    private LostLockProbe? _probe = probe;
     private bool _promoted;
 
     public IReadOnlyList<FaultRecord> Faults => _faults;
@@ -19,16 +21,27 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
     {
         long started = Clock.Now;
         long at = started;
-        bool losesData = scenario.LossWindow > TimeSpan.Zero;
+        bool losesData = scenario.LosesData;
         switch (scenario.Fault)
         {
             case FaultKind.Kill9AofAlways:
             case FaultKind.Kill9AofEverysec:
             case FaultKind.Kill9NoPersistence:
+                LostLockProbe? witness = Interlocked.Exchange(ref _probe, null); // The first kill only.
+                if (witness is not null)
+                {
+                    await witness.AcquireBeforeFaultAsync().ConfigureAwait(false);
+                }
+
                 await topology.Primary.StopAsync().ConfigureAwait(false); // SIGKILL.
                 at = Clock.Now; // Everything acknowledged before this moment was acknowledged before the crash.
                 await Task.Delay(downtime).ConfigureAwait(false);
                 await topology.Primary.RestartAsync().ConfigureAwait(false); // A start from the AOF.
+                if (witness is not null)
+                {
+                    await witness.ContendAfterFaultAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+                }
+
                 break;
             case FaultKind.Restart:
                 await ShutdownAsync().ConfigureAwait(false);
@@ -46,10 +59,7 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
                     .ConfigureAwait(false);
                 break;
             case FaultKind.ReplicaPromotion:
-                await topology.Primary.StopAsync().ConfigureAwait(false); // SIGKILL; it stays down.
-                at = Clock.Now;
-                await topology.Admin.GetServer(topology.Replica!.EndPoint).ExecuteAsync("REPLICAOF", "NO", "ONE").ConfigureAwait(false);
-                _promoted = true;
+                at = await PromoteLaggingReplicaAsync().ConfigureAwait(false);
                 break;
             default:
                 throw new InvalidOperationException($"Unknown fault {scenario.Fault}.");
@@ -58,7 +68,51 @@ internal sealed class FaultInjector(ChaosTopology topology, ChaosScenario scenar
         _faults.Add(new FaultRecord(scenario.Fault, at, System.Diagnostics.Stopwatch.GetElapsedTime(started), losesData));
     }
 
+    // A loopback port nobody listens on (taken from the OS and given back at once).
+    private static int UnusedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private IServer PrimaryServer() => topology.Admin.GetServer(topology.Primary.EndPoint);
+
+    /// <summary>
+    /// Makes the replica lag — it is pointed at a port nobody listens on, so it keeps its data but takes nothing more
+    /// from the primary, which keeps acknowledging — for the stall; then kills the primary, promotes the replica at once
+    /// and starts a new replica of it (so WAIT can be satisfied again). Returns when the primary died.
+    /// </summary>
+    private async Task<long> PromoteLaggingReplicaAsync()
+    {
+        IServer replica = topology.Admin.GetServer(topology.Replica!.EndPoint);
+        await replica.ExecuteAsync("REPLICAOF", "127.0.0.1", UnusedPort().ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        long lagEnds = Clock.Now + Clock.Ticks(stall);
+        if (_probe is not null)
+        {
+            await _probe.AcquireBeforeFaultAsync().ConfigureAwait(false);
+        }
+
+        long remaining = lagEnds - Clock.Now;
+        if (remaining > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Clock.Milliseconds(remaining))).ConfigureAwait(false);
+        }
+
+        await topology.Primary.StopAsync().ConfigureAwait(false); // SIGKILL; it stays down.
+        long at = Clock.Now;
+        await replica.ExecuteAsync("REPLICAOF", "NO", "ONE").ConfigureAwait(false);
+        _promoted = true;
+        await topology.StartReplicaOfPromotedAsync().ConfigureAwait(false);
+        if (_probe is not null)
+        {
+            await _probe.ContendAfterFaultAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+
+        return at;
+    }
 
     // SHUTDOWN flushes the AOF and exits; the connection drops instead of a reply.
     private async Task ShutdownAsync()

@@ -63,6 +63,16 @@ internal sealed class LockClient(
                 await Task.Delay(settings.ZombieLease * 1.5).ConfigureAwait(false);
                 history.Register.TryWrite(name, id, handle.FencingToken);
             }
+            else if (settings.HoldFor > TimeSpan.Zero)
+            {
+                // A long hold (a leader, a long job): writes until the time is up or the lock is lost.
+                long until = acquired + Clock.Ticks(settings.HoldFor);
+                while (Clock.Now < until && !handle.Lost.IsCancellationRequested)
+                {
+                    history.Register.TryWrite(name, id, handle.FencingToken);
+                    await PauseAsync(TimeSpan.FromMilliseconds(50), handle.Lost).ConfigureAwait(false);
+                }
+            }
             else
             {
                 for (int i = 0; i < settings.WritesPerHold && !handle.Lost.IsCancellationRequested; i++)

@@ -59,10 +59,7 @@ public sealed class CircuitBreaker : IAsyncDisposable
     public CircuitBreaker(CircuitBreakerOptions options, ICircuitStateStore? store = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (store is not null && string.IsNullOrWhiteSpace(options.Name))
-        {
-            throw new ArgumentException($"A circuit shared through an {nameof(ICircuitStateStore)} needs {nameof(CircuitBreakerOptions)}.{nameof(CircuitBreakerOptions.Name)}.", nameof(options));
-        }
+        options.Validate(shared: store is not null);
 
         _options = options;
         _store = store;

@@ -1,84 +1,44 @@
 using Microsoft.Extensions.Logging;
+using Steadfast.Internal;
 
 namespace Steadfast.CircuitBreakers;
 
 /// <summary>
-/// Settings of a <see cref="CircuitBreaker"/>. Every property is checked when it is set, so a bad value fails
-/// where the options are written, with an exception naming the property.
+/// Settings of a <see cref="CircuitBreaker"/>. Checked when a breaker is created: a bad value throws an exception whose
+/// ParamName is the option's name.
 /// </summary>
 public sealed class CircuitBreakerOptions
 {
-    private double _failureRatio = 0.5;
-    private int _minimumThroughput = 10;
-    private TimeSpan _samplingDuration = TimeSpan.FromSeconds(30);
-    private TimeSpan _breakDuration = TimeSpan.FromSeconds(5);
-    private int _halfOpenProbes = 1;
-    private Func<Exception, bool> _shouldHandle = static ex => ex is not OperationCanceledException;
-
     /// <summary>
     /// The share of handled failures among sampled calls at which the circuit opens (failures / total ≥ ratio).
     /// Greater than 0, at most 1. Default 0.5.
     /// </summary>
-    public double FailureRatio
-    {
-        get => _failureRatio;
-        init => _failureRatio = value is > 0 and <= 1
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(FailureRatio), value, $"{nameof(FailureRatio)} must be greater than 0 and at most 1.");
-    }
+    public double FailureRatio { get; init; } = 0.5;
 
     /// <summary>
     /// How many calls the sampling window must have seen before the ratio is considered, so a single early failure
     /// does not open the circuit. At least 1. Default 10.
     /// </summary>
-    public int MinimumThroughput
-    {
-        get => _minimumThroughput;
-        init => _minimumThroughput = value >= 1
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(MinimumThroughput), value, $"{nameof(MinimumThroughput)} must be at least 1.");
-    }
+    public int MinimumThroughput { get; init; } = 10;
 
     /// <summary>
     /// The sliding window over which outcomes are sampled, kept as 10 buckets (so the oldest tenth expires at once).
     /// At least 10 ms. Default 30 s.
     /// </summary>
-    public TimeSpan SamplingDuration
-    {
-        get => _samplingDuration;
-        init => _samplingDuration = value >= TimeSpan.FromMilliseconds(10)
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(SamplingDuration), value, $"{nameof(SamplingDuration)} must be at least 10 ms.");
-    }
+    public TimeSpan SamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the circuit stays open before letting probes through. Positive. Default 5 s.</summary>
-    public TimeSpan BreakDuration
-    {
-        get => _breakDuration;
-        init => _breakDuration = value > TimeSpan.Zero
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(BreakDuration), value, $"{nameof(BreakDuration)} must be positive.");
-    }
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How many probe calls may run at once while half-open; the rest are rejected. At least 1. Default 1.</summary>
-    public int HalfOpenProbes
-    {
-        get => _halfOpenProbes;
-        init => _halfOpenProbes = value >= 1
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(HalfOpenProbes), value, $"{nameof(HalfOpenProbes)} must be at least 1.");
-    }
+    public int HalfOpenProbes { get; init; } = 1;
 
     /// <summary>
     /// Which exceptions count as failures. Others pass through untouched and are not sampled.
     /// Default: every exception except <see cref="OperationCanceledException"/>. A cancellation of the caller's
-    /// own token is never counted, whatever this returns.
+    /// own token is never counted, whatever this returns. Not null.
     /// </summary>
-    public Func<Exception, bool> ShouldHandle
-    {
-        get => _shouldHandle;
-        init => _shouldHandle = value ?? throw new ArgumentNullException(nameof(ShouldHandle), $"{nameof(ShouldHandle)} must not be null.");
-    }
+    public Func<Exception, bool> ShouldHandle { get; init; } = static ex => ex is not OperationCanceledException;
 
     /// <summary>
     /// Called synchronously after every transition (keep it short). Exceptions it throws are logged and swallowed
@@ -94,4 +54,46 @@ public sealed class CircuitBreakerOptions
 
     /// <summary>Receives warnings (failing state store, throwing callbacks). Optional.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Throws when an option is out of range; ParamName is the option's name. A <paramref name="shared"/>
+    /// circuit (one with a state store) needs a <see cref="Name"/>.</summary>
+    internal void Validate(bool shared)
+    {
+        const string type = nameof(CircuitBreakerOptions);
+        if (FailureRatio is not (> 0 and <= 1))
+        {
+            throw OptionChecks.OutOfRange(type, nameof(FailureRatio), FailureRatio, "must be greater than 0 and at most 1");
+        }
+
+        if (MinimumThroughput < 1)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(MinimumThroughput), MinimumThroughput, "must be at least 1");
+        }
+
+        if (SamplingDuration < TimeSpan.FromMilliseconds(10))
+        {
+            throw OptionChecks.OutOfRange(type, nameof(SamplingDuration), SamplingDuration, "must be at least 10 ms");
+        }
+
+        if (BreakDuration <= TimeSpan.Zero)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(BreakDuration), BreakDuration, "must be positive");
+        }
+
+        if (HalfOpenProbes < 1)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(HalfOpenProbes), HalfOpenProbes, "must be at least 1");
+        }
+
+        if (ShouldHandle is null)
+        {
+            throw OptionChecks.Missing(type, nameof(ShouldHandle));
+        }
+
+        if (shared && string.IsNullOrWhiteSpace(Name))
+        {
+            throw new ArgumentException(
+                $"{type}.{nameof(Name)} must be set for a circuit shared through an {nameof(ICircuitStateStore)}.", nameof(Name));
+        }
+    }
 }

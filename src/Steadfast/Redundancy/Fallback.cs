@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Steadfast.CircuitBreakers;
+using Steadfast.Internal;
 
 namespace Steadfast.Redundancy;
 
@@ -38,21 +39,16 @@ public readonly record struct FallbackResult<T>(T Value, ServedBy ServedBy, Fall
     public bool IsDegraded => ServedBy == ServedBy.Fallback;
 }
 
-/// <summary>Settings of <see cref="Fallback.ExecuteAsync{T}"/>.</summary>
+/// <summary>Settings of <see cref="Fallback.ExecuteAsync{T}"/>, checked by the call: a missing value throws an exception
+/// whose ParamName is the option's name.</summary>
 public sealed class FallbackOptions
 {
-    private Func<Exception, bool> _shouldHandle = static ex => ex is not OperationCanceledException;
-
     /// <summary>
     /// Which exceptions of the primary make the fallback serve. Others propagate. Default: every exception except
     /// <see cref="OperationCanceledException"/>. <see cref="CircuitBreakerOpenException"/> is always handled, and a
     /// cancellation of the caller's own token always propagates.
     /// </summary>
-    public Func<Exception, bool> ShouldHandle
-    {
-        get => _shouldHandle;
-        init => _shouldHandle = value ?? throw new ArgumentNullException(nameof(ShouldHandle), $"{nameof(ShouldHandle)} must not be null.");
-    }
+    public Func<Exception, bool> ShouldHandle { get; init; } = static ex => ex is not OperationCanceledException;
 
     /// <summary>An optional circuit breaker the primary runs through: while it is open the primary is not attempted
     /// and the fallback serves at once (<see cref="FallbackReason.CircuitOpen"/>).</summary>
@@ -63,6 +59,15 @@ public sealed class FallbackOptions
 
     /// <summary>Receives an event each time the fallback serves. Optional.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Throws when an option is missing; ParamName is the option's name.</summary>
+    internal void Validate()
+    {
+        if (ShouldHandle is null)
+        {
+            throw OptionChecks.Missing(nameof(FallbackOptions), nameof(ShouldHandle));
+        }
+    }
 }
 
 /// <summary>Graceful degradation: run a primary action and, when it fails or its breaker is open, a fallback.</summary>
@@ -87,6 +92,7 @@ public static class Fallback
         ArgumentNullException.ThrowIfNull(primary);
         ArgumentNullException.ThrowIfNull(fallback);
         options ??= Default;
+        options.Validate();
         Exception failure;
         FallbackReason reason;
         try

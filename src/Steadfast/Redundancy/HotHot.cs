@@ -42,7 +42,8 @@ public sealed class HotHot<TReplica>
     /// <param name="timeProvider">The clock for hedge delays and latencies; <see cref="TimeProvider.System"/> when null.</param>
     /// <exception cref="ArgumentNullException"><paramref name="replicas"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="replicas"/> is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="HotHotOptions.WriteQuorum"/> exceeds the number of replicas.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (ParamName is its name), for example
+    /// <see cref="HotHotOptions.WriteQuorum"/> exceeds the number of replicas.</exception>
     public HotHot(IReadOnlyList<TReplica> replicas, HotHotOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(replicas);
@@ -52,11 +53,7 @@ public sealed class HotHot<TReplica>
             throw new ArgumentException("At least one replica is required.", nameof(replicas));
         }
 
-        if (options.WriteQuorum > replicas.Count)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.WriteQuorum,
-                $"HotHotOptions.WriteQuorum ({options.WriteQuorum}) exceeds the number of replicas ({replicas.Count}).");
-        }
+        options.Validate(replicas.Count);
 
         _replicas = replicas.ToArray();
         _stats = new ReplicaStats[_replicas.Length];

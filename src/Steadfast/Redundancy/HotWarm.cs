@@ -43,13 +43,11 @@ public sealed class HotWarm<TReplica> : IAsyncDisposable
     /// <param name="options">Health check, heartbeat, threshold and failback settings.</param>
     /// <param name="timeProvider">The clock for heartbeats, grace periods and switchover times; <see cref="TimeProvider.System"/> when null.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> or its <see cref="HotWarmOptions{TReplica}.HealthCheck"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (ParamName is its name).</exception>
     public HotWarm(TReplica primary, TReplica standby, HotWarmOptions<TReplica> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.HealthCheck is null)
-        {
-            throw new ArgumentNullException(nameof(options), "HotWarmOptions.HealthCheck is required.");
-        }
+        options.Validate();
 
         _replicas = [primary, standby];
         _options = options;

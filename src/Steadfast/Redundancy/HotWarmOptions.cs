@@ -1,48 +1,33 @@
 using Microsoft.Extensions.Logging;
+using Steadfast.Internal;
 
 namespace Steadfast.Redundancy;
 
 /// <summary>
-/// Settings of a <see cref="HotWarm{TReplica}"/>. Every property is checked when it is set (and
-/// <see cref="HealthCheck"/> by the constructor), so a bad value fails with an exception naming the property.
+/// Settings of a <see cref="HotWarm{TReplica}"/>. Checked when a pair is created: a bad value throws an exception whose
+/// ParamName is the option's name.
 /// </summary>
 /// <typeparam name="TReplica">The replica type.</typeparam>
 public sealed class HotWarmOptions<TReplica>
 {
-    private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(1);
-    private int _failureThreshold = 3;
-    private TimeSpan _failbackGracePeriod = TimeSpan.FromSeconds(30);
     private TimeSpan? _healthCheckTimeout;
-    private Func<Exception, bool> _shouldHandle = static ex => ex is not OperationCanceledException;
 
     /// <summary>
     /// Answers whether a replica is healthy. Runs every <see cref="HeartbeatInterval"/> against both sides (so the
     /// standby is known to be warm). Returning <see langword="false"/>, throwing, or taking longer than
-    /// <see cref="HealthCheckTimeout"/> (its token is then cancelled) counts as a failure. Required.
+    /// <see cref="HealthCheckTimeout"/> (its token is then cancelled) counts as a failure. Required (not null).
     /// </summary>
     public Func<TReplica, CancellationToken, ValueTask<bool>> HealthCheck { get; init; } = null!;
 
     /// <summary>How often both sides are health-checked. Positive. Default 1 s.</summary>
-    public TimeSpan HeartbeatInterval
-    {
-        get => _heartbeatInterval;
-        init => _heartbeatInterval = value > TimeSpan.Zero
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(HeartbeatInterval), value, $"{nameof(HeartbeatInterval)} must be positive.");
-    }
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How many consecutive failures of the active replica (failed health checks and handled call failures, in any mix;
     /// any success resets the count) make it fail over to the other side — if that side's last health check passed.
     /// At least 1. Default 3.
     /// </summary>
-    public int FailureThreshold
-    {
-        get => _failureThreshold;
-        init => _failureThreshold = value >= 1
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(FailureThreshold), value, $"{nameof(FailureThreshold)} must be at least 1.");
-    }
+    public int FailureThreshold { get; init; } = 3;
 
     /// <summary>
     /// Whether the actions given to <see cref="HotWarm{TReplica}.ExecuteAsync"/> may safely run twice. When
@@ -59,13 +44,7 @@ public sealed class HotWarmOptions<TReplica>
     /// With <see cref="FailbackPolicy.Automatic"/>: how long the primary must pass every health check before the pair
     /// switches back to it (guards against flapping). Not negative. Default 30 s.
     /// </summary>
-    public TimeSpan FailbackGracePeriod
-    {
-        get => _failbackGracePeriod;
-        init => _failbackGracePeriod = value >= TimeSpan.Zero
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(FailbackGracePeriod), value, $"{nameof(FailbackGracePeriod)} must not be negative.");
-    }
+    public TimeSpan FailbackGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long one health check may take before it counts as failed (its token is cancelled; a check that ignores the
@@ -78,10 +57,8 @@ public sealed class HotWarmOptions<TReplica>
     /// </remarks>
     public TimeSpan HealthCheckTimeout
     {
-        get => _healthCheckTimeout ?? _heartbeatInterval / 2;
-        init => _healthCheckTimeout = value > TimeSpan.Zero
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(HealthCheckTimeout), value, $"{nameof(HealthCheckTimeout)} must be positive.");
+        get => _healthCheckTimeout ?? HeartbeatInterval / 2;
+        init => _healthCheckTimeout = value;
     }
 
     /// <summary>
@@ -89,15 +66,51 @@ public sealed class HotWarmOptions<TReplica>
     /// Default: every exception except <see cref="OperationCanceledException"/>. A cancellation of the caller's own
     /// token is never counted.
     /// </summary>
-    public Func<Exception, bool> ShouldHandle
-    {
-        get => _shouldHandle;
-        init => _shouldHandle = value ?? throw new ArgumentNullException(nameof(ShouldHandle), $"{nameof(ShouldHandle)} must not be null.");
-    }
+    public Func<Exception, bool> ShouldHandle { get; init; } = static ex => ex is not OperationCanceledException;
 
     /// <summary>The name used as the metrics tag and in log messages. Optional.</summary>
     public string? Name { get; init; }
 
     /// <summary>Receives failover, switchover and health events. Optional.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Throws when an option is missing or out of range; ParamName is the option's name.</summary>
+    internal void Validate()
+    {
+        const string type = "HotWarmOptions";
+        if (HealthCheck is null)
+        {
+            throw OptionChecks.Missing(type, nameof(HealthCheck));
+        }
+
+        if (HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(HeartbeatInterval), HeartbeatInterval, "must be positive");
+        }
+
+        if (FailureThreshold < 1)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(FailureThreshold), FailureThreshold, "must be at least 1");
+        }
+
+        if (!Enum.IsDefined(Failback))
+        {
+            throw OptionChecks.OutOfRange(type, nameof(Failback), Failback, $"must be a defined {nameof(FailbackPolicy)} value");
+        }
+
+        if (FailbackGracePeriod < TimeSpan.Zero)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(FailbackGracePeriod), FailbackGracePeriod, "must not be negative");
+        }
+
+        if (HealthCheckTimeout <= TimeSpan.Zero)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(HealthCheckTimeout), HealthCheckTimeout, "must be positive");
+        }
+
+        if (ShouldHandle is null)
+        {
+            throw OptionChecks.Missing(type, nameof(ShouldHandle));
+        }
+    }
 }

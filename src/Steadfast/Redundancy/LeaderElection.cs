@@ -1,39 +1,41 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
+using Steadfast.Internal;
 using Steadfast.Locks;
 
 namespace Steadfast.Redundancy;
 
-/// <summary>Settings of a <see cref="LeaderElection"/>.</summary>
+/// <summary>Settings of a <see cref="LeaderElection"/>. Checked when an election client is created: a bad value throws an
+/// exception whose ParamName is the option's name.</summary>
 public sealed class LeaderElectionOptions
 {
-    private TimeSpan _lease = TimeSpan.FromSeconds(15);
-    private TimeSpan _retryDelay = TimeSpan.FromSeconds(1);
-
     /// <summary>
     /// The leadership lease: renewed automatically (at a third of it) while the leader runs; when renewals stop (the
     /// leader crashed, hung or lost the backend) a standby takes over once it runs out. The leader's own
     /// <see cref="Leadership.Lost"/> fires a tenth of the lease before that. Positive. Default 15 s.
     /// </summary>
-    public TimeSpan Lease
-    {
-        get => _lease;
-        init => _lease = value > TimeSpan.Zero
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(Lease), value, $"{nameof(Lease)} must be positive.");
-    }
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long to wait before contending again after the lock backend failed. Positive. Default 1 s.</summary>
-    public TimeSpan RetryDelay
-    {
-        get => _retryDelay;
-        init => _retryDelay = value > TimeSpan.Zero
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(RetryDelay), value, $"{nameof(RetryDelay)} must be positive.");
-    }
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Receives leadership changes and backend errors. Optional.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Throws when an option is out of range; ParamName is the option's name.</summary>
+    internal void Validate()
+    {
+        const string type = nameof(LeaderElectionOptions);
+        if (Lease <= TimeSpan.Zero)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(Lease), Lease, "must be positive");
+        }
+
+        if (RetryDelay <= TimeSpan.Zero)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(RetryDelay), RetryDelay, "must be positive");
+        }
+    }
 }
 
 /// <summary>A term of leadership, handed to the leader's work.</summary>
@@ -89,11 +91,13 @@ public sealed class LeaderElection
     /// <param name="locks">The lock provider the leadership lease lives in.</param>
     /// <param name="options">Lease, retry delay, logger; defaults when null.</param>
     /// <param name="timeProvider">The clock for retry delays and election timestamps; <see cref="TimeProvider.System"/> when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (ParamName is its name).</exception>
     public LeaderElection(IDistributedLockProvider locks, LeaderElectionOptions? options = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(locks);
         _locks = locks;
         _options = options ?? new LeaderElectionOptions();
+        _options.Validate();
         _time = timeProvider ?? TimeProvider.System;
         _lockOptions = new LockOptions { Lease = _options.Lease, AutoExtend = true };
     }

@@ -28,6 +28,7 @@ public sealed class LoadBalancer<T> : ILoadBalancer<T>
     /// <param name="timeProvider">The clock for cool-downs; <see cref="TimeProvider.System"/> when null.</param>
     /// <exception cref="ArgumentNullException"><paramref name="replicas"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="replicas"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (ParamName is its name).</exception>
     public LoadBalancer(IReadOnlyList<T> replicas, LoadBalancerOptions? options = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(replicas);
@@ -44,6 +45,7 @@ public sealed class LoadBalancer<T> : ILoadBalancer<T>
         }
 
         _options = options ?? new LoadBalancerOptions();
+        _options.Validate();
         _time = timeProvider ?? TimeProvider.System;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Steadfast.Internal;
 
 namespace Steadfast.Redundancy;
 
@@ -17,14 +18,11 @@ public enum LoadBalancingStrategy
 }
 
 /// <summary>
-/// Settings of a <see cref="LoadBalancer{T}"/>. Every property is checked when it is set, with an exception naming it.
+/// Settings of a <see cref="LoadBalancer{T}"/>. Checked when a balancer is created: a bad value throws an exception
+/// whose ParamName is the option's name.
 /// </summary>
 public sealed class LoadBalancerOptions
 {
-    private int _ejectionThreshold = 5;
-    private TimeSpan _ejectionCooldown = TimeSpan.FromSeconds(30);
-    private Func<Exception, bool> _shouldHandle = static ex => ex is not OperationCanceledException;
-
     /// <summary>The picking strategy. Default <see cref="LoadBalancingStrategy.RoundRobin"/>.</summary>
     public LoadBalancingStrategy Strategy { get; init; } = LoadBalancingStrategy.RoundRobin;
 
@@ -33,36 +31,45 @@ public sealed class LoadBalancerOptions
     /// after the cool-down one probe request is let through: success re-admits it, failure ejects it again.
     /// 0 turns ejection off. At least 0. Default 5.
     /// </summary>
-    public int EjectionThreshold
-    {
-        get => _ejectionThreshold;
-        init => _ejectionThreshold = value >= 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(EjectionThreshold), value, $"{nameof(EjectionThreshold)} must not be negative.");
-    }
+    public int EjectionThreshold { get; init; } = 5;
 
     /// <summary>How long an ejected replica gets no traffic before it is probed. Positive. Default 30 s.</summary>
-    public TimeSpan EjectionCooldown
-    {
-        get => _ejectionCooldown;
-        init => _ejectionCooldown = value > TimeSpan.Zero
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(EjectionCooldown), value, $"{nameof(EjectionCooldown)} must be positive.");
-    }
+    public TimeSpan EjectionCooldown { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Which exceptions thrown through <see cref="LoadBalancer{T}.ExecuteAsync"/> count as the replica's failure.
     /// Default: every exception except <see cref="OperationCanceledException"/>.
     /// </summary>
-    public Func<Exception, bool> ShouldHandle
-    {
-        get => _shouldHandle;
-        init => _shouldHandle = value ?? throw new ArgumentNullException(nameof(ShouldHandle), $"{nameof(ShouldHandle)} must not be null.");
-    }
+    public Func<Exception, bool> ShouldHandle { get; init; } = static ex => ex is not OperationCanceledException;
 
     /// <summary>The name used as the metrics tag and in log messages. Optional.</summary>
     public string? Name { get; init; }
 
     /// <summary>Receives ejection and re-admission events. Optional.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Throws when an option is out of range; ParamName is the option's name.</summary>
+    internal void Validate()
+    {
+        const string type = nameof(LoadBalancerOptions);
+        if (!Enum.IsDefined(Strategy))
+        {
+            throw OptionChecks.OutOfRange(type, nameof(Strategy), Strategy, $"must be a defined {nameof(LoadBalancingStrategy)} value");
+        }
+
+        if (EjectionThreshold < 0)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(EjectionThreshold), EjectionThreshold, "must not be negative");
+        }
+
+        if (EjectionCooldown <= TimeSpan.Zero)
+        {
+            throw OptionChecks.OutOfRange(type, nameof(EjectionCooldown), EjectionCooldown, "must be positive");
+        }
+
+        if (ShouldHandle is null)
+        {
+            throw OptionChecks.Missing(type, nameof(ShouldHandle));
+        }
+    }
 }

@@ -38,11 +38,7 @@ public sealed class RetryPolicy
     internal RetryPolicy(RetryOptions options, TimeProvider? timeProvider, Func<double>? random)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.MaxDelay < options.BaseDelay)
-        {
-            throw new ArgumentException($"{nameof(RetryOptions.MaxDelay)} ({options.MaxDelay}) must not be shorter than {nameof(RetryOptions.BaseDelay)} ({options.BaseDelay}).", nameof(options));
-        }
-
+        options.Validate();
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _random = random ?? Random.Shared.NextDouble;

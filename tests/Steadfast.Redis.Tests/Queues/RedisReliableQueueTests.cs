@@ -276,7 +276,7 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
     }
 
     [Fact]
-    public async Task An_idle_consumer_is_woken_by_the_enqueue_notification_within_milliseconds()
+    public async Task An_idle_consumer_is_woken_by_the_enqueue_notification_without_its_fallback_read()
     {
         // The consumer's clock never moves, so its fallback re-read never comes: only the notification can wake it.
         string name = RedisServerFixture.UniqueKey("wake");

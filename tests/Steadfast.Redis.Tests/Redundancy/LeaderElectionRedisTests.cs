@@ -121,7 +121,9 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         // leadership lost; the third contender leads only after that, on its first wake-up once Redis let the lease go.
         await second.Connection.CloseAsync(allowCommandsToComplete: false);
         standbyClock.Advance(Lease);
-        Assert.NotEqual(0, Volatile.Read(ref second.LostAt));
+        // Lost may be signalled from the failed renewal's continuation on the thread pool, not within Advance: wait for it
+        // (a busy machine delays it; it does not change which comes first below).
+        await UntilAsync(() => Volatile.Read(ref second.LostAt) != 0, "the crashed leader never saw its leadership lost");
         await UntilExpiredAsync(lockKey);
         standbyClock.Advance(WakeUp + TimeSpan.FromMilliseconds(1));
         Leadership leaderThird = await third.Elected.Task.WaitAsync(Wait);
@@ -171,6 +173,16 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         await runA.WaitAsync(Wait);
         Leadership leaderB = await b.Elected.Task.WaitAsync(Wait);
         Assert.True(leaderB.FencingToken > leaderA.FencingToken);
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string failure)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (!condition())
+        {
+            Assert.True(Stopwatch.GetElapsedTime(start) < Wait, failure);
+            await Task.Delay(5);
+        }
     }
 
     private static async Task UntilTimersAsync(ObservedTimeProvider clock, int count)

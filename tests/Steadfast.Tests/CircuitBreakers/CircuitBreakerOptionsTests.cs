@@ -18,20 +18,23 @@ public sealed class CircuitBreakerOptionsTests
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void Bad_values_are_rejected_naming_the_option(string option, Func<CircuitBreakerOptions> create)
+    public void Bad_values_are_rejected_by_the_breaker_naming_the_option(string option, Func<CircuitBreakerOptions> create)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(create);
+        CircuitBreakerOptions options = create(); // Writing a bad value does not throw: the breaker that consumes it does.
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreaker(options));
 
         Assert.Equal(option, error.ParamName);
-        Assert.Contains(option, error.Message);
+        Assert.Contains("CircuitBreakerOptions." + option, error.Message);
     }
 
     [Fact]
-    public void Null_should_handle_is_rejected()
+    public void Null_should_handle_is_rejected_by_the_breaker()
     {
-        var error = Assert.Throws<ArgumentNullException>(() => new CircuitBreakerOptions { ShouldHandle = null! });
+        var error = Assert.Throws<ArgumentNullException>(() => new CircuitBreaker(new CircuitBreakerOptions { ShouldHandle = null! }));
 
         Assert.Equal(nameof(CircuitBreakerOptions.ShouldHandle), error.ParamName);
+        Assert.Contains("CircuitBreakerOptions.ShouldHandle", error.Message);
     }
 
     [Fact]
@@ -53,8 +56,8 @@ public sealed class CircuitBreakerOptionsTests
     {
         var error = Assert.Throws<ArgumentException>(() => new CircuitBreaker(new CircuitBreakerOptions(), new NeverUsedStore()));
 
-        Assert.Equal("options", error.ParamName);
-        Assert.Contains(nameof(CircuitBreakerOptions.Name), error.Message);
+        Assert.Equal(nameof(CircuitBreakerOptions.Name), error.ParamName);
+        Assert.Contains("CircuitBreakerOptions.Name", error.Message);
     }
 
     [Fact]

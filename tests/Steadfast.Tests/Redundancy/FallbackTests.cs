@@ -77,4 +77,17 @@ public sealed class FallbackTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Fallback.ExecuteAsync<int>(ct => ValueTask.FromCanceled<int>(ct),
             (_, _) => ValueTask.FromResult(0), new FallbackOptions { ShouldHandle = _ => true }, cts.Token).AsTask());
     }
+
+    [Fact]
+    public async Task Null_should_handle_is_rejected_by_the_call_naming_the_option()
+    {
+        bool primaryRan = false;
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => Fallback.ExecuteAsync(
+            _ => { primaryRan = true; return ValueTask.FromResult(1); },
+            (_, _) => ValueTask.FromResult(0), new FallbackOptions { ShouldHandle = null! }).AsTask());
+
+        Assert.Equal(nameof(FallbackOptions.ShouldHandle), error.ParamName);
+        Assert.Contains("FallbackOptions.ShouldHandle", error.Message);
+        Assert.False(primaryRan);
+    }
 }

@@ -328,16 +328,26 @@ public sealed class HotHotTests
     [Fact]
     public void Options_and_constructor_validate_their_arguments()
     {
-        Assert.Equal("HedgeDelay", Assert.Throws<ArgumentOutOfRangeException>(() => new HotHotOptions { HedgeDelay = TimeSpan.FromMilliseconds(-1) }).ParamName);
-        Assert.Equal("MaxHedgedAttempts", Assert.Throws<ArgumentOutOfRangeException>(() => new HotHotOptions { MaxHedgedAttempts = -1 }).ParamName);
-        Assert.Equal("WriteQuorum", Assert.Throws<ArgumentOutOfRangeException>(() => new HotHotOptions { WriteQuorum = -1 }).ParamName);
-        Assert.Equal("HedgePercentile", Assert.Throws<ArgumentOutOfRangeException>(() => new HotHotOptions { HedgePercentile = 1 }).ParamName);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new HotHot<int>([1, 2], new HotHotOptions { WriteQuorum = 3 }));
+        AssertRejected("HedgeDelay", new HotHotOptions { HedgeDelay = TimeSpan.FromMilliseconds(-1) });
+        AssertRejected("MaxHedgedAttempts", new HotHotOptions { MaxHedgedAttempts = -1 });
+        AssertRejected("WriteQuorum", new HotHotOptions { WriteQuorum = -1 });
+        AssertRejected("WriteQuorum", new HotHotOptions { WriteQuorum = 3 });
+        AssertRejected("HedgePercentile", new HotHotOptions { HedgePercentile = 1 });
+        AssertRejected("MinimumHedgeDelay", new HotHotOptions { MinimumHedgeDelay = TimeSpan.FromMilliseconds(-1) });
+        AssertRejected("InitialHedgeDelay", new HotHotOptions { InitialHedgeDelay = TimeSpan.FromMilliseconds(-1) });
+        Assert.Equal("ShouldHandle", Assert.Throws<ArgumentNullException>(() => new HotHot<int>([1, 2], new HotHotOptions { ShouldHandle = null! })).ParamName);
         Assert.Throws<ArgumentException>(() => new HotHot<int>([], new HotHotOptions()));
         Assert.Throws<ArgumentNullException>(() => new HotHot<int>([1], null!));
         var defaults = new HotHotOptions();
         Assert.Null(defaults.HedgeDelay);
         Assert.Equal(1, defaults.MaxHedgedAttempts);
         Assert.Equal(0, defaults.WriteQuorum);
+
+        static void AssertRejected(string option, HotHotOptions options)
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => new HotHot<int>([1, 2], options));
+            Assert.Equal(option, error.ParamName);
+            Assert.Contains("HotHotOptions." + option, error.Message);
+        }
     }
 }

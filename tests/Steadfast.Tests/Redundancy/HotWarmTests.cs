@@ -311,12 +311,16 @@ public sealed class HotWarmTests
     }
 
     [Fact]
-    public void Options_validate_their_values()
+    public void Options_are_validated_by_the_constructor_naming_the_option()
     {
-        Assert.Equal("HeartbeatInterval", Assert.Throws<ArgumentOutOfRangeException>(() => new HotWarmOptions<Node> { HeartbeatInterval = TimeSpan.Zero }).ParamName);
-        Assert.Equal("FailureThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => new HotWarmOptions<Node> { FailureThreshold = 0 }).ParamName);
-        Assert.Equal("FailbackGracePeriod", Assert.Throws<ArgumentOutOfRangeException>(() => new HotWarmOptions<Node> { FailbackGracePeriod = TimeSpan.FromSeconds(-1) }).ParamName);
-        Assert.Throws<ArgumentNullException>(() => new HotWarm<Node>(_primary, _standby, new HotWarmOptions<Node>(), _time));
+        AssertRejected("HeartbeatInterval", new HotWarmOptions<Node> { HealthCheck = Healthy, HeartbeatInterval = TimeSpan.Zero });
+        AssertRejected("FailureThreshold", new HotWarmOptions<Node> { HealthCheck = Healthy, FailureThreshold = 0 });
+        AssertRejected("FailbackGracePeriod", new HotWarmOptions<Node> { HealthCheck = Healthy, FailbackGracePeriod = TimeSpan.FromSeconds(-1) });
+        AssertRejected("HealthCheckTimeout", new HotWarmOptions<Node> { HealthCheck = Healthy, HealthCheckTimeout = TimeSpan.Zero });
+        AssertRejected("Failback", new HotWarmOptions<Node> { HealthCheck = Healthy, Failback = (FailbackPolicy)9 });
+        var missing = Assert.Throws<ArgumentNullException>(() => new HotWarm<Node>(_primary, _standby, new HotWarmOptions<Node>(), _time));
+        Assert.Equal("HealthCheck", missing.ParamName);
+        Assert.Contains("HotWarmOptions.HealthCheck", missing.Message);
         var defaults = new HotWarmOptions<Node>();
         Assert.Equal(TimeSpan.FromSeconds(1), defaults.HeartbeatInterval);
         Assert.Equal(3, defaults.FailureThreshold);
@@ -325,6 +329,15 @@ public sealed class HotWarmTests
         Assert.Equal(TimeSpan.FromMilliseconds(500), defaults.HealthCheckTimeout); // half the interval, so a round never outlasts it
         Assert.Equal(TimeSpan.FromMilliseconds(100), new HotWarmOptions<Node> { HeartbeatInterval = TimeSpan.FromMilliseconds(200) }.HealthCheckTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), new HotWarmOptions<Node> { HealthCheckTimeout = TimeSpan.FromSeconds(3) }.HealthCheckTimeout);
+
+        void AssertRejected(string option, HotWarmOptions<Node> options)
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => new HotWarm<Node>(_primary, _standby, options, _time));
+            Assert.Equal(option, error.ParamName);
+            Assert.Contains("HotWarmOptions." + option, error.Message);
+        }
+
+        static ValueTask<bool> Healthy(Node node, CancellationToken cancellationToken) => ValueTask.FromResult(true);
     }
 
     private void AdvanceTo(DateTimeOffset target) => _time.Advance(target - _time.GetUtcNow());

@@ -202,7 +202,11 @@ public sealed class LeaderElectionTests
         await Assert.ThrowsAsync<ArgumentException>(() => election.RunAsync(" ", (_, _) => Task.CompletedTask));
         await Assert.ThrowsAsync<ArgumentNullException>(() => election.RunAsync("x", null!));
         Assert.Throws<ArgumentNullException>(() => new LeaderElection(null!));
-        Assert.Equal("Lease", Assert.Throws<ArgumentOutOfRangeException>(() => new LeaderElectionOptions { Lease = TimeSpan.Zero }).ParamName);
+        var lease = Assert.Throws<ArgumentOutOfRangeException>(() => new LeaderElection(new InMemoryLockProvider(_time), new LeaderElectionOptions { Lease = TimeSpan.Zero }));
+        Assert.Equal("Lease", lease.ParamName);
+        Assert.Contains("LeaderElectionOptions.Lease", lease.Message);
+        var retry = Assert.Throws<ArgumentOutOfRangeException>(() => new LeaderElection(new InMemoryLockProvider(_time), new LeaderElectionOptions { RetryDelay = TimeSpan.FromSeconds(-1) }));
+        Assert.Equal("RetryDelay", retry.ParamName);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

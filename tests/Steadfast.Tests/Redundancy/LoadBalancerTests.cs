@@ -206,10 +206,21 @@ public sealed class LoadBalancerTests
     }
 
     [Fact]
-    public void Options_validate_their_values()
+    public void Options_are_validated_by_the_constructor_naming_the_option()
     {
-        Assert.Equal("EjectionThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => new LoadBalancerOptions { EjectionThreshold = -1 }).ParamName);
-        Assert.Equal("EjectionCooldown", Assert.Throws<ArgumentOutOfRangeException>(() => new LoadBalancerOptions { EjectionCooldown = TimeSpan.Zero }).ParamName);
+        AssertRejected("EjectionThreshold", new LoadBalancerOptions { EjectionThreshold = -1 });
+        AssertRejected("EjectionCooldown", new LoadBalancerOptions { EjectionCooldown = TimeSpan.Zero });
+        AssertRejected("Strategy", new LoadBalancerOptions { Strategy = (LoadBalancingStrategy)9 });
+        var missing = Assert.Throws<ArgumentNullException>(() => new LoadBalancer<int>([1], new LoadBalancerOptions { ShouldHandle = null! }));
+        Assert.Equal("ShouldHandle", missing.ParamName);
+        Assert.Contains("LoadBalancerOptions.ShouldHandle", missing.Message);
         Assert.Throws<ArgumentException>(() => new LoadBalancer<int>([]));
+
+        static void AssertRejected(string option, LoadBalancerOptions options)
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => new LoadBalancer<int>([1], options));
+            Assert.Equal(option, error.ParamName);
+            Assert.Contains("LoadBalancerOptions." + option, error.Message);
+        }
     }
 }

@@ -9,28 +9,29 @@ public sealed class RetryOptionsTests
         { nameof(RetryOptions.MaxAttempts), () => new RetryOptions { MaxAttempts = 0 } },
         { nameof(RetryOptions.BaseDelay), () => new RetryOptions { BaseDelay = TimeSpan.Zero } },
         { nameof(RetryOptions.MaxDelay), () => new RetryOptions { MaxDelay = TimeSpan.FromMilliseconds(-1) } },
+        { nameof(RetryOptions.MaxDelay), () => new RetryOptions { BaseDelay = TimeSpan.FromSeconds(2), MaxDelay = TimeSpan.FromSeconds(1) } },
         { nameof(RetryOptions.Jitter), () => new RetryOptions { Jitter = (RetryJitter)42 } },
     };
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void Bad_values_are_rejected_naming_the_option(string option, Func<RetryOptions> create)
+    public void Bad_values_are_rejected_by_the_policy_naming_the_option(string option, Func<RetryOptions> create)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(create);
+        RetryOptions options = create(); // Writing a bad value does not throw: the policy that consumes it does.
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy(options));
 
         Assert.Equal(option, error.ParamName);
-        Assert.Contains(option, error.Message);
+        Assert.Contains("RetryOptions." + option, error.Message);
     }
 
     [Fact]
-    public void Max_delay_shorter_than_base_delay_is_rejected_by_the_policy()
+    public void Null_should_handle_is_rejected_by_the_policy()
     {
-        var options = new RetryOptions { BaseDelay = TimeSpan.FromSeconds(2), MaxDelay = TimeSpan.FromSeconds(1) };
+        var error = Assert.Throws<ArgumentNullException>(() => new RetryPolicy(new RetryOptions { ShouldHandle = null! }));
 
-        var error = Assert.Throws<ArgumentException>(() => new RetryPolicy(options));
-
-        Assert.Equal("options", error.ParamName);
-        Assert.Contains(nameof(RetryOptions.MaxDelay), error.Message);
+        Assert.Equal(nameof(RetryOptions.ShouldHandle), error.ParamName);
+        Assert.Contains("RetryOptions.ShouldHandle", error.Message);
     }
 
     [Fact]
