@@ -80,7 +80,9 @@ namespace Steadfast.Analyzers.Resilience
             // take itself keeps failing (a disposed listener, a broker that is down) the loop spins on the catch.
             var takes = own.Where(o => !InsideCatchAllTry(o, loop)).ToList();
             // A delay inside one catch paces only the failures that catch handles (checked per catch below).
-            if (own.Where(o => !InsideACatch(o, loop)).Any(Paces) || HasAttemptCounter(own) || HasTimeBound(own) || TakesNextItem(takes) || Drains(loop, condition, own))
+            // A bound in a catch's `when` filter only picks which catch runs: it bounds that catch alone (checked per catch below).
+            var bounding = own.Where(o => !InsideACatchFilter(o, loop)).ToList();
+            if (own.Where(o => !InsideACatch(o, loop)).Any(Paces) || HasAttemptCounter(bounding) || HasTimeBound(bounding) || TakesNextItem(takes) || Drains(loop, condition, own))
                 return null;
 
             foreach (var tryOperation in loop.Body.OwnDescendantsAndSelf().OfType<ITryOperation>().OrderBy(t => t.Syntax.SpanStart))
@@ -88,7 +90,9 @@ namespace Steadfast.Analyzers.Resilience
                 var retried = RetriedCallIn(tryOperation.Body);
                 if (retried == null)
                     continue;
-                var continuing = tryOperation.Catches.Where(c => LoopsBack(c, loop) && !PacesItself(c)).ToList();
+                if (InsidePacedCatch(tryOperation, loop))
+                    continue; // catch { Thread.Sleep(1000); try { Reopen(); } catch { } }: the outer catch waits first
+                var continuing = tryOperation.Catches.Where(c => LoopsBack(c, loop) && !PacesItself(c) && !BoundedByItsFilter(c)).ToList();
                 if (continuing.Count == 0 || !EndlessOnFailure(loop, condition, tryOperation, continuing))
                     continue;
                 if (AwaitsWorkOutsideTheTry(loop, tryOperation) || continuing.All(c => c.Filter != null && ChangesTheAttempt(c, loop.Body)))
@@ -149,6 +153,37 @@ namespace Steadfast.Analyzers.Resilience
             }
 
             return false;
+        }
+
+        private static bool InsidePacedCatch(ITryOperation tryOperation, ILoopOperation loop)
+        {
+            for (var current = tryOperation.Parent; current != null && current != loop; current = current.Parent)
+            {
+                if (current is ICatchClauseOperation enclosing && PacesItself(enclosing))
+                    return true;
+            }
+
+            return false;
+        }
+
+        private static bool InsideACatchFilter(IOperation operation, ILoopOperation loop)
+        {
+            IOperation child = operation;
+            for (var current = operation.Parent; current != null && current != loop; child = current, current = current.Parent)
+            {
+                if (current is ICatchClauseOperation catchClause && catchClause.Filter == child)
+                    return true;
+            }
+
+            return false;
+        }
+
+        private static bool BoundedByItsFilter(ICatchClauseOperation catchClause)
+        {
+            if (catchClause.Filter == null)
+                return false;
+            var filter = catchClause.Filter.DescendantsAndSelf().ToList();
+            return HasTimeBound(filter) || HasAttemptCounter(filter) || filter.Any(o => o is IIncrementOrDecrementOperation);
         }
 
         /// <summary>The catch waits before the loop goes round (<c>catch (IOException) { await Task.Delay(1000, ct); }</c>).</summary>

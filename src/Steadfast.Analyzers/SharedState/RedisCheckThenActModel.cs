@@ -251,7 +251,8 @@ namespace Steadfast.Analyzers.SharedState
             {
                 var readName = Command(read, cancellationToken);
                 if ((readName == "StringGet" && actName == "StringSet" || readName == "HashGet" && actName == "HashSet")
-                    && (read.Syntax.SpanStart < act.Syntax.SpanStart || act.Syntax.Span.Contains(read.Syntax.Span)) && SameKey(KeyOf(read, cancellationToken)!, KeyOf(act, cancellationToken)!)
+                    && (read.Syntax.SpanStart < act.Syntax.SpanStart || act.Syntax.Span.Contains(read.Syntax.Span)) && SameTarget(read, act, cancellationToken)
+                    && (Wrapper(read, cancellationToken) == null && Wrapper(act, cancellationToken) == null || ComputesANumber(value, cancellationToken))
                     && (actName != "HashSet" || SameKey(Field(read)!, Field(act)!)))
                 {
                     return read;
@@ -400,7 +401,7 @@ namespace Steadfast.Analyzers.SharedState
         {
             var checkName = Command(check, cancellationToken);
             var actName = Command(act, cancellationToken);
-            if (!SameKey(KeyOf(check, cancellationToken)!, KeyOf(act, cancellationToken)!))
+            if (!SameTarget(check, act, cancellationToken))
                 return false;
             switch (actName)
             {
@@ -421,6 +422,33 @@ namespace Steadfast.Analyzers.SharedState
                     return false;
             }
         }
+
+        /// <summary>
+        /// Both calls work on the same key: the same key argument, or for wrappers that use their receiver's own key, the
+        /// same receiver and the same key member (GetStateAsync on StateKey and SetDataAsync on DataKey are two keys).
+        /// </summary>
+        private bool SameTarget(IInvocationOperation first, IInvocationOperation second, CancellationToken cancellationToken)
+        {
+            var firstKey = KeyOf(first, cancellationToken);
+            var secondKey = KeyOf(second, cancellationToken);
+            if (firstKey == null || secondKey == null || !SameKey(firstKey, secondKey))
+                return false;
+            return Wrapper(first, cancellationToken)?.ReceiverKey == Wrapper(second, cancellationToken)?.ReceiverKey;
+        }
+
+        /// <summary>
+        /// Through wrappers the rule asks for the counter shape itself — arithmetic on a number read back (stock - 1,
+        /// total + points) — since wrapped values are often whole documents or session state kept per user.
+        /// </summary>
+        private static bool ComputesANumber(IOperation value, CancellationToken cancellationToken) =>
+            Feeding(value, depth: 0, cancellationToken).Any(o =>
+                o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply } arithmetic
+                    && IsNumeric(arithmetic.Type)
+                || o is IIncrementOrDecrementOperation
+                || o is ICompoundAssignmentOperation compound && IsNumeric(compound.Type));
+
+        private static bool IsNumeric(ITypeSymbol? type) => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double
+            or SpecialType.System_Decimal or SpecialType.System_Single or SpecialType.System_UInt32 or SpecialType.System_UInt64 or SpecialType.System_Int16;
 
         /// <summary>The read is kept in a local that the function returns: what it read is what it hands back.</summary>
         private static bool IsHandedBack(IInvocationOperation read)

@@ -1309,4 +1309,64 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
             }
         }
         """);
+
+    [Fact]
+    public Task TimeBoundInOneCatchFilterLeavesTheCatchAllUnbounded() => Verify.VerifyAsync("""
+        using System;
+        using System.Net.Sockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Reconnector
+        {
+            private readonly TimeSpan _giveUpAfter = TimeSpan.FromMinutes(1);
+            Task ConnectAsync() => Task.CompletedTask;
+            void Log(Exception e) { }
+            async Task ReconnectAsync(CancellationToken stop)
+            {
+                var started = DateTime.UtcNow;
+                {|#0:while|} (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await ConnectAsync();
+                        return;
+                    }
+                    catch (SocketException) when (DateTime.UtcNow - started <= _giveUpAfter)
+                    {
+                        await Task.Delay(1000, stop);
+                    }
+                    catch (Exception e)
+                    {
+                        Log(e);
+                    }
+                }
+            }
+        }
+        """, Verify.Diagnostic("SF4001").WithLocation(0).WithArguments("This loop retries 'ConnectAsync' at once after every failure", Advice));
+
+    [Fact]
+    public Task Clean_ReopenTriedInsideACatchThatWaitsFirst() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Listener
+        {
+            private volatile bool _running = true;
+            void Accept() { }
+            void Close() { }
+            void Reopen() { }
+            void Listen()
+            {
+                while (_running)
+                {
+                    try { Accept(); }
+                    catch
+                    {
+                        Close();
+                        Thread.Sleep(1000);
+                        try { Reopen(); }
+                        catch { }
+                    }
+                }
+            }
+        }
+        """);
 }

@@ -693,4 +693,45 @@ public sealed class SF3003CheckThenActOnRedisKeyAnalyzerTests
             }
         }
         """);
+
+    [Fact]
+    public Task Clean_SessionTextAppendedThroughWrappers() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Wizard
+        {
+            private readonly IDatabase _db;
+            private readonly long _chat;
+            public Wizard(IDatabase db, long chat) { _db = db; _chat = chat; }
+            private string DraftKey => "wizard:" + _chat + ":draft";
+            public async Task<string> GetDraftAsync() => await _db.StringGetAsync(DraftKey);
+            public Task SetDraftAsync(string draft) => _db.StringSetAsync(DraftKey, draft);
+            public async Task AppendAsync(string answer)
+            {
+                var draft = await GetDraftAsync();
+                await SetDraftAsync(draft + "|" + answer);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Clean_WrappersOnTwoKeysOfTheSameInstance() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Dialog
+        {
+            private readonly IDatabase _db;
+            public Dialog(IDatabase db) { _db = db; }
+            private string StepKey => "dialog:step";
+            private string ChoiceKey => "dialog:choice";
+            public Task<RedisValue> GetChoiceAsync() => _db.StringGetAsync(ChoiceKey);
+            public Task SetStepAsync(string step) => _db.StringSetAsync(StepKey, step);
+            public async Task NextAsync()
+            {
+                var choice = await GetChoiceAsync();
+                if (choice.IsNull)
+                    await SetStepAsync("choose");
+            }
+        }
+        """);
 }
