@@ -252,7 +252,7 @@ namespace Steadfast.Analyzers.SharedState
                 var readName = Command(read, cancellationToken);
                 if ((readName == "StringGet" && actName == "StringSet" || readName == "HashGet" && actName == "HashSet")
                     && (read.Syntax.SpanStart < act.Syntax.SpanStart || act.Syntax.Span.Contains(read.Syntax.Span)) && SameTarget(read, act, cancellationToken)
-                    && (Wrapper(read, cancellationToken) == null && Wrapper(act, cancellationToken) == null || ComputesANumber(value, cancellationToken))
+                    && (Wrapper(read, cancellationToken) == null && Wrapper(act, cancellationToken) == null || ComputesANumber(value, read, cancellationToken))
                     && (actName != "HashSet" || SameKey(Field(read)!, Field(act)!)))
                 {
                     return read;
@@ -440,12 +440,13 @@ namespace Steadfast.Analyzers.SharedState
         /// Through wrappers the rule asks for the counter shape itself — arithmetic on a number read back (stock - 1,
         /// total + points) — since wrapped values are often whole documents or session state kept per user.
         /// </summary>
-        private static bool ComputesANumber(IOperation value, CancellationToken cancellationToken) =>
+        private static bool ComputesANumber(IOperation value, IInvocationOperation read, CancellationToken cancellationToken) =>
             Feeding(value, depth: 0, cancellationToken).Any(o =>
-                o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply } arithmetic
-                    && IsNumeric(arithmetic.Type)
-                || o is IIncrementOrDecrementOperation
-                || o is ICompoundAssignmentOperation compound && IsNumeric(compound.Type));
+                (o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply } arithmetic && IsNumeric(arithmetic.Type)
+                    || o is IIncrementOrDecrementOperation
+                    || o is ICompoundAssignmentOperation compound && IsNumeric(compound.Type))
+                // the arithmetic works on what was read, not on some other number on the way (an index, a length)
+                && Feeding(o, depth: 0, cancellationToken).Any(fed => fed.Syntax == read.Syntax));
 
         private static bool IsNumeric(ITypeSymbol? type) => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double
             or SpecialType.System_Decimal or SpecialType.System_Single or SpecialType.System_UInt32 or SpecialType.System_UInt64 or SpecialType.System_Int16;

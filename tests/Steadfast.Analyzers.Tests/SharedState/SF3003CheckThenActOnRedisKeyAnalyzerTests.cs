@@ -734,4 +734,25 @@ public sealed class SF3003CheckThenActOnRedisKeyAnalyzerTests
             }
         }
         """);
+
+    [Fact]
+    public Task Clean_WrapperWriteWhoseArithmeticIsOnAnotherNumber() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Picker
+        {
+            private readonly IDatabase _db;
+            public Picker(IDatabase db) { _db = db; }
+            private string ChoiceKey => "picker:choice";
+            public async Task<string> GetChoiceAsync() => await _db.StringGetAsync(ChoiceKey);
+            public Task SetChoiceAsync(string choice) => _db.StringSetAsync(ChoiceKey, choice);
+            public async Task PickAsync(List<string> models, int number)
+            {
+                var channel = await GetChoiceAsync();
+                var model = models[number - 1];
+                await SetChoiceAsync(channel + "|" + model);
+            }
+        }
+        """);
 }
