@@ -62,8 +62,10 @@ internal sealed partial class SourceProject
         var text = File.ReadAllText(projectFile);
         var folder = Path.GetDirectoryName(projectFile)!;
         // Settings usually set once for the whole repository in Directory.Build.props above the project.
-        var inherited = string.Concat(AncestorBuildProps(folder).Select(File.ReadAllText));
-        var settings = inherited + text;
+        // Each file's own relative imports come with it (<Import Project="../../platform/Directory.Build.props" />, a
+        // Directory.Build.props importing .\Common.props): ImplicitUsings and Nullable are often set there.
+        var inherited = string.Concat(AncestorBuildProps(folder).Select(WithImports));
+        var settings = inherited + WithImports(projectFile);
         var project = new SourceProject
         {
             ProjectFile = projectFile,
@@ -104,6 +106,25 @@ internal sealed partial class SourceProject
         return project;
     }
 
+    private static string WithImports(string file)
+    {
+        var text = File.ReadAllText(file);
+        return string.Concat(ImportedProps(Path.GetDirectoryName(file)!, text).Select(File.ReadAllText)) + text;
+    }
+
+    private static IEnumerable<string> ImportedProps(string folder, string projectText)
+    {
+        foreach (Match import in ImportPattern().Matches(projectText))
+        {
+            var relative = import.Groups[1].Value;
+            if (relative.Contains('$') || !relative.EndsWith(".props", StringComparison.OrdinalIgnoreCase))
+                continue; // MSBuild's own targets, or a path built from properties this reader does not evaluate
+            var path = Path.GetFullPath(Path.Combine(folder, relative.Replace('\\', Path.DirectorySeparatorChar)));
+            if (File.Exists(path))
+                yield return path;
+        }
+    }
+
     private static IEnumerable<string> AncestorBuildProps(string folder)
     {
         for (var dir = new DirectoryInfo(folder); dir != null; dir = dir.Parent)
@@ -124,6 +145,9 @@ internal sealed partial class SourceProject
 
     [GeneratedRegex("<ProjectReference\\s+Include\\s*=\\s*\"([^\"]+)\"", RegexOptions.IgnoreCase)]
     private static partial Regex ProjectReferencePattern();
+
+    [GeneratedRegex("<Import\\s+Project\\s*=\\s*\"([^\"]+)\"", RegexOptions.IgnoreCase)]
+    private static partial Regex ImportPattern();
 
     [GeneratedRegex("<Project\\s+Sdk\\s*=\\s*\"([^\"/]+)", RegexOptions.IgnoreCase)]
     private static partial Regex SdkPattern();

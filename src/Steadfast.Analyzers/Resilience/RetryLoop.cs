@@ -79,7 +79,10 @@ namespace Steadfast.Analyzers.Resilience
             // A take (Accept, Receive …) inside a try whose catch swallows every exception does not pace the loop: when the
             // take itself keeps failing (a disposed listener, a broker that is down) the loop spins on the catch.
             var takes = own.Where(o => !InsideCatchAllTry(o, loop)).ToList();
-            if (own.Any(Paces) || HasAttemptCounter(own) || HasTimeBound(own) || TakesNextItem(takes) || Drains(loop, condition, own))
+            // A delay inside one catch paces only the failures that catch handles (checked per catch below).
+            // A bound in a catch's `when` filter only picks which catch runs: it bounds that catch alone (checked per catch below).
+            var bounding = own.Where(o => !InsideACatchFilter(o, loop)).ToList();
+            if (own.Where(o => !InsideACatch(o, loop)).Any(Paces) || HasAttemptCounter(bounding) || HasTimeBound(bounding) || TakesNextItem(takes) || Drains(loop, condition, own))
                 return null;
 
             foreach (var tryOperation in loop.Body.OwnDescendantsAndSelf().OfType<ITryOperation>().OrderBy(t => t.Syntax.SpanStart))
@@ -87,7 +90,9 @@ namespace Steadfast.Analyzers.Resilience
                 var retried = RetriedCallIn(tryOperation.Body);
                 if (retried == null)
                     continue;
-                var continuing = tryOperation.Catches.Where(c => LoopsBack(c, loop)).ToList();
+                if (InsidePacedCatch(tryOperation, loop))
+                    continue; // catch { Thread.Sleep(1000); try { Reopen(); } catch { } }: the outer catch waits first
+                var continuing = tryOperation.Catches.Where(c => LoopsBack(c, loop) && !PacesItself(c) && !BoundedByItsFilter(c)).ToList();
                 if (continuing.Count == 0 || !EndlessOnFailure(loop, condition, tryOperation, continuing))
                     continue;
                 if (AwaitsWorkOutsideTheTry(loop, tryOperation) || continuing.All(c => c.Filter != null && ChangesTheAttempt(c, loop.Body)))
@@ -137,6 +142,53 @@ namespace Steadfast.Analyzers.Resilience
                 .Select(ReferencedSymbol).Where(s => s != null)!, SymbolEqualityComparer.Default);
             return catchClause.Handler.OwnDescendantsAndSelf().Any(o => WrittenSymbol(o) is { } written && read.Contains(written));
         }
+
+        /// <summary>The operation sits in a catch clause (its filter or handler) of a try inside the loop.</summary>
+        private static bool InsideACatch(IOperation operation, ILoopOperation loop)
+        {
+            for (var current = operation.Parent; current != null && current != loop; current = current.Parent)
+            {
+                if (current is ICatchClauseOperation)
+                    return true;
+            }
+
+            return false;
+        }
+
+        private static bool InsidePacedCatch(ITryOperation tryOperation, ILoopOperation loop)
+        {
+            for (var current = tryOperation.Parent; current != null && current != loop; current = current.Parent)
+            {
+                if (current is ICatchClauseOperation enclosing && PacesItself(enclosing))
+                    return true;
+            }
+
+            return false;
+        }
+
+        private static bool InsideACatchFilter(IOperation operation, ILoopOperation loop)
+        {
+            IOperation child = operation;
+            for (var current = operation.Parent; current != null && current != loop; child = current, current = current.Parent)
+            {
+                if (current is ICatchClauseOperation catchClause && catchClause.Filter == child)
+                    return true;
+            }
+
+            return false;
+        }
+
+        private static bool BoundedByItsFilter(ICatchClauseOperation catchClause)
+        {
+            if (catchClause.Filter == null)
+                return false;
+            var filter = catchClause.Filter.DescendantsAndSelf().ToList();
+            return HasTimeBound(filter) || HasAttemptCounter(filter) || filter.Any(o => o is IIncrementOrDecrementOperation);
+        }
+
+        /// <summary>The catch waits before the loop goes round (<c>catch (IOException) { await Task.Delay(1000, ct); }</c>).</summary>
+        private static bool PacesItself(ICatchClauseOperation catchClause) =>
+            catchClause.Handler.OwnDescendantsAndSelf().Concat(catchClause.Filter?.OwnDescendantsAndSelf() ?? Enumerable.Empty<IOperation>()).Any(Paces);
 
         private static bool InsideCatchAllTry(IOperation operation, ILoopOperation loop)
         {
@@ -278,6 +330,10 @@ namespace Steadfast.Analyzers.Resilience
             {
                 case IInvocationOperation call:
                     var name = call.TargetMethod.Name;
+                    // Task.WhenAny(work, Task.Delay(timeout)) races the work against a timeout: when the work fails at
+                    // once, nothing waits. The delay in it is that timeout.
+                    if (IsTimeoutRace(call) || name == "Delay" && EnclosingCall(call) is { } race && IsTimeoutRace(race))
+                        return false;
                     if (name == "Sleep" || name == "Delay" || UntimedWaitNames.Contains(name))
                         return true;
                     if ((name == "WaitOne" || name == "Wait" || name == "Join") && call.Arguments.Any(a => !a.IsImplicit))
@@ -298,6 +354,35 @@ namespace Steadfast.Analyzers.Resilience
                 default:
                     return false;
             }
+        }
+
+        private static bool IsTimeoutRace(IInvocationOperation call)
+        {
+            if (call.TargetMethod.Name != "WhenAny" || call.TargetMethod.ContainingType?.Name != "Task")
+                return false;
+            // The other side is work this code starts (a call, or a local holding one), not a signal it waits for (_signal.Task).
+            var raced = RacedTasks(call).Select(Unwrap).ToList();
+            var work = raced.Where(t => !IsDelayCall(t)).ToList();
+            return raced.Any(IsDelayCall) && work.Count > 0 && work.All(t => t is IInvocationOperation || t is ILocalReferenceOperation);
+        }
+
+        private static bool IsDelayCall(IOperation operation) => operation is IInvocationOperation { TargetMethod: { Name: "Delay" } };
+
+        /// <summary>The tasks a WhenAny races: its arguments, or the elements of its params array.</summary>
+        private static IEnumerable<IOperation> RacedTasks(IInvocationOperation race) =>
+            race.Arguments.SelectMany(a => Unwrap(a.Value) is IArrayCreationOperation { Initializer: { } initializer }
+                ? initializer.ElementValues.AsEnumerable()
+                : new[] { a.Value });
+
+        private static IInvocationOperation? EnclosingCall(IOperation operation)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IInvocationOperation call)
+                    return call;
+            }
+
+            return null;
         }
 
         /// <summary>A method of this compilation whose own body sleeps or delays: <c>await WaitBeforeRetryAsync(attempt)</c>.</summary>
@@ -561,6 +646,9 @@ namespace Steadfast.Analyzers.Resilience
             foreach (var awaited in own.OfType<IAwaitOperation>())
             {
                 var operand = UnwrapConfigured(awaited.Operation);
+                // await Task.WhenAny(connectTask, Task.Delay(timeout)): the attempt is the task raced against the timeout.
+                if (operand is IInvocationOperation race && IsTimeoutRace(race) && RacedCall(race, own) is { } raced)
+                    return raced;
                 if (operand is IInvocationOperation call && !IsIncidental(call))
                     return call;
                 // An unresolved call (its library is not referenced) is still the attempt: look inside ConfigureAwait by syntax.
@@ -576,6 +664,27 @@ namespace Steadfast.Analyzers.Resilience
                 ?? calls.FirstOrDefault(c => c is IInvalidOperation)
                 ?? calls.OfType<IObjectCreationOperation>().FirstOrDefault()
                 ?? calls.First();
+        }
+
+        /// <summary>The call that made the raced task: named in the WhenAny, or the initializer of a local it names.</summary>
+        private static IOperation? RacedCall(IInvocationOperation race, List<IOperation> own)
+        {
+            foreach (var part in RacedTasks(race))
+            {
+                switch (Unwrap(part))
+                {
+                    case IInvocationOperation call when call.TargetMethod.Name != "Delay" && !IsIncidental(call) && IsAwaitable(call.Type):
+                        return call;
+                    case ILocalReferenceOperation local:
+                        var made = own.OfType<IVariableDeclaratorOperation>().FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local))
+                            ?.GetVariableInitializer()?.Value;
+                        if (made != null && Unwrap(made) is IInvocationOperation maker && !IsIncidental(maker))
+                            return maker;
+                        break;
+                }
+            }
+
+            return null;
         }
 
         /// <summary><c>X().ConfigureAwait(false)</c>, <c>X().AnyContext()</c>: the wrapped call X.</summary>

@@ -56,7 +56,9 @@ namespace Steadfast.Analyzers.Resilience
                     // end - start: two wall-clock stamps (readings held in locals, fields or properties, or their ticks).
                     flagged = model.IsStampValue(left, body, token) && model.IsStampValue(right, body, token)
                         // deadline - now: the time left.
-                        || model.IsDeadlineValue(left, body, token) && model.IsStampValue(right, body, token) && !model.IsStampValue(left, body, token);
+                        || model.IsDeadlineValue(left, body, token) && model.IsStampValue(right, body, token) && !model.IsStampValue(left, body, token)
+                        // (nowMs + skew) - (startMs + skew): two readings moved by the same offset.
+                        || model.IsDeadlineValue(left, body, token) && model.IsDeadlineValue(right, body, token);
                     break;
                 case BinaryOperatorKind.LessThan:
                 case BinaryOperatorKind.LessThanOrEqual:

@@ -72,7 +72,7 @@ namespace Steadfast.Analyzers.Resilience
         /// a field or property that only ever holds one anywhere in the compilation; the ticks or Unix time of a stamp.
         /// </summary>
         public bool IsStampValue(IOperation? operation, IOperation body, CancellationToken cancellationToken) =>
-            IsStampValue(operation, body, cancellationToken, 3);
+            IsStampValue(operation, body, cancellationToken, 5);
 
         private bool IsStampValue(IOperation? operation, IOperation body, CancellationToken cancellationToken, int depth)
         {
@@ -109,6 +109,12 @@ namespace Steadfast.Analyzers.Resilience
                     return IsStampValue(unix.Instance, body, cancellationToken);
                 case IInvocationOperation { TargetMethod: { Name: "Read", IsStatic: true }, Arguments: { Length: 1 } arguments }:
                     return IsStampValue(arguments[0].Value, body, cancellationToken); // Volatile.Read(ref _stamp)
+                case IInvocationOperation { TargetMethod: { Name: "Min" or "Max" } } extreme when extreme.Arguments.Length > 0:
+                    // samples.Min(s => s.CreatedAt): the oldest (or newest) of the stamps the selector returns.
+                    return IsStampSelector(extreme.Arguments[extreme.Arguments.Length - 1].Value, body, cancellationToken, depth - 1);
+                case IInvocationOperation { Arguments: { Length: 0 } } call when call.TargetMethod.DeclaringSyntaxReferences.Length > 0:
+                    // Clock.NowMs(): a method of this code whose every return reads the clock.
+                    return Members(cancellationToken).ReturnKindOf(call.TargetMethod) == WallClockMembers.Kind.Stamp;
                 case IFieldReferenceOperation field:
                     return IsClockMember(field.Field, field.Field.Type, WallClockMembers.Kind.Stamp, cancellationToken);
                 case IPropertyReferenceOperation property:
@@ -116,6 +122,15 @@ namespace Steadfast.Analyzers.Resilience
                 default:
                     return false;
             }
+        }
+
+        /// <summary>A lambda whose every return is a stamp: the selector of <c>Min(x =&gt; x.CreatedOnUtc)</c>.</summary>
+        private bool IsStampSelector(IOperation? argument, IOperation body, CancellationToken cancellationToken, int depth)
+        {
+            if (!(Unwrap(argument) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation selector }))
+                return false;
+            var returns = selector.Body.Descendants().OfType<IReturnOperation>().Where(r => r.ReturnedValue != null).ToList();
+            return returns.Count > 0 && returns.All(r => IsStampValue(r.ReturnedValue, body, cancellationToken, depth));
         }
 
         /// <summary>A dictionary field or property whose values are only ever wall-clock readings.</summary>
@@ -173,6 +188,8 @@ namespace Steadfast.Analyzers.Resilience
                 return true;
             switch (operation)
             {
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide } scaled when scaled.RightOperand.ConstantValue.HasValue:
+                    return IsDeadlineValue(scaled.LeftOperand, body, cancellationToken); // (lastMs + intervalMs) * 10000: the same deadline in ticks
                 case ILocalReferenceOperation local:
                     return AllWritesAre(local.Local, body, value => IsOffsetFromStamp(value, body, cancellationToken), cancellationToken);
                 case IFieldReferenceOperation field:
@@ -221,7 +238,8 @@ namespace Steadfast.Analyzers.Resilience
                 return false;
             if (IsPersisted(member))
                 return false;
-            if (member.ContainingType != null && Members(cancellationToken).IsLoaded(member.ContainingType))
+            // A member marked as left out of storage ([NotMapped] LoginTime) lives in this process even on a type that is loaded.
+            if (member.ContainingType != null && !IsMarkedNotStored(member) && Members(cancellationToken).IsLoaded(member.ContainingType))
                 return false;
             return Members(cancellationToken).KindOf(member) == kind;
         }
@@ -236,6 +254,12 @@ namespace Steadfast.Analyzers.Resilience
             if (attributes.Length > 0 && attributes.All(a => IsLeftOutOfStorage(a.AttributeClass?.Name)))
                 return false;
             return attributes.Length > 0 || member is IPropertySymbol && member.ContainingType.GetAttributes().Length > 0;
+        }
+
+        private static bool IsMarkedNotStored(ISymbol member)
+        {
+            var attributes = member.GetAttributes();
+            return attributes.Length > 0 && attributes.All(a => IsLeftOutOfStorage(a.AttributeClass?.Name));
         }
 
         private static bool IsLeftOutOfStorage(string? attribute) =>

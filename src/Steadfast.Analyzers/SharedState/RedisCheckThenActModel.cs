@@ -69,16 +69,20 @@ namespace Steadfast.Analyzers.SharedState
         private readonly INamedTypeSymbol? _transaction;
         private readonly INamedTypeSymbol? _batch;
         private readonly INamedTypeSymbol? _redisValue;
+        // The analyzer also reads through this code's own wrappers of the commands; the code fix rewrites database calls only.
+        private readonly Compilation? _wrapperSource;
+        private RedisWrappers? _wrappers;
 
-        private RedisCheckThenActModel(INamedTypeSymbol databaseAsync, INamedTypeSymbol? transaction, INamedTypeSymbol? batch, INamedTypeSymbol? redisValue)
+        private RedisCheckThenActModel(INamedTypeSymbol databaseAsync, INamedTypeSymbol? transaction, INamedTypeSymbol? batch, INamedTypeSymbol? redisValue, Compilation? wrapperSource)
         {
             _databaseAsync = databaseAsync;
             _transaction = transaction;
             _batch = batch;
             _redisValue = redisValue;
+            _wrapperSource = wrapperSource;
         }
 
-        public static RedisCheckThenActModel? Create(Compilation compilation)
+        public static RedisCheckThenActModel? Create(Compilation compilation, bool followWrappers = false)
         {
             var databaseAsync = compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisIDatabaseAsync);
             return databaseAsync == null
@@ -87,8 +91,46 @@ namespace Steadfast.Analyzers.SharedState
                     databaseAsync,
                     compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisITransaction),
                     compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisIBatch),
-                    compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisRedisValue));
+                    compilation.GetBestTypeByMetadataName(WellKnownTypeNames.StackExchangeRedisRedisValue),
+                    followWrappers ? compilation : null);
         }
+
+        /// <summary>The wrapper the call goes through, when the model follows wrappers (scanned on first use).</summary>
+        private RedisWrapper? Wrapper(IInvocationOperation call, CancellationToken cancellationToken)
+        {
+            if (_wrapperSource == null || IsDatabaseMethod(call.TargetMethod))
+                return null;
+            var wrappers = Volatile.Read(ref _wrappers);
+            if (wrappers == null)
+            {
+                wrappers = RedisWrappers.Scan(_wrapperSource, cancellationToken);
+                wrappers = Interlocked.CompareExchange(ref _wrappers, wrappers, null) ?? wrappers;
+            }
+
+            return wrappers.Find(call.TargetMethod);
+        }
+
+        /// <summary>The Redis command a call runs: its own name, or the one its wrapper forwards to.</summary>
+        public string Command(IInvocationOperation call, CancellationToken cancellationToken) =>
+            Wrapper(call, cancellationToken)?.Command ?? BaseName(call.TargetMethod);
+
+        /// <summary>The key a database call or a wrapper call works on.</summary>
+        public IOperation? KeyOf(IInvocationOperation call, CancellationToken cancellationToken) =>
+            Wrapper(call, cancellationToken) is { } wrapper ? RedisWrappers.KeyOf(call, wrapper) : Key(call);
+
+        /// <summary>How the key reads in a message: the argument, or the receiver's key member (<c>this.Key</c>).</summary>
+        public string KeyText(IInvocationOperation call, CancellationToken cancellationToken)
+        {
+            var key = KeyOf(call, cancellationToken);
+            if (Wrapper(call, cancellationToken) is { ReceiverKey: { } member })
+                return (key is IInstanceReferenceOperation || key == null ? "this" : SharedStateModel.Unwrap(key).Syntax.ToString()) + "." + member;
+            return key?.Syntax.ToString() ?? "";
+        }
+
+        private IOperation? ValueOf(IInvocationOperation call, CancellationToken cancellationToken) =>
+            Wrapper(call, cancellationToken) is { } wrapper
+                ? RedisWrappers.ArgumentFor(call, wrapper.ValueParameter)
+                : call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "value")?.Value;
 
         public static string BaseName(IMethodSymbol method) =>
             method.Name.EndsWith("Async", System.StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - 5) : method.Name;
@@ -103,8 +145,12 @@ namespace Steadfast.Analyzers.SharedState
                 || type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, _batch) || SymbolEqualityComparer.Default.Equals(i, _transaction)));
 
         /// <summary>StringSet / HashSet / KeyDelete of one key with no When condition, outside a transaction or batch.</summary>
-        public bool IsUnconditionalAct(IInvocationOperation call)
+        public bool IsUnconditionalAct(IInvocationOperation call) => IsUnconditionalAct(call, CancellationToken.None);
+
+        public bool IsUnconditionalAct(IInvocationOperation call, CancellationToken cancellationToken)
         {
+            if (Wrapper(call, cancellationToken) is { Command: "StringSet" or "KeyDelete" } wrapper)
+                return RedisWrappers.KeyOf(call, wrapper) != null && !(call.Instance != null && IsTransactionOrBatch(call.Instance.Type));
             var name = BaseName(call.TargetMethod);
             if ((name != "StringSet" && name != "HashSet" && name != "KeyDelete") || !IsDatabaseMethod(call.TargetMethod) || Key(call) == null)
                 return false;
@@ -143,6 +189,8 @@ namespace Steadfast.Analyzers.SharedState
 
         private bool IsCheck(IInvocationOperation call)
         {
+            if (Wrapper(call, CancellationToken.None) is { Command: "StringGet" } wrapper)
+                return RedisWrappers.KeyOf(call, wrapper) != null;
             var name = BaseName(call.TargetMethod);
             return (name == "KeyExists" || name == "StringGet" || name == "HashExists" || name == "HashGet")
                 && IsDatabaseMethod(call.TargetMethod) && Key(call) != null && (!name.StartsWith("Hash", System.StringComparison.Ordinal) || Field(call) != null)
@@ -193,17 +241,18 @@ namespace Steadfast.Analyzers.SharedState
         /// </summary>
         public IInvocationOperation? FindReadModifyWrite(IInvocationOperation act, CancellationToken cancellationToken)
         {
-            var actName = BaseName(act.TargetMethod);
+            var actName = Command(act, cancellationToken);
             if (actName != "StringSet" && actName != "HashSet")
                 return null;
-            var value = act.Arguments.FirstOrDefault(a => a.Parameter?.Name == "value")?.Value;
+            var value = ValueOf(act, cancellationToken);
             if (value == null)
                 return null;
             foreach (var read in ValuesFeeding(value, depth: 0, cancellationToken))
             {
-                var readName = BaseName(read.TargetMethod);
+                var readName = Command(read, cancellationToken);
                 if ((readName == "StringGet" && actName == "StringSet" || readName == "HashGet" && actName == "HashSet")
-                    && read.Syntax.SpanStart < act.Syntax.SpanStart && SameKey(Key(read)!, Key(act)!)
+                    && (read.Syntax.SpanStart < act.Syntax.SpanStart || act.Syntax.Span.Contains(read.Syntax.Span)) && SameTarget(read, act, cancellationToken)
+                    && (Wrapper(read, cancellationToken) == null && Wrapper(act, cancellationToken) == null || ComputesANumber(value, read, cancellationToken))
                     && (actName != "HashSet" || SameKey(Field(read)!, Field(act)!)))
                 {
                     return read;
@@ -216,7 +265,7 @@ namespace Steadfast.Analyzers.SharedState
         /// <summary>The reads of a key whose result flows into <paramref name="value"/>: nested in it, or through locals it names.</summary>
         private IEnumerable<IInvocationOperation> ValuesFeeding(IOperation value, int depth, CancellationToken cancellationToken) =>
             Feeding(value, depth, cancellationToken).OfType<IInvocationOperation>()
-                .Where(call => IsCheck(call) && BaseName(call.TargetMethod).EndsWith("Get", System.StringComparison.Ordinal));
+                .Where(call => IsCheck(call) && Command(call, cancellationToken).EndsWith("Get", System.StringComparison.Ordinal));
 
         /// <summary>
         /// A fill on a miss whose value comes from a factory delegate the caller passed in (a GetOrSet cache helper):
@@ -224,11 +273,11 @@ namespace Steadfast.Analyzers.SharedState
         /// value for the key, so racing fills write equivalent values. A value the function makes itself (a token, a
         /// counter's seed) is still a check-then-act.
         /// </summary>
-        private static bool IsFactoryFill(IInvocationOperation act, CheckFact fact, CancellationToken cancellationToken)
+        private bool IsFactoryFill(IInvocationOperation act, CheckFact fact, CancellationToken cancellationToken)
         {
-            if (fact != CheckFact.Absent || BaseName(act.TargetMethod) == "KeyDelete")
+            if (fact != CheckFact.Absent || Command(act, cancellationToken) == "KeyDelete")
                 return false;
-            var value = act.Arguments.FirstOrDefault(a => a.Parameter?.Name == "value")?.Value;
+            var value = ValueOf(act, cancellationToken);
             return value != null && Feeding(value, depth: 0, cancellationToken).Any(o =>
                 o is IInvocationOperation { TargetMethod: { MethodKind: MethodKind.DelegateInvoke } } call
                 && SharedStateModel.Unwrap(call.Instance!) is IParameterReferenceOperation);
@@ -341,18 +390,18 @@ namespace Steadfast.Analyzers.SharedState
         {
             foreach (var (check, fact, compared) in Facts(condition, branch, cancellationToken))
             {
-                if (Pairs(check, act, fact, compared) && !IsFactoryFill(act, fact, cancellationToken))
+                if (Pairs(check, act, fact, compared, cancellationToken) && !IsFactoryFill(act, fact, cancellationToken))
                     return new CheckThenAct(check, act, fact, compared, condition, branch, conditional);
             }
 
             return null;
         }
 
-        private static bool Pairs(IInvocationOperation check, IInvocationOperation act, CheckFact fact, IOperation? compared)
+        private bool Pairs(IInvocationOperation check, IInvocationOperation act, CheckFact fact, IOperation? compared, CancellationToken cancellationToken)
         {
-            var checkName = BaseName(check.TargetMethod);
-            var actName = BaseName(act.TargetMethod);
-            if (!SameKey(Key(check)!, Key(act)!))
+            var checkName = Command(check, cancellationToken);
+            var actName = Command(act, cancellationToken);
+            if (!SameTarget(check, act, cancellationToken))
                 return false;
             switch (actName)
             {
@@ -364,11 +413,59 @@ namespace Steadfast.Analyzers.SharedState
                     // Deleting after an existence check ends the same either way; deleting after comparing the value with
                     // what the caller holds (its token) is an ownership release that can delete someone else's value.
                     // Comparing with a constant tests a shared state marker every client may clear: not a release.
+                    // Deleting a value that was read, seen present and is handed back (a GETDEL made of two commands) lets two
+                    // callers take the same value, and deletes one written in between.
                     return (checkName == "StringGet" || checkName == "HashGet") && (fact == CheckFact.Equal || fact == CheckFact.NotEqual)
-                        && !(compared != null && SharedStateModel.Unwrap(compared).ConstantValue.HasValue);
+                        && !(compared != null && SharedStateModel.Unwrap(compared).ConstantValue.HasValue)
+                        || _wrapperSource != null && checkName == "StringGet" && fact == CheckFact.Present && IsHandedBack(check);
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// Both calls work on the same key: the same key argument, or for wrappers that use their receiver's own key, the
+        /// same receiver and the same key member (GetStateAsync on StateKey and SetDataAsync on DataKey are two keys).
+        /// </summary>
+        private bool SameTarget(IInvocationOperation first, IInvocationOperation second, CancellationToken cancellationToken)
+        {
+            var firstKey = KeyOf(first, cancellationToken);
+            var secondKey = KeyOf(second, cancellationToken);
+            if (firstKey == null || secondKey == null || !SameKey(firstKey, secondKey))
+                return false;
+            return Wrapper(first, cancellationToken)?.ReceiverKey == Wrapper(second, cancellationToken)?.ReceiverKey;
+        }
+
+        /// <summary>
+        /// Through wrappers the rule asks for the counter shape itself — arithmetic on a number read back (stock - 1,
+        /// total + points) — since wrapped values are often whole documents or session state kept per user.
+        /// </summary>
+        private static bool ComputesANumber(IOperation value, IInvocationOperation read, CancellationToken cancellationToken) =>
+            Feeding(value, depth: 0, cancellationToken).Any(o =>
+                (o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply } arithmetic && IsNumeric(arithmetic.Type)
+                    || o is IIncrementOrDecrementOperation
+                    || o is ICompoundAssignmentOperation compound && IsNumeric(compound.Type))
+                // the arithmetic works on what was read, not on some other number on the way (an index, a length)
+                && Feeding(o, depth: 0, cancellationToken).Any(fed => fed.Syntax == read.Syntax));
+
+        private static bool IsNumeric(ITypeSymbol? type) => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Double
+            or SpecialType.System_Decimal or SpecialType.System_Single or SpecialType.System_UInt32 or SpecialType.System_UInt64 or SpecialType.System_Int16;
+
+        /// <summary>The read is kept in a local that the function returns: what it read is what it hands back.</summary>
+        private static bool IsHandedBack(IInvocationOperation read)
+        {
+            IOperation current = read;
+            while (current.Parent is IAwaitOperation || current.Parent is IConversionOperation || current.Parent is IVariableInitializerOperation
+                   || current.Parent is IInvocationOperation { TargetMethod: { Name: "ConfigureAwait" } } configure && configure.Instance == current)
+                current = current.Parent;
+            if (!(current.Parent is IVariableDeclaratorOperation declarator))
+                return false;
+            IOperation top = declarator;
+            while (top.Parent != null && !(top is IAnonymousFunctionOperation) && !(top is ILocalFunctionOperation))
+                top = top.Parent;
+            return top.Descendants().OfType<IReturnOperation>().Any(r => r.ReturnedValue != null
+                && SharedStateModel.Unwrap(r.ReturnedValue) is ILocalReferenceOperation returned
+                && SymbolEqualityComparer.Default.Equals(returned.Local, declarator.Symbol));
         }
 
         /// <summary>The same local, parameter, field or constant, or the same side-effect-free expression text.</summary>
@@ -376,6 +473,8 @@ namespace Steadfast.Analyzers.SharedState
         {
             left = SharedStateModel.Unwrap(left);
             right = SharedStateModel.Unwrap(right);
+            if (left is IInstanceReferenceOperation && right is IInstanceReferenceOperation)
+                return true; // this.GetAsync() and this.DeleteAsync(): the instance's own key
             if (left.ConstantValue.HasValue || right.ConstantValue.HasValue)
                 return left.ConstantValue.HasValue && right.ConstantValue.HasValue && Equals(left.ConstantValue.Value, right.ConstantValue.Value);
             var leftSymbol = Referenced(left);

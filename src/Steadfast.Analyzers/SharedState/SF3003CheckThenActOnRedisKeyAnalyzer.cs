@@ -35,7 +35,7 @@ namespace Steadfast.Analyzers.SharedState
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var model = RedisCheckThenActModel.Create(start.Compilation);
+                var model = RedisCheckThenActModel.Create(start.Compilation, followWrappers: true);
                 if (model == null)
                     return;
                 start.RegisterOperationAction(c => Analyze(c, model), OperationKind.Invocation);
@@ -45,7 +45,7 @@ namespace Steadfast.Analyzers.SharedState
         private static void Analyze(OperationAnalysisContext context, RedisCheckThenActModel model)
         {
             var act = (IInvocationOperation)context.Operation;
-            if (!model.IsUnconditionalAct(act) || RedisCheckThenActModel.IsUnderDistributedLock(act))
+            if (!model.IsUnconditionalAct(act, context.CancellationToken) || RedisCheckThenActModel.IsUnderDistributedLock(act))
                 return;
             var found = model.FindCheck(act, context.CancellationToken);
             if (found == null)
@@ -58,7 +58,7 @@ namespace Steadfast.Analyzers.SharedState
                         act.Syntax.GetLocation(),
                         new[] { read.Syntax.GetLocation() },
                         RedisCheckThenActModel.BaseName(act.TargetMethod),
-                        RedisCheckThenActModel.Key(act)!.Syntax.ToString(),
+                        model.KeyText(act, context.CancellationToken),
                         RedisCheckThenActModel.BaseName(read.TargetMethod),
                         WritesBack,
                         ReadModifyWriteAdvice));
@@ -72,7 +72,7 @@ namespace Steadfast.Analyzers.SharedState
                 new[] { found.Check.Syntax.GetLocation() },
                 ImmutableDictionary<string, string?>.Empty.Add(FactProperty, found.Fact.ToString()),
                 found.ActName,
-                RedisCheckThenActModel.Key(act)!.Syntax.ToString(),
+                model.KeyText(act, context.CancellationToken),
                 found.CheckName,
                 DependsOn,
                 CheckThenActAdvice));

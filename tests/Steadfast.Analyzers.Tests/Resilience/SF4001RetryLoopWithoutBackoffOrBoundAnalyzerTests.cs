@@ -1189,4 +1189,184 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
             }
         }
         """);
+
+    // ---- A delay in one catch paces only that catch; a timeout race is no delay (issue 13, reconnect loops) ----
+
+    [Fact]
+    public Task CatchAllGoesRoundAtOnceWhileAnotherCatchWaits() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Link
+        {
+            Task OpenAsync() => Task.CompletedTask;
+            void Log(Exception e) { }
+            async Task KeepOpenAsync(CancellationToken stop)
+            {
+                {|#0:while|} (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await OpenAsync();
+                        return;
+                    }
+                    catch (IOException)
+                    {
+                        await Task.Delay(1000, stop);
+                    }
+                    catch (Exception e)
+                    {
+                        Log(e);
+                    }
+                }
+            }
+        }
+        """, Verify.Diagnostic("SF4001").WithLocation(0).WithArguments("This loop retries 'OpenAsync' at once after every failure", Advice));
+
+    [Fact]
+    public Task ConnectRacedAgainstATimeoutIsNoDelay() => Verify.VerifyAsync("""
+        using System;
+        using System.Net.Sockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Dialer
+        {
+            void Log(Exception e) { }
+            async Task<TcpClient> DialAsync(string host, int port, CancellationToken stop)
+            {
+                {|#0:while|} (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        var client = new TcpClient();
+                        var connecting = client.ConnectAsync(host, port);
+                        if (await Task.WhenAny(connecting, Task.Delay(TimeSpan.FromSeconds(2), stop)) == connecting && client.Connected)
+                            return client;
+                        throw new SocketException((int)SocketError.TimedOut);
+                    }
+                    catch (Exception e)
+                    {
+                        Log(e);
+                    }
+                }
+                return null;
+            }
+        }
+        """, Verify.Diagnostic("SF4001").WithLocation(0).WithArguments("This loop retries 'ConnectAsync' at once after every failure", Advice));
+
+    [Fact]
+    public Task Clean_EveryCatchThatGoesRoundWaitsFirst() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Link
+        {
+            Task OpenAsync() => Task.CompletedTask;
+            void Log(Exception e) { }
+            async Task KeepOpenAsync(CancellationToken stop)
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await OpenAsync();
+                        return;
+                    }
+                    catch (IOException)
+                    {
+                        await Task.Delay(1000, stop);
+                    }
+                    catch (Exception e)
+                    {
+                        Log(e);
+                        throw;
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Clean_WaitForASignalOrATimeoutAfterEachRound() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Pump
+        {
+            private TaskCompletionSource<bool> _more = new TaskCompletionSource<bool>();
+            void Process() { }
+            void Log(Exception e) { }
+            async Task RunAsync(CancellationToken stop)
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try { Process(); }
+                    catch (Exception e) { Log(e); }
+                    await Task.WhenAny(_more.Task, Task.Delay(1000, stop));
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TimeBoundInOneCatchFilterLeavesTheCatchAllUnbounded() => Verify.VerifyAsync("""
+        using System;
+        using System.Net.Sockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Reconnector
+        {
+            private readonly TimeSpan _giveUpAfter = TimeSpan.FromMinutes(1);
+            Task ConnectAsync() => Task.CompletedTask;
+            void Log(Exception e) { }
+            async Task ReconnectAsync(CancellationToken stop)
+            {
+                var started = DateTime.UtcNow;
+                {|#0:while|} (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await ConnectAsync();
+                        return;
+                    }
+                    catch (SocketException) when (DateTime.UtcNow - started <= _giveUpAfter)
+                    {
+                        await Task.Delay(1000, stop);
+                    }
+                    catch (Exception e)
+                    {
+                        Log(e);
+                    }
+                }
+            }
+        }
+        """, Verify.Diagnostic("SF4001").WithLocation(0).WithArguments("This loop retries 'ConnectAsync' at once after every failure", Advice));
+
+    [Fact]
+    public Task Clean_ReopenTriedInsideACatchThatWaitsFirst() => Verify.VerifyAsync("""
+        using System.Threading;
+        class Listener
+        {
+            private volatile bool _running = true;
+            void Accept() { }
+            void Close() { }
+            void Reopen() { }
+            void Listen()
+            {
+                while (_running)
+                {
+                    try { Accept(); }
+                    catch
+                    {
+                        Close();
+                        Thread.Sleep(1000);
+                        try { Reopen(); }
+                        catch { }
+                    }
+                }
+            }
+        }
+        """);
 }

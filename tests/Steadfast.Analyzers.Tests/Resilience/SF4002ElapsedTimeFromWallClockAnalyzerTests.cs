@@ -659,4 +659,210 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
             }
         }
         """);
+
+    // ---- Shapes from real code (issue 13): stamps that reach the comparison through a field, a getter, a helper method or an aggregate. ----
+
+    [Fact]
+    public Task StampInNotMappedMemberOfAnEntityThatIsLoaded() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        class NotMappedAttribute : Attribute { }
+        interface IDb { List<T> Query<T>(); }
+        class Visitor
+        {
+            public string Name { get; set; }
+            [NotMapped] public DateTime? ArrivedAt { get; set; }
+            public double SecondsOnline;
+
+            public void Arrive() { if (ArrivedAt == null) ArrivedAt = DateTime.UtcNow; }
+            public void Leave()
+            {
+                if (ArrivedAt != null)
+                {
+                    SecondsOnline += ([|DateTime.UtcNow - (DateTime)ArrivedAt|]).TotalSeconds;
+                    ArrivedAt = null;
+                }
+            }
+        }
+        class Visitors
+        {
+            List<Visitor> All(IDb db) => db.Query<Visitor>();
+        }
+        """);
+
+    [Fact]
+    public Task TicksKeptInAFieldAndRebuiltIntoADateTimeOffset() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Reconnector
+        {
+            private long _lastAttemptTicks = DateTimeOffset.MinValue.UtcTicks;
+            private static readonly TimeSpan MinGap = TimeSpan.FromSeconds(60);
+
+            public void MaybeReconnect()
+            {
+                long previous = Interlocked.Read(ref _lastAttemptTicks);
+                var previousAt = new DateTimeOffset(previous, TimeSpan.Zero);
+                TimeSpan since = [|DateTimeOffset.UtcNow - previousAt|];
+                if (since < MinGap)
+                    return;
+                Interlocked.Exchange(ref _lastAttemptTicks, DateTimeOffset.UtcNow.UtcTicks);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task OldestStampPickedWithMinOverASelector() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        class Sample
+        {
+            public Sample() { TakenAt = DateTime.UtcNow; }
+            public DateTime TakenAt { get; private set; }
+        }
+        class Window
+        {
+            private readonly List<Sample> _samples = new List<Sample>();
+            public void Record() => _samples.Add(new Sample());
+            public TimeSpan Span() => [|DateTime.UtcNow - _samples.Min(s => s.TakenAt)|];
+        }
+        """);
+
+    [Fact]
+    public Task MillisecondStampBehindAGetterScaledBackToTicks() => Verify.VerifyAsync("""
+        using System;
+        class Zone
+        {
+            private long _refreshedMs;
+            public long RefreshedMs { get { return _refreshedMs; } }
+            public void Refresh() { _refreshedMs = DateTime.Now.Ticks / (10 * 1000); }
+        }
+        class Refresher
+        {
+            const int EveryMs = 5000;
+            void Tick(Zone zone)
+            {
+                if ([|(zone.RefreshedMs + EveryMs) * 10 * 1000 < DateTime.Now.Ticks|])
+                    zone.Refresh();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task HelperMethodThatReadsTheClockFeedsAnExpiry() => Verify.VerifyAsync("""
+        using System;
+        static class Clock
+        {
+            public static long NowMs()
+            {
+                return (DateTime.UtcNow.Ticks - 621355968000000000) / 10000;
+            }
+        }
+        class Lease
+        {
+            public long ExpiresMs { get; set; }
+        }
+        class Leases
+        {
+            Lease Take(long ttlMs)
+            {
+                var now = Clock.NowMs();
+                return new Lease { ExpiresMs = now + ttlMs };
+            }
+            bool Expired(Lease lease) => [|lease.ExpiresMs < Clock.NowMs()|];
+        }
+        """);
+
+    [Fact]
+    public Task ExpiryFieldWithANeverSentinel() => Verify.VerifyAsync("""
+        using System;
+        class WorkItem
+        {
+            private readonly long _expiresTicks;
+            public WorkItem(int timeoutMs)
+            {
+                _expiresTicks = timeoutMs > 0 ? DateTime.UtcNow.Ticks + timeoutMs * TimeSpan.TicksPerMillisecond : long.MaxValue;
+            }
+            public bool Expired()
+            {
+                long nowTicks = DateTime.UtcNow.Ticks;
+                return [|nowTicks > _expiresTicks|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TwoReadingsShiftedByTheSameSkew() => Verify.VerifyAsync("""
+        using System;
+        class Cleaner
+        {
+            private readonly long _skewMs;
+            public Cleaner(long skewMs) { _skewMs = skewMs; }
+            long Pass(Action work)
+            {
+                var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + _skewMs;
+                work();
+                return [|(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + _skewMs) - start|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Clean_HelperMethodThatReturnsAStoredDate() => Verify.VerifyAsync("""
+        using System;
+        class Settings
+        {
+            public DateTime LastRun { get; set; }
+        }
+        class Report
+        {
+            private readonly Settings _settings;
+            public Report(Settings settings) { _settings = settings; }
+            DateTime LastRun() => _settings.LastRun;
+            TimeSpan Age() => DateTime.UtcNow - LastRun();
+        }
+        """);
+
+    [Fact]
+    public Task Clean_GetterOverAFieldRestoredFromAParameter() => Verify.VerifyAsync("""
+        using System;
+        class Checkpoint
+        {
+            private long _savedMs;
+            public long SavedMs { get { return _savedMs; } }
+            public void Restore(long savedMs) { _savedMs = savedMs; }
+            bool Stale() => (SavedMs + 1000) * 10000 < DateTime.UtcNow.Ticks;
+        }
+        """);
+
+    [Fact]
+    public Task Clean_OldestOfDatesThatComeFromOutside() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        class Order
+        {
+            public Order(DateTime placedAt) { PlacedAt = placedAt; }
+            public DateTime PlacedAt { get; }
+        }
+        class Backlog
+        {
+            TimeSpan OldestAge(List<Order> orders) => DateTime.UtcNow - orders.Min(o => o.PlacedAt);
+        }
+        """);
+
+    [Fact]
+    public Task Clean_ExpiryThatIsSometimesAConfiguredDate() => Verify.VerifyAsync("""
+        using System;
+        class Ticket
+        {
+            private readonly long _expiresTicks;
+            public Ticket(int timeoutMs, long configuredTicks)
+            {
+                _expiresTicks = timeoutMs > 0 ? DateTime.UtcNow.Ticks + timeoutMs * TimeSpan.TicksPerMillisecond : configuredTicks;
+            }
+            public bool Expired() => DateTime.UtcNow.Ticks > _expiresTicks;
+        }
+        """);
 }

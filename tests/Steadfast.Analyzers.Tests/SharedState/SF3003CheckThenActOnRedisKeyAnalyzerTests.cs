@@ -533,4 +533,226 @@ public sealed class SF3003CheckThenActOnRedisKeyAnalyzerTests
             }
         }
         """);
+
+    // ---- Through the code's own wrappers of the commands (issue 13: real code rarely calls IDatabase where it decides) ----
+
+    private const string LostUpdate = " and its update is lost; use INCRBY/DECRBY (HINCRBY), a transaction condition or a script";
+    private const string CheckThenActAdvice = "; use When.NotExists/When.Exists, a transaction condition or a script";
+
+    [Fact]
+    public Task CounterReadAndWrittenThroughAnInterfaceOverAWrapper() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        interface IStore
+        {
+            Task<int> ReadAsync(string key);
+            Task WriteAsync(string key, int value);
+        }
+        class RedisStore : IStore
+        {
+            private readonly IDatabase _db;
+            public RedisStore(IDatabase db) { _db = db; }
+            public async Task<int> ReadAsync(string key)
+            {
+                var raw = await _db.StringGetAsync(key);
+                return raw.HasValue ? (int)raw : 0;
+            }
+            public async Task WriteAsync(string key, int value)
+            {
+                var text = value.ToString();
+                await _db.StringSetAsync(key, text);
+            }
+        }
+        class Points
+        {
+            private readonly IStore _store;
+            public Points(IStore store) { _store = store; }
+            public async Task AwardAsync(string user, int points)
+            {
+                var key = "points:" + user;
+                var current = await {|#1:_store.ReadAsync(key)|};
+                await {|#0:_store.WriteAsync(key, current + points)|};
+            }
+        }
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("Write", "key", "Read", "writes back a value computed from", LostUpdate));
+
+    [Fact]
+    public Task StockDecrementedThroughSyncHelpers() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Stock
+        {
+            private readonly IDatabase _db;
+            public Stock(IDatabase db) { _db = db; }
+            long Load(string sku) => (long)_db.StringGet(sku);
+            void Save(string sku, long left) => _db.StringSet(sku, left);
+            public void Sell(string sku) => {|#0:Save(sku, {|#1:Load(sku)|} - 1)|};
+        }
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("Save", "sku", "Load", "writes back a value computed from", LostUpdate));
+
+    [Fact]
+    public Task ValueTakenByReadingThenDeletingTheInstancesOwnKey() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Slot
+        {
+            private readonly IDatabase _db;
+            public Slot(IDatabase db, RedisKey key) { _db = db; Key = key; }
+            public RedisKey Key { get; }
+            public Task<RedisValue> ReadAsync() => _db.StringGetAsync(Key);
+            public Task<bool> RemoveAsync() => _db.KeyDeleteAsync(Key);
+            public async Task<RedisValue> TakeAsync()
+            {
+                var value = await {|#1:ReadAsync()|}.ConfigureAwait(false);
+                if (value.HasValue)
+                    await {|#0:RemoveAsync()|}.ConfigureAwait(false);
+                return value;
+            }
+        }
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("Remove", "this.Key", "Read", "depends on", CheckThenActAdvice));
+
+    [Fact]
+    public Task ValueTakenByStringGetThenKeyDelete() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Codes
+        {
+            public RedisValue Take(IDatabase db, string key)
+            {
+                var code = {|#1:db.StringGet(key)|};
+                if (!code.IsNull)
+                    {|#0:db.KeyDelete(key)|};
+                return code;
+            }
+        }
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1).WithArguments("KeyDelete", "key", "StringGet", "depends on", CheckThenActAdvice));
+
+    [Fact]
+    public Task Clean_WrapperWhoseWriteIsConditional() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Seeds
+        {
+            private readonly IDatabase _db;
+            public Seeds(IDatabase db) { _db = db; }
+            long Load(string key) => (long)_db.StringGet(key);
+            bool SaveIfMissing(string key, long value) => _db.StringSet(key, value, when: When.NotExists);
+            public void Seed(string key) => SaveIfMissing(key, Load(key) + 1);
+        }
+        """);
+
+    [Fact]
+    public Task Clean_DeleteOfAPresentKeyWhoseValueIsNotHandedBack() => Verify.VerifyAsync("""
+        using StackExchange.Redis;
+        class Flags
+        {
+            public bool Clear(IDatabase db, string key)
+            {
+                var flag = db.StringGet(key);
+                if (flag.HasValue)
+                    db.KeyDelete(key);
+                return flag.HasValue;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Clean_AWrapperNameAlsoUsedByAMethodThatIsNoWrapper() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using StackExchange.Redis;
+        class Counters
+        {
+            private readonly IDatabase _db;
+            public Counters(IDatabase db) { _db = db; }
+            public long Load(string key) => (long)_db.StringGet(key);
+            public void Save(string key, long value) => _db.StringSet(key, value);
+        }
+        class Memory
+        {
+            private readonly Dictionary<string, long> _values = new Dictionary<string, long>();
+            public long Load(string key) => _values[key];
+            public void Save(string key, long value) => _values[key] = value;
+        }
+        class Usage
+        {
+            public void Bump(Counters counters, string key) => counters.Save(key, counters.Load(key) + 1);
+        }
+        """);
+
+    [Fact]
+    public Task Clean_WrappersOnDifferentKeys() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Totals
+        {
+            private readonly IDatabase _db;
+            public Totals(IDatabase db) { _db = db; }
+            async Task<long> ReadAsync(string key) => (long)await _db.StringGetAsync(key);
+            Task WriteAsync(string key, long value) => _db.StringSetAsync(key, value);
+            public async Task SnapshotAsync(string day)
+            {
+                var total = await ReadAsync("total");
+                await WriteAsync("total:" + day, total);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Clean_SessionTextAppendedThroughWrappers() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Wizard
+        {
+            private readonly IDatabase _db;
+            private readonly long _chat;
+            public Wizard(IDatabase db, long chat) { _db = db; _chat = chat; }
+            private string DraftKey => "wizard:" + _chat + ":draft";
+            public async Task<string> GetDraftAsync() => await _db.StringGetAsync(DraftKey);
+            public Task SetDraftAsync(string draft) => _db.StringSetAsync(DraftKey, draft);
+            public async Task AppendAsync(string answer)
+            {
+                var draft = await GetDraftAsync();
+                await SetDraftAsync(draft + "|" + answer);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Clean_WrappersOnTwoKeysOfTheSameInstance() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Dialog
+        {
+            private readonly IDatabase _db;
+            public Dialog(IDatabase db) { _db = db; }
+            private string StepKey => "dialog:step";
+            private string ChoiceKey => "dialog:choice";
+            public Task<RedisValue> GetChoiceAsync() => _db.StringGetAsync(ChoiceKey);
+            public Task SetStepAsync(string step) => _db.StringSetAsync(StepKey, step);
+            public async Task NextAsync()
+            {
+                var choice = await GetChoiceAsync();
+                if (choice.IsNull)
+                    await SetStepAsync("choose");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Clean_WrapperWriteWhoseArithmeticIsOnAnotherNumber() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Picker
+        {
+            private readonly IDatabase _db;
+            public Picker(IDatabase db) { _db = db; }
+            private string ChoiceKey => "picker:choice";
+            public async Task<string> GetChoiceAsync() => await _db.StringGetAsync(ChoiceKey);
+            public Task SetChoiceAsync(string choice) => _db.StringSetAsync(ChoiceKey, choice);
+            public async Task PickAsync(List<string> models, int number)
+            {
+                var channel = await GetChoiceAsync();
+                var model = models[number - 1];
+                await SetChoiceAsync(channel + "|" + model);
+            }
+        }
+        """);
 }
