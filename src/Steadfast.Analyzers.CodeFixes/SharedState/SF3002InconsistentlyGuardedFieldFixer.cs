@@ -68,12 +68,17 @@ namespace Steadfast.Analyzers.SharedState
                 var targets = LockWrapping.Plan(semanticModel, accesses, cancellationToken);
                 if (targets == null)
                     continue;
+                var lockExpression = SyntaxFactory.ParseExpression(group.Key);
+                // Locking on a field the type replaces after construction, or that the wrapped code null-tests, locks a
+                // different object each time or throws on null: no fix is better than that.
+                if (targets.Any(t => ReplacesOrNullTests(t.Node, lockExpression) || ReplacedOutsideConstruction(t.Node, lockExpression)))
+                    continue;
                 // Two locks over the same statement would nest in an order nobody chose: leave the second for a later pass.
                 targets = targets.Where(t => !planned.Any(p => p.Span.IntersectsWith(t.Node.Span))).ToList();
                 if (targets.Count == 0)
                     continue;
                 planned.AddRange(targets.Select(t => t.Node));
-                LockWrapping.Apply(editor, targets, SyntaxFactory.ParseExpression(group.Key));
+                LockWrapping.Apply(editor, targets, lockExpression);
                 changed = true;
             }
 
@@ -81,6 +86,50 @@ namespace Steadfast.Analyzers.SharedState
                 return null;
             return await Formatter.FormatAsync(editor.GetChangedDocument(), Formatter.Annotation, null, cancellationToken).ConfigureAwait(false);
         }
+
+        private static bool ReplacesOrNullTests(SyntaxNode wrapped, ExpressionSyntax lockExpression)
+        {
+            var lockName = LastName(lockExpression);
+            if (lockName == null)
+                return false;
+            foreach (var node in wrapped.DescendantNodesAndSelf())
+            {
+                switch (node)
+                {
+                    case AssignmentExpressionSyntax assignment when LastName(assignment.Left) == lockName:
+                        return true;
+                    case BinaryExpressionSyntax binary when (binary.IsKind(SyntaxKind.EqualsExpression) || binary.IsKind(SyntaxKind.NotEqualsExpression) || binary.IsKind(SyntaxKind.CoalesceExpression))
+                        && (LastName(binary.Left) == lockName || LastName(binary.Right) == lockName):
+                        return true;
+                    case IsPatternExpressionSyntax pattern when LastName(pattern.Expression) == lockName:
+                        return true;
+                    case ConditionalAccessExpressionSyntax conditional when LastName(conditional.Expression) == lockName:
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ReplacedOutsideConstruction(SyntaxNode wrapped, ExpressionSyntax lockExpression)
+        {
+            var lockName = LastName(lockExpression);
+            var type = wrapped.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (lockName == null || type == null)
+                return false;
+            return type.DescendantNodes()
+                .OfType<AssignmentExpressionSyntax>()
+                .Any(assignment => LastName(assignment.Left) == lockName
+                    && !assignment.Ancestors().Any(a => a is ConstructorDeclarationSyntax));
+        }
+
+        private static string? LastName(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            MemberAccessExpressionSyntax member when member.Expression is ThisExpressionSyntax => member.Name.Identifier.ValueText,
+            ParenthesizedExpressionSyntax parenthesized => LastName(parenthesized.Expression),
+            _ => null,
+        };
 
         private static bool IsInStaticMember(SyntaxNode node)
         {

@@ -109,4 +109,22 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
             }
         }
         """);
+
+    [Fact]
+    public Task LockOnAFieldTheTypeReplacesAfterConstruction_HasNoFix() => Verify.VerifyNoFixAsync("""
+        using System.Collections.Generic;
+        class TemplateCache
+        {
+            private Dictionary<string, int> _templates = new();
+            public void Refresh() { lock (_templates) { _templates.Clear(); } }
+            public int Get(string key)
+            {
+                if (_templates.Count == 0)
+                {
+                    [|_templates|] = new Dictionary<string, int>();
+                }
+                return [|_templates|][key];
+            }
+        }
+        """);
 }
