@@ -69,9 +69,9 @@ namespace Steadfast.Analyzers.SharedState
                 if (targets == null)
                     continue;
                 var lockExpression = SyntaxFactory.ParseExpression(group.Key);
-                // Locking on a field the type replaces after construction, or that the wrapped code null-tests, locks a
-                // different object each time or throws on null: no fix is better than that.
-                if (targets.Any(t => ReplacesOrNullTests(t.Node, lockExpression) || ReplacedOutsideConstruction(t.Node, lockExpression)))
+                // Locking on a field that the wrapped code itself replaces or null-tests locks a different object each
+                // time, or throws on null: no fix is better than that.
+                if (targets.Any(t => ReplacesOrNullTests(t.Node, lockExpression)))
                     continue;
                 // Two locks over the same statement would nest in an order nobody chose: leave the second for a later pass.
                 targets = targets.Where(t => !planned.Any(p => p.Span.IntersectsWith(t.Node.Span))).ToList();
@@ -109,18 +109,6 @@ namespace Steadfast.Analyzers.SharedState
             }
 
             return false;
-        }
-
-        private static bool ReplacedOutsideConstruction(SyntaxNode wrapped, ExpressionSyntax lockExpression)
-        {
-            var lockName = LastName(lockExpression);
-            var type = wrapped.Ancestors().OfType<TypeDeclarationSyntax>().FirstOrDefault();
-            if (lockName == null || type == null)
-                return false;
-            return type.DescendantNodes()
-                .OfType<AssignmentExpressionSyntax>()
-                .Any(assignment => LastName(assignment.Left) == lockName
-                    && !assignment.Ancestors().Any(a => a is ConstructorDeclarationSyntax));
         }
 
         private static string? LastName(ExpressionSyntax expression) => expression switch

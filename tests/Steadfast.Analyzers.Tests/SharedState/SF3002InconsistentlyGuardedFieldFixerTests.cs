@@ -111,19 +111,19 @@ public sealed class SF3002InconsistentlyGuardedFieldFixerTests
         """);
 
     [Fact]
-    public Task LockOnAFieldTheTypeReplacesAfterConstruction_HasNoFix() => Verify.VerifyNoFixAsync("""
+    public Task LockOnAFieldTheWrappedCodeNullTestsAndCreates_HasNoFix() => Verify.VerifyNoFixAsync("""
         using System.Collections.Generic;
         class TemplateCache
         {
-            private Dictionary<string, int> _templates = new();
-            public void Refresh() { lock (_templates) { _templates.Clear(); } }
-            public int Get(string key)
+            private Dictionary<string, int> _templates;
+            public void Add(string key, int value) { lock (_templates) { _templates[key] = value; } }
+            public void Load()
             {
-                if (_templates.Count == 0)
+                if (_templates == null)
                 {
                     [|_templates|] = new Dictionary<string, int>();
+                    [|_templates|]["default"] = 0;
                 }
-                return [|_templates|][key];
             }
         }
         """);
