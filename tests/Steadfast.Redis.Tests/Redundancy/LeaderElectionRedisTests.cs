@@ -185,15 +185,8 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         }
     }
 
-    private static async Task UntilTimersAsync(ObservedTimeProvider clock, int count)
-    {
-        long start = Stopwatch.GetTimestamp();
-        while (clock.DueTimes.Count(due => due != Timeout.InfiniteTimeSpan) < count)
-        {
-            Assert.True(Stopwatch.GetElapsedTime(start) < Wait, $"{count} waiters never started waiting");
-            await Task.Delay(5);
-        }
-    }
+    private static Task UntilTimersAsync(ObservedTimeProvider clock, int count) =>
+        UntilAsync(() => clock.DueTimes.Count(due => due != Timeout.InfiniteTimeSpan) >= count, $"{count} waiters never started waiting");
 
     private async Task UntilExpiredAsync(RedisKey key)
     {
