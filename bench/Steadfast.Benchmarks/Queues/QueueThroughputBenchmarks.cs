@@ -102,11 +102,11 @@ public class QueueThroughputBenchmarks
         await _db.KeyDeleteAsync(key);
     }
 
-    [Benchmark(OperationsPerInvoke = Messages, Description = "Steadfast RedisReliableQueue")]
+    [Benchmark(OperationsPerInvoke = Messages, Description = "Steadfast RedisReliableQueue (default: pipelined acks)")]
     public Task SteadfastReliableQueue() => RunReliableQueue(new RedisQueueOptions());
 
-    [Benchmark(OperationsPerInvoke = Messages, Description = "Steadfast RedisReliableQueue, PipelinedAcks")]
-    public Task SteadfastReliableQueuePipelinedAcks() => RunReliableQueue(new RedisQueueOptions { PipelinedAcks = true });
+    [Benchmark(OperationsPerInvoke = Messages, Description = "Steadfast RedisReliableQueue, PipelinedAcks = false (awaited)")]
+    public Task SteadfastReliableQueueAwaitedAcks() => RunReliableQueue(new RedisQueueOptions { PipelinedAcks = false });
 
     private async Task RunReliableQueue(RedisQueueOptions options)
     {

@@ -90,15 +90,18 @@ public sealed class RedisQueueOptions : QueueOptions
     public TimeSpan? MaxUnacknowledgedAge { get; init; }
 
     /// <summary>
-    /// When true, <see cref="IDelivery{T}.AckAsync"/> returns as soon as the acknowledgement is queued instead of when
-    /// Redis has recorded it: a consumer moves on to its next message without waiting a round trip, and acks queued
-    /// while one is in flight go together in one command. Nothing can be lost by it, only handled twice: an ack that
-    /// never reaches Redis (the process dies first, Redis fails) leaves the message pending, so it is delivered again
-    /// after the visibility timeout — the at-least-once the queue always gives, handlers being idempotent. A failed ack
-    /// is logged, not thrown; <see cref="RedisReliableQueue{T}.DisposeAsync"/> waits for the acks on their way. Default
-    /// false: <c>AckAsync</c> completes when Redis has recorded the ack, and throws when it could not.
+    /// Whether acks are pipelined (default true): <see cref="IDelivery{T}.AckAsync"/> sends the ack and returns without
+    /// waiting for Redis's answer, acks sent while one is in flight go together in one command, and this instance's next
+    /// read from Redis (and <see cref="RedisReliableQueue{T}.DisposeAsync"/>) first waits until all of its acks have
+    /// been answered. So a consumer handles its read-ahead without a round trip per message, and still: a message it
+    /// acknowledged is never delivered to it again; an ack that fails leaves the message pending (delivered again after
+    /// the visibility timeout, never lost) and is thrown by the next <c>DequeueAsync</c> that reads as a
+    /// <see cref="RedisQueueException"/> (and logged); disposal logs it. What it gives up: when <c>AckAsync</c> returns,
+    /// the ack may still be on its way, so a process that dies right then, or an ack delayed past the visibility timeout,
+    /// lets another consumer handle the message again (at-least-once, as always). False: <c>AckAsync</c> completes when
+    /// Redis has recorded the ack and throws when it could not, one round trip per message.
     /// </summary>
-    public bool PipelinedAcks { get; init; }
+    public bool PipelinedAcks { get; init; } = true;
 
     /// <summary>Where to log background failures (trimming, releasing read-ahead entries); none when null.</summary>
     public ILogger? Logger { get; init; }

@@ -116,6 +116,9 @@ public sealed partial class RedisReliableQueue<T>
     /// <summary>One round trip: reclaim (when due) and read; what it brings goes to the buffer, even if the caller gave up.</summary>
     private async Task<int> FetchAsync()
     {
+        // This instance's acks are answered before it reads again: nothing it acknowledged can come back to it (a reclaim
+        // in this read would otherwise find an ack still on its way), and a failed ack is thrown here, to the consumer.
+        await UntilAcksAnsweredAsync().ConfigureAwait(false);
         long now = _time.GetTimestamp();
         bool reclaim = _reclaimDue || _time.GetElapsedTime(_lastReclaim, now) >= _reclaimInterval;
         if (reclaim)

@@ -5,32 +5,53 @@ using Steadfast.Queues.Internal;
 
 namespace Steadfast.Queues;
 
-// Settling a delivery: ack (XACK; with PipelinedAcks queued and coalesced by RedisAckBatcher), nack (give back with a delay, or dead-letter after the last delivery) and defer
+// Settling a delivery: ack (XACK; pipelined and coalesced by RedisAckBatcher unless PipelinedAcks is off), nack (give back with a delay, or dead-letter after the last delivery) and defer
 // (give back without spending a delivery).
 public sealed partial class RedisReliableQueue<T>
 {
-    /// <summary>With <see cref="RedisQueueOptions.PipelinedAcks"/>: queues the ack and returns; the outcome is recorded
-    /// (metrics, trimming, a logged failure) when Redis answers, and disposal waits for it.</summary>
+    /// <summary>With <see cref="RedisQueueOptions.PipelinedAcks"/> (the default): sends the ack and returns; the outcome
+    /// is recorded (span, metrics, trimming, a logged failure) when Redis answers. The next read of this instance waits for
+    /// the answer and throws a failure (<see cref="FetchAsync"/>); disposal waits for it too.</summary>
     private void AckInBackground(Delivery delivery)
     {
-        _ = _acks.AckAsync(delivery.Id).ContinueWith(
-            static (ack, state) =>
+        Activity? previous = Activity.Current;
+        Activity? activity = QueueTracing.StartSettle(QueueTracing.RedisSystem, Name, "ack", delivery.Id, delivery.DeliveryCount);
+        Activity.Current = previous; // The span ends when Redis answers; the caller's own span carries on meanwhile.
+        _acks.Ack(delivery.Id, (acked, error) =>
+        {
+            if (error is null)
             {
-                var (q, d) = ((RedisReliableQueue<T>, Delivery))state!;
-                if (ack.IsCompletedSuccessfully)
+                if (acked)
                 {
-                    if (ack.Result)
-                    {
-                        q.Acknowledged(d);
-                    }
+                    Acknowledged(delivery);
                 }
-                else
-                {
-                    q._logger?.LogWarning(ack.Exception?.InnerException, "Acknowledging message {MessageId} of queue {QueueName} failed; it will be delivered again after the visibility timeout.", d.Id, q.Name);
-                }
-            },
-            (this, delivery), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            else
+            {
+                activity.RecordError(Wrap("acknowledge a message of", error));
+                _logger?.LogWarning(error, "Acknowledging message {MessageId} of queue {QueueName} failed; it stays pending and will be delivered again after the visibility timeout.", delivery.Id, Name);
+            }
+
+            activity?.Stop();
+        });
     }
+
+    /// <summary>Waits until every ack this instance sent so far has been answered; throws when one failed since the last
+    /// check (the messages stay pending and are delivered again after the visibility timeout).</summary>
+    private async Task UntilAcksAnsweredAsync()
+    {
+        await _acks.WhenAnsweredAsync().ConfigureAwait(false);
+        if (_acks.TakeFailure() is { } failure)
+        {
+            throw new RedisQueueException(
+                $"Acknowledging {failure.Count} message(s) of queue '{Name}' failed (the first: {failure.FirstId}); they stay pending " +
+                $"and will be delivered again after the visibility timeout: {failure.Error.Message}", failure.Error);
+        }
+    }
+
+    /// <summary>Completes when every ack sent so far has been answered by Redis (failures are left for the next read).
+    /// Lets tests wait for the condition instead of for time.</summary>
+    internal Task WhenAcksAnsweredForTesting() => _acks.WhenAnsweredAsync();
 
     private void Acknowledged(Delivery delivery)
     {
@@ -145,7 +166,7 @@ public sealed partial class RedisReliableQueue<T>
         public ValueTask AckAsync(CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (queue._options.PipelinedAcks)
+            if (queue._options.PipelinedAcks && !queue._disposed)
             {
                 queue.AckInBackground(this);
                 return default;

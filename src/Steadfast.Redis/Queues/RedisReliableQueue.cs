@@ -222,11 +222,11 @@ public sealed partial class RedisReliableQueue<T> : IReliableQueue<T>, IAsyncDis
 
         try
         {
-            await _acks.WhenIdleAsync().ConfigureAwait(false); // Pipelined acks still on their way (failures are logged).
+            await UntilAcksAnsweredAsync().ConfigureAwait(false); // Pipelined acks still on their way.
         }
-        catch (Exception ex)
+        catch (RedisQueueException ex)
         {
-            _logger?.LogDebug(ex, "Waiting for the acknowledgements of queue {QueueName} failed.", Name);
+            _logger?.LogWarning(ex, "Acknowledgements of queue {QueueName} failed before it was disposed.", Name);
         }
 
         // Nothing to tell an unreachable Redis; the read-ahead is then taken over after the visibility timeout.

@@ -89,6 +89,9 @@ public sealed class RedisReliableQueueContractTests : ReliableQueueContractTests
         }
     }
 
+    protected override Task UntilAcksRecordedAsync(IReliableQueue<WorkItem> queue) =>
+        ((RedisReliableQueue<WorkItem>)queue).WhenAcksAnsweredForTesting();
+
     private static async Task<bool> GroupExistsAsync(IDatabase db, RedisKey stream, string group) =>
         await db.KeyExistsAsync(stream)
         && (await db.StreamGroupInfoAsync(stream)).Any(g => g.Name == group);

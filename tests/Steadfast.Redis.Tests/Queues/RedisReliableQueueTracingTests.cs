@@ -24,6 +24,7 @@ public sealed class RedisReliableQueueTracingTests(RedisServerFixture redis) : I
         Assert.NotNull(delivery);
         Assert.Same(traces.Root, Activity.Current);
         await delivery.AckAsync();
+        await queue.WhenAcksAnsweredForTesting(); // The pipelined ack's span ends when Redis answers.
 
         Activity[] publishes = traces.Stopped.Where(s => s.OperationName == $"{_name} publish").ToArray();
         Assert.Equal(2, publishes.Length);

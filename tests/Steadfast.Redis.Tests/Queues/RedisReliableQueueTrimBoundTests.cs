@@ -77,6 +77,7 @@ public sealed class RedisReliableQueueTrimBoundTests : IClassFixture<RedisServer
             await delivery.AckAsync();
         }
 
+        await live.WhenAcksAnsweredForTesting(); // The last dequeues came from the read-ahead: their acks may be on the way.
         Assert.Equal((0L, 5L), await live.TrimAsync());
         StreamEntry[] kept = await db.StreamRangeAsync(live.StreamKey);
         Assert.Equal(Enumerable.Range(5, 5), kept.Select(e => JsonQueueSerializer.Default.Deserialize<WorkItem>((byte[])e["m"]!).Number));
@@ -103,6 +104,8 @@ public sealed class RedisReliableQueueTrimBoundTests : IClassFixture<RedisServer
 
         // The lagging group acknowledged 10: the trim stops at its last delivered entry (kept), none of the 20 it has not
         // read goes.
+        await live.WhenAcksAnsweredForTesting(); // Pipelined acks of both groups recorded before trimming.
+        await lagging.WhenAcksAnsweredForTesting();
         Assert.Equal((9L, 0L), await live.TrimAsync());
         Assert.Equal(21, await _redis.Connection.GetDatabase().StreamLengthAsync(live.StreamKey));
     }

@@ -40,6 +40,13 @@ public abstract class ReliableQueueContractTests
     /// the enqueue notifications); at once for a synchronous in-memory backend.</summary>
     protected virtual Task UntilWaitingAsync(IReliableQueue<WorkItem> consumer) => Task.CompletedTask;
 
+    /// <summary>Returns once every ack <paramref name="queue"/> has sent is recorded by the backend; at once for a backend
+    /// whose <c>AckAsync</c> returns only then (in memory). An ack may be pipelined (Redis by default: <c>AckAsync</c>
+    /// returns once it is sent), and the contract then promises that the acking consumer's next read, and its disposal,
+    /// come after the ack is recorded — not that another consumer sees it at once; a test that looks from another
+    /// consumer waits for this condition, the way real time would let the ack land.</summary>
+    protected virtual Task UntilAcksRecordedAsync(IReliableQueue<WorkItem> queue) => Task.CompletedTask;
+
     /// <summary>A bit more than the visibility timeout (for the backend's reclaim interval).</summary>
     protected TimeSpan PastVisibility => VisibilityTimeout + (VisibilityTimeout / 2);
 
@@ -158,10 +165,37 @@ public abstract class ReliableQueueContractTests
         await queue.EnqueueAsync(new WorkItem(4));
         await (await NextAsync(queue)).AckAsync();
 
-        await AdvanceAsync(PastVisibility);
-        Assert.Null(await PeekAsync(peer));
+        // However much time passes before it, the acking consumer's next read comes after its ack.
         await AdvanceAsync(PastVisibility);
         Assert.Null(await PeekAsync(queue));
+
+        // Recorded, the ack holds for every other consumer too.
+        await UntilAcksRecordedAsync(queue);
+        await AdvanceAsync(PastVisibility);
+        Assert.Null(await PeekAsync(peer));
+        Assert.Null(await PeekAsync(queue));
+    }
+
+    [Fact]
+    public async Task Acks_of_a_whole_read_ahead_are_recorded_before_the_consumers_next_read()
+    {
+        var queue = CreateQueue();
+        var peer = CreatePeer(queue);
+        await queue.EnqueueBatchAsync(Enumerable.Range(0, 30).Select(i => new WorkItem(i)).ToArray());
+
+        // Handled and acked back to back (read-ahead hands most of them out without a read), then time passes.
+        var acked = new List<int>();
+        for (int i = 0; i < 30; i++)
+        {
+            var delivery = await NextAsync(queue);
+            acked.Add(delivery.Message.Number);
+            await delivery.AckAsync();
+        }
+
+        await AdvanceAsync(PastVisibility);
+        Assert.Null(await PeekAsync(queue));
+        Assert.Null(await PeekAsync(peer));
+        Assert.Equal(Enumerable.Range(0, 30), acked);
     }
 
     [Fact]
