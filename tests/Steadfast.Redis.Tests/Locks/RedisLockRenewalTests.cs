@@ -3,6 +3,7 @@ using Steadfast.Locks;
 using Steadfast.Locks.Internal;
 using Steadfast.Testing.Redis;
 using Steadfast.Testing.Time;
+using Steadfast.Testing.Conditions;
 
 namespace Steadfast.Redis.Tests.Locks;
 
@@ -36,7 +37,7 @@ public sealed class RedisLockRenewalTests
         try
         {
             clock.Advance(Lease / 3);
-            await UntilAsync(() => handle.FailedRenewals == 1);
+            await Until.TrueAsync(() => handle.FailedRenewals == 1, "one failed renewal", Prompt);
             Assert.False(handle.Lost.IsCancellationRequested, "one failed renewal with two thirds of the lease left must not lose it");
         }
         finally
@@ -45,7 +46,7 @@ public sealed class RedisLockRenewalTests
         }
 
         clock.Advance(Retry);
-        await UntilAsync(() => handle.ConfirmedRenewals == 1 || handle.FailedRenewals > 1);
+        await Until.TrueAsync(() => handle.ConfirmedRenewals == 1 || handle.FailedRenewals > 1, "a renewal after the failed one", Prompt);
         Assert.Equal(1, handle.ConfirmedRenewals);
 
         // Past the deadline of the first lease: still held, because the retry renewed it.
@@ -66,11 +67,11 @@ public sealed class RedisLockRenewalTests
         await server.StopAsync();
 
         clock.Advance(Lease / 3);
-        await UntilAsync(() => handle.FailedRenewals == 1);
+        await Until.TrueAsync(() => handle.FailedRenewals == 1, "one failed renewal", Prompt);
         Assert.False(handle.Lost.IsCancellationRequested);
 
         clock.Advance(Retry);
-        await UntilAsync(() => handle.FailedRenewals == 2);
+        await Until.TrueAsync(() => handle.FailedRenewals == 2, "two failed renewals", Prompt);
         Assert.False(handle.Lost.IsCancellationRequested);
 
         // A tick before the deadline (lease minus a tenth): not yet lost; at it: lost, with a tenth of the lease to spare.
@@ -101,15 +102,5 @@ public sealed class RedisLockRenewalTests
 
         Assert.Equal(0, handle.FailedRenewals);
         Assert.False(await handle.ExtendAsync(Lease));
-    }
-
-    /// <summary>Waits for a condition another thread brings about; the bound only turns a broken test into a failure.</summary>
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        using var bound = new CancellationTokenSource(Prompt);
-        while (!condition())
-        {
-            await Task.Delay(10, bound.Token);
-        }
     }
 }

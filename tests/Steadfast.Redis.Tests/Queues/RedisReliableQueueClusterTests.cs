@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using Steadfast.Queues;
 using Steadfast.Testing.Queues;
 using Steadfast.Testing.Redis;
+using Steadfast.Testing.Conditions;
 
 namespace Steadfast.Redis.Tests.Queues;
 
@@ -99,10 +100,8 @@ public sealed class RedisReliableQueueClusterTests : IClassFixture<RedisClusterF
 
     /// <summary>Waits until the node owning <paramref name="channel"/> counts <paramref name="count"/> sharded
     /// subscribers on it (PUBSUB SHARDNUMSUB), bounded by <see cref="Prompt"/>.</summary>
-    private async Task UntilShardSubscribersAsync(string channel, long count)
-    {
-        long start = Stopwatch.GetTimestamp();
-        while (true)
+    private Task UntilShardSubscribersAsync(string channel, long count) =>
+        Until.TrueAsync(async () =>
         {
             long total = 0;
             foreach (IServer server in _cluster.Connection.GetServers())
@@ -111,15 +110,8 @@ public sealed class RedisReliableQueueClusterTests : IClassFixture<RedisClusterF
                 total += (long)reply[1];
             }
 
-            if (total >= count)
-            {
-                return;
-            }
-
-            Assert.True(Stopwatch.GetElapsedTime(start) < Prompt, $"{total} of {count} consumers subscribed to {channel}");
-            await Task.Delay(5);
-        }
-    }
+            return total >= count;
+        }, $"{count} consumers subscribing to {channel}", Prompt);
 
     [Fact]
     public async Task A_list_in_another_slot_is_imported_without_crossslot_scripts()

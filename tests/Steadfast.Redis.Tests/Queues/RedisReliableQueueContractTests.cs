@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Steadfast.Queues;
 using Steadfast.Testing.Queues;
 using Steadfast.Testing.Redis;
+using Steadfast.Testing.Conditions;
 
 namespace Steadfast.Redis.Tests.Queues;
 
@@ -81,12 +81,7 @@ public sealed class RedisReliableQueueContractTests : ReliableQueueContractTests
         RedisChannel channel = queue.WakeChannel;
         Assert.Equal(RedisChannel.Literal($"steadfast:queue:{queue.Name}:wake"), channel); // Classic on a standalone server.
         IServer server = _redis.Connection.GetServer(_redis.Server.EndPoint);
-        long start = Stopwatch.GetTimestamp();
-        while (await server.SubscriptionSubscriberCountAsync(channel) == 0)
-        {
-            Assert.True(Stopwatch.GetElapsedTime(start) < Prompt, "the consumer never subscribed");
-            await Task.Delay(5);
-        }
+        await Until.TrueAsync(async () => await server.SubscriptionSubscriberCountAsync(channel) > 0, "the consumer subscribing", Prompt);
     }
 
     protected override Task UntilAcksRecordedAsync(IReliableQueue<WorkItem> queue) =>

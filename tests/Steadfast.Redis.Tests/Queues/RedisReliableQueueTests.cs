@@ -6,6 +6,7 @@ using Steadfast.Queues;
 using Steadfast.Testing.Queues;
 using Steadfast.Testing.Redis;
 using Steadfast.Testing.Time;
+using Steadfast.Testing.Conditions;
 
 namespace Steadfast.Redis.Tests.Queues;
 
@@ -208,12 +209,12 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
             }
         });
 
-        await WaitUntilAsync(() => returned.Count >= 500);
+        await Until.TrueAsync(() => returned.Count >= 500, "500 enqueues");
         await server.StopAsync(); // A crash, mid-stream.
         int beforeRestart = returned.Count;
-        await WaitUntilAsync(() => Volatile.Read(ref failures) > 0); // the producer has seen the outage
+        await Until.TrueAsync(() => Volatile.Read(ref failures) > 0, "a failed enqueue"); // the producer has seen the outage
         await server.RestartAsync();
-        await WaitUntilAsync(() => returned.Count >= beforeRestart + 500 || produce.IsCompleted);
+        await Until.TrueAsync(() => returned.Count >= beforeRestart + 500 || produce.IsCompleted, "500 enqueues after the restart");
         stop.Cancel();
         await produce.WaitAsync(Prompt);
 
@@ -468,16 +469,6 @@ public sealed class RedisReliableQueueTests : IClassFixture<RedisServerFixture>
         Assert.Equal("{steadfast:queue:orders}:dead", one.DeadLetterKey.ToString());
         Assert.True(typeof(RedisReliableQueue<>).IsSealed);
         Assert.True(typeof(RedisQueueOptions).IsSealed);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "Condition not reached in 30 s.");
-            await Task.Delay(10);
-        }
     }
 
     private sealed class PipeSerializer : IQueueSerializer

@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using Steadfast.Redis.RateLimiting;
 using Steadfast.Testing.Redis;
 using Xunit.Abstractions;
+using Steadfast.Testing.Conditions;
 
 namespace Steadfast.Redis.Tests.RateLimiting;
 
@@ -37,17 +38,6 @@ public sealed class RedisTokenBucketRateLimiterTests(RedisServerFixture redis, I
     {
         var time = (RedisResult[])(await redis.Connection.GetDatabase().ExecuteAsync("TIME"))!;
         return TimeSpan.FromTicks(((long)time[0] * 1_000_000 + (long)time[1]) * 10);
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds; the bound only fails a test that would hang.</summary>
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        long start = Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            Assert.True(Stopwatch.GetElapsedTime(start) < Prompt, $"{what} did not happen within {Prompt}");
-            await Task.Delay(5);
-        }
     }
 
     // Accuracy (how close to the allowance a busy key gets) depends on how fast the clients can ask, so it is measured
@@ -107,7 +97,7 @@ public sealed class RedisTokenBucketRateLimiterTests(RedisServerFixture redis, I
                 })));
 
             // Compete for at least `duration`, and until the bucket has refilled under contention.
-            await EventuallyAsync(() => clock.Elapsed >= duration && Volatile.Read(ref admitted) > TokenLimit, "a refill under contention");
+            await Until.TrueAsync(() => clock.Elapsed >= duration && Volatile.Read(ref admitted) > TokenLimit, "a refill under contention", Prompt);
             stop.Cancel();
             await clients.WaitAsync(Prompt);
             serverEnd = await ServerTimeAsync(); // after the last acquire
@@ -245,7 +235,7 @@ public sealed class RedisTokenBucketRateLimiterTests(RedisServerFixture redis, I
         Assert.True(limiter.AttemptAcquire().IsAcquired);
 
         Task<RateLimitLease> queued = limiter.AcquireAsync().AsTask();
-        await EventuallyAsync(() => limiter.GetStatistics()!.CurrentQueuedCount == 1 || queued.IsCompleted, "queueing");
+        await Until.TrueAsync(() => limiter.GetStatistics()!.CurrentQueuedCount == 1 || queued.IsCompleted, "queueing", Prompt);
         if (sinceEmptied.Elapsed < period)
         {
             // No token can exist yet, so the request must still be waiting, as a queued one (and the limiter is not idle).
@@ -274,7 +264,7 @@ public sealed class RedisTokenBucketRateLimiterTests(RedisServerFixture redis, I
         using var cancel = new CancellationTokenSource();
         Task<RateLimitLease> cancelled = limiter.AcquireAsync(1, cancel.Token).AsTask();
         Task<RateLimitLease> disposed = limiter.AcquireAsync(1).AsTask();
-        await EventuallyAsync(() => limiter.GetStatistics()!.CurrentQueuedCount == 2, "two queued permits");
+        await Until.TrueAsync(() => limiter.GetStatistics()!.CurrentQueuedCount == 2, "two queued permits", Prompt);
 
         // Queue full (2 permits waiting): refused at once (not queued), with the bucket's RetryAfter.
         using RateLimitLease full = await limiter.AcquireAsync(1).AsTask().WaitAsync(Prompt);

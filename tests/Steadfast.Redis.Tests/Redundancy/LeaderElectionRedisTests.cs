@@ -5,6 +5,7 @@ using Steadfast.Locks;
 using Steadfast.Redundancy;
 using Steadfast.Testing.Redis;
 using Steadfast.Testing.Time;
+using Steadfast.Testing.Conditions;
 
 namespace Steadfast.Redis.Tests.Redundancy;
 
@@ -123,7 +124,7 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         standbyClock.Advance(Lease);
         // Lost may be signalled from the failed renewal's continuation on the thread pool, not within Advance: wait for it
         // (a busy machine delays it; it does not change which comes first below).
-        await UntilAsync(() => Volatile.Read(ref second.LostAt) != 0, "the crashed leader never saw its leadership lost");
+        await Until.TrueAsync(() => Volatile.Read(ref second.LostAt) != 0, "the crashed leader seeing its leadership lost", Wait);
         await UntilExpiredAsync(lockKey);
         standbyClock.Advance(WakeUp + TimeSpan.FromMilliseconds(1));
         Leadership leaderThird = await third.Elected.Task.WaitAsync(Wait);
@@ -160,12 +161,7 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         // Wait until b is subscribed to the release channel, i.e. waiting on the held lock.
         var server = redis.Connection.GetServer(redis.Server.EndPoint);
         var channel = RedisChannel.Literal($"{prefix}:reports:released");
-        long start = Stopwatch.GetTimestamp();
-        while (await server.SubscriptionSubscriberCountAsync(channel) == 0)
-        {
-            Assert.True(Stopwatch.GetElapsedTime(start) < Wait, "b never started waiting");
-            await Task.Delay(5);
-        }
+        await Until.TrueAsync(async () => await server.SubscriptionSubscriberCountAsync(channel) > 0, "b waiting", Wait);
 
         Assert.False(b.Elected.Task.IsCompleted);
 
@@ -175,26 +171,9 @@ public sealed class LeaderElectionRedisTests(RedisServerFixture redis) : IClassF
         Assert.True(leaderB.FencingToken > leaderA.FencingToken);
     }
 
-    private static async Task UntilAsync(Func<bool> condition, string failure)
-    {
-        long start = Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            Assert.True(Stopwatch.GetElapsedTime(start) < Wait, failure);
-            await Task.Delay(5);
-        }
-    }
-
     private static Task UntilTimersAsync(ObservedTimeProvider clock, int count) =>
-        UntilAsync(() => clock.DueTimes.Count(due => due != Timeout.InfiniteTimeSpan) >= count, $"{count} waiters never started waiting");
+        Until.TrueAsync(() => clock.DueTimes.Count(due => due != Timeout.InfiniteTimeSpan) >= count, $"{count} waiters waiting", Wait);
 
-    private async Task UntilExpiredAsync(RedisKey key)
-    {
-        long start = Stopwatch.GetTimestamp();
-        while (await redis.Connection.GetDatabase().KeyExistsAsync(key))
-        {
-            Assert.True(Stopwatch.GetElapsedTime(start) < Wait, $"{key} never expired");
-            await Task.Delay(10);
-        }
-    }
+    private Task UntilExpiredAsync(RedisKey key) =>
+        Until.TrueAsync(async () => !await redis.Connection.GetDatabase().KeyExistsAsync(key), $"{key} expiring", Wait);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Steadfast.Redundancy;
+using Steadfast.Testing.Conditions;
 
 namespace Steadfast.Tests.Redundancy;
 
@@ -249,7 +250,7 @@ public sealed class HotWarmTests
         Assert.Same(_primary, pair.Active);
         _time.Advance(TimeSpan.FromMilliseconds(300));
 
-        await WaitUntilAsync(() => ReferenceEquals(pair.Active, _standby));
+        await Until.TrueAsync(() => ReferenceEquals(pair.Active, _standby), "the switch to the standby", TimeSpan.FromSeconds(10));
     }
 
     [Theory]
@@ -341,15 +342,4 @@ public sealed class HotWarmTests
     }
 
     private void AdvanceTo(DateTimeOffset target) => _time.Advance(target - _time.GetUtcNow());
-
-    /// <summary>Waits (without sleeping) for work that continues on the thread pool after a fake-clock advance.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(10), "Condition not met within 10 s.");
-            await Task.Yield();
-        }
-    }
 }

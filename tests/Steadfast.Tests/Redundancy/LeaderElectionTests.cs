@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 using Steadfast.Locks;
 using Steadfast.Redundancy;
+using Steadfast.Testing.Conditions;
 
 namespace Steadfast.Tests.Redundancy;
 
@@ -173,7 +174,7 @@ public sealed class LeaderElectionTests
             await Task.Delay(Timeout.Infinite, token); // stops when leadership is lost
         }, cts.Token);
 
-        await WaitUntilAsync(() => terms.Count == 1);
+        await Until.TrueAsync(() => terms.Count == 1, "the first term", TimeSpan.FromSeconds(10));
         _time.Advance(Lease); // lost, released, re-acquired (no one else contends)
         await secondTerm.Task.WaitAsync(Wait);
 
@@ -207,15 +208,5 @@ public sealed class LeaderElectionTests
         Assert.Contains("LeaderElectionOptions.Lease", lease.Message);
         var retry = Assert.Throws<ArgumentOutOfRangeException>(() => new LeaderElection(new InMemoryLockProvider(_time), new LeaderElectionOptions { RetryDelay = TimeSpan.FromSeconds(-1) }));
         Assert.Equal("RetryDelay", retry.ParamName);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(10), "Condition not met within 10 s.");
-            await Task.Yield();
-        }
     }
 }
