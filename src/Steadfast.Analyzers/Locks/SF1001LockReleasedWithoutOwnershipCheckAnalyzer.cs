@@ -265,6 +265,10 @@ namespace Steadfast.Analyzers.Locks
 
         private static void ReportValue(IInvocationOperation call, LockModel model, IOperation value, IOperation? key, string verb, System.Action<Diagnostic> report, CancellationToken token)
         {
+            // A key made fresh for this acquisition (a new Guid per run) has no second contender: whatever the value, no
+            // other client takes, holds or releases that key.
+            if (key != null && model.ValueFlow.Classify(key, token).Uniqueness == Uniqueness.Unique)
+                return;
             var origin = model.ValueFlow.Classify(value, token);
             if (origin.Uniqueness == Uniqueness.Unknown && key != null && IsMadeFromTheKey(value, key, model, token))
             {

@@ -156,6 +156,32 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         }
         """, Origin(2, 0), Origin(3, 1));
 
+    // The key itself is new for every run (a fresh Guid): nobody else can take it, so a shared value releases nobody's lock.
+    [Fact]
+    public Task KeyUniqueToTheAcquisition_AnyValue_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        sealed class RedisWrapper
+        {
+            private readonly IDatabase _db;
+            public RedisWrapper(IDatabase db) => _db = db;
+            public bool Take(string key, string value) => _db.LockTake(key, value, TimeSpan.FromSeconds(30));
+            public bool Release(string key, string value) => _db.LockRelease(key, value);
+        }
+        static class Demo
+        {
+            static void Main(RedisWrapper redis, IDatabase db)
+            {
+                var key = Guid.NewGuid().ToString();
+                if (redis.Take(key, Environment.MachineName))
+                    redis.Release(key, Environment.MachineName);
+                var scratch = "scratch:" + Guid.NewGuid().ToString("N");
+                if (db.LockTake(scratch, "me", TimeSpan.FromSeconds(5)))
+                    db.LockRelease(scratch, "me");
+            }
+        }
+        """);
+
     [Fact]
     public Task WrapperWhoseCallersPassAFreshToken_IsClean() => Verify.VerifyAsync("""
         using System;
