@@ -77,7 +77,7 @@ namespace Steadfast.Analyzers.Locks
             {
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 diagnostic.Properties.TryGetValue(SF1001LockReleasedWithoutOwnershipCheckAnalyzer.ShapeProperty, out var shape);
-                if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.SharedTokenShape)
+                if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.SharedTokenShape || shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.CallerValueShape)
                     continue; // the per-instance token is already random: it has to become per acquisition, by hand
                 if (shape == SF1001LockReleasedWithoutOwnershipCheckAnalyzer.DeleteShape)
                     changed |= FixDelete(editor, model, node, done, cancellationToken);

@@ -38,6 +38,13 @@ namespace Steadfast.Analyzers.Locks
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
+            // A lock nothing releases: where the release belongs (and whether the lock needs one) is the author's call.
+            if (context.Diagnostics[0].Properties.TryGetValue(SF1003LockNotReleasedOnAllPathsAnalyzer.ShapeProperty, out var shape)
+                && shape == SF1003LockNotReleasedOnAllPathsAnalyzer.NeverReleasedShape)
+            {
+                return;
+            }
+
             await SteadfastLockRewrite.RegisterAsync(context, context.Diagnostics[0], UseSteadfastLockKey).ConfigureAwait(false);
             var diagnostic = context.Diagnostics[0];
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);

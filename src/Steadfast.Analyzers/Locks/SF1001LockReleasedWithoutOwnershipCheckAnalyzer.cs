@@ -23,6 +23,11 @@ namespace Steadfast.Analyzers.Locks
         public const string DeleteShape = "Delete";
         /// <summary>A token made once per instance of a shared lock service: no automatic fix (the token has to move to the acquisition).</summary>
         public const string SharedTokenShape = "SharedToken";
+        /// <summary>
+        /// A helper forwards its parameter as the lock value and a caller passes a non-unique one: reported at the caller's
+        /// argument, with no automatic fix (the token has to be made where the acquisition is owned).
+        /// </summary>
+        public const string CallerValueShape = "CallerValue";
 
         internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
             RuleIdentifiers.LockReleasedWithoutOwnershipCheck,
@@ -260,6 +265,10 @@ namespace Steadfast.Analyzers.Locks
 
         private static void ReportValue(IInvocationOperation call, LockModel model, IOperation value, IOperation? key, string verb, System.Action<Diagnostic> report, CancellationToken token)
         {
+            // A key made fresh for this acquisition (a new Guid per run) has no second contender: whatever the value, no
+            // other client takes, holds or releases that key.
+            if (key != null && model.ValueFlow.Classify(key, token).Uniqueness == Uniqueness.Unique)
+                return;
             var origin = model.ValueFlow.Classify(value, token);
             if (origin.Uniqueness == Uniqueness.Unknown && key != null && IsMadeFromTheKey(value, key, model, token))
             {
@@ -282,6 +291,19 @@ namespace Steadfast.Analyzers.Locks
             }
 
             var valueSyntax = LockModel.Unwrap(value)!.Syntax;
+            if (shape == ValueShape && ForwardedParameter(call, value, origin) is { } helper)
+            {
+                // The helper only forwards what it is given: the caller that hands it a non-unique value holds the bug,
+                // and a helper whose every caller passes a unique token is fine.
+                report(Diagnostic.Create(
+                    Rule,
+                    origin.Origin!.GetLocation(),
+                    new[] { valueSyntax.GetLocation() },
+                    ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, CallerValueShape),
+                    $"'{origin.Origin}' is handed to '{helper.Name}', which {verb} it: {origin.Reason}. Any client can release it; use a token unique to this acquisition."));
+                return;
+            }
+
             IEnumerable<Location>? additional = null;
             // The origin may sit in another file of the compilation (the helper's caller, the field's declaration).
             if (origin.Origin != null && !(origin.Origin.Span.Equals(valueSyntax.Span) && origin.Origin.SyntaxTree == valueSyntax.SyntaxTree))
@@ -295,6 +317,27 @@ namespace Steadfast.Analyzers.Locks
                 additional,
                 ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape),
                 message));
+        }
+
+        /// <summary>
+        /// The lock value is a bare parameter of the method around the call (or of the method whose lambda makes the call)
+        /// and the non-unique value was found at an argument some caller passes for it: the method that owns the parameter.
+        /// </summary>
+        private static IMethodSymbol? ForwardedParameter(IInvocationOperation call, IOperation value, ValueOrigin origin)
+        {
+            if (!(LockModel.Unwrap(value) is IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: not MethodKind.AnonymousFunction } method } })
+                || origin.Origin == null)
+            {
+                return null;
+            }
+
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree == origin.Origin.SyntaxTree && reference.Span.Contains(origin.Origin.Span))
+                    return null; // found inside the method itself (a recursive call): report where the value is used
+            }
+
+            return origin.Origin.SyntaxTree == call.Syntax.SyntaxTree && origin.Origin.Span.Equals(call.Syntax.Span) ? null : method;
         }
 
         /// <summary>

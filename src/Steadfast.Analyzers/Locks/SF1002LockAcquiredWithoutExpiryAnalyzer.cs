@@ -63,6 +63,8 @@ namespace Steadfast.Analyzers.Locks
                 reason = IsNoExpiry(acquire.Expiry, model, cancellationToken, 0);
             }
 
+            if (reason != null && RepairsAMissingExpiry(acquire, model, cancellationToken))
+                return null;
             if (reason != null && ExpiredSeparately(acquire, model, cancellationToken) is { } expire)
                 reason += $"; the '{SF1003LockNotReleasedOnAllPathsAnalyzer.CalleeText(expire)}' after it is a separate command, and a crash between the two leaves the lock forever: set the expiry in the same SET NX PX command";
             return reason;
@@ -87,6 +89,33 @@ namespace Steadfast.Analyzers.Locks
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// The function that takes the lock also reads the key's TTL and, when the key has none, gives it one (KeyExpire
+        /// under a condition on KeyTimeToLive of the same key): a contender repairs a lock its holder left without a lease,
+        /// so a crash between SET NX and EXPIRE does not hold the lock forever.
+        /// </summary>
+        private static bool RepairsAMissingExpiry(RedisAcquire acquire, LockModel model, System.Threading.CancellationToken cancellationToken)
+        {
+            var identity = model.ValueFlow.Identity(acquire.Key, cancellationToken);
+            if (identity == null)
+                return false;
+            foreach (var conditional in LockModel.DescendantsInSameFunction(LockModel.GetFunction(acquire.Call)).OfType<IConditionalOperation>())
+            {
+                var readsTtl = conditional.Condition.DescendantsAndSelf().OfType<IInvocationOperation>().Any(c =>
+                    c.TargetMethod.Name.StartsWith("KeyTimeToLive", System.StringComparison.Ordinal) && model.IsRedisDatabaseMethod(c.TargetMethod)
+                    && model.ValueFlow.Identity(LockModel.Argument(c, "key"), cancellationToken) == identity);
+                if (!readsTtl)
+                    continue;
+                var setsExpiry = conditional.WhenTrue.DescendantsAndSelf().OfType<IInvocationOperation>().Any(c =>
+                    c.TargetMethod.Name.StartsWith("KeyExpire", System.StringComparison.Ordinal) && model.IsRedisDatabaseMethod(c.TargetMethod)
+                    && model.ValueFlow.Identity(LockModel.Argument(c, "key"), cancellationToken) == identity);
+                if (setsExpiry)
+                    return true;
+            }
+
+            return false;
         }
 
         private static string? IsNoExpiry(IOperation expiry, LockModel model, System.Threading.CancellationToken cancellationToken, int depth)

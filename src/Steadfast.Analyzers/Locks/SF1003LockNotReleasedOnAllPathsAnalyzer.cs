@@ -18,8 +18,12 @@ namespace Steadfast.Analyzers.Locks
         internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptors.Create(
             RuleIdentifiers.LockNotReleasedOnAllPaths,
             title: "Lock not released on all paths",
-            messageFormat: "'{0}' releases the lock taken by '{1}' only if nothing in between throws; release it in a finally block (or dispose a lock handle with using)",
-            description: "A release written as the statement after the critical section is skipped when the critical section throws or returns early, and the lock stays held: Monitor, SemaphoreSlim, Mutex, ReaderWriterLockSlim and SpinLock until the process ends, a Redis lock until its lease expires (or forever without one). Release in a finally block that covers everything after the acquire, or hold the lock through a handle disposed by using / await using.");
+            messageFormat: "{0}",
+            description: "A release written as the statement after the critical section is skipped when the critical section throws or returns early, and the lock stays held: Monitor, SemaphoreSlim, Mutex, ReaderWriterLockSlim and SpinLock until the process ends, a Redis lock until its lease expires (or forever without one). Release in a finally block that covers everything after the acquire, or hold the lock through a handle disposed by using / await using. A Redis lock taken with no lease that nothing releases at all is held forever after its first use.");
+
+        /// <summary>Property naming the shape: <see cref="NeverReleasedShape"/> for a lease-less lock nothing releases (no automatic fix).</summary>
+        public const string ShapeProperty = "Shape";
+        public const string NeverReleasedShape = "NeverReleased";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
 
@@ -40,7 +44,13 @@ namespace Steadfast.Analyzers.Locks
         {
             var call = (IInvocationOperation)context.Operation;
             var release = model.AsRelease(call, context.CancellationToken);
-            if (release == null || LockModel.IsInFinally(call, out _) || IsInAbandonedMutexHandler(call))
+            if (release == null)
+            {
+                NeverReleasedLock.Analyze(context, call, model);
+                return;
+            }
+
+            if (LockModel.IsInFinally(call, out _) || IsInAbandonedMutexHandler(call))
                 return;
             var acquire = FindAcquire(release, model, context.CancellationToken);
             if (acquire == null || IsCoveredByTry(release, acquire, model, context.CancellationToken) || NothingEscapesBetween(acquire.Call, call))
@@ -48,8 +58,7 @@ namespace Steadfast.Analyzers.Locks
             context.ReportDiagnostic(Diagnostic.Create(
                 Rule,
                 call.Syntax.GetLocation(),
-                CalleeText(call),
-                CalleeText(acquire.Call)));
+                $"'{CalleeText(call)}' releases the lock taken by '{CalleeText(acquire.Call)}' only if nothing in between throws; release it in a finally block (or dispose a lock handle with using)"));
         }
 
         internal static string CalleeText(IInvocationOperation call)

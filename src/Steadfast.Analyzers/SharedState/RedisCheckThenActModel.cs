@@ -363,7 +363,8 @@ namespace Steadfast.Analyzers.SharedState
                         }
 
                         break;
-                    case IAnonymousFunctionOperation _:
+                    case IAnonymousFunctionOperation lambda:
+                        return IsRunUnderALockByItsCallee(lambda);
                     case ILocalFunctionOperation _:
                         return false;
                 }
@@ -372,8 +373,20 @@ namespace Steadfast.Analyzers.SharedState
             return false;
         }
 
-        private static bool CallsLockAcquire(IOperation? operation) =>
-            operation != null && operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(c =>
+        /// <summary>
+        /// A lambda handed to a call that takes a lock and runs it while holding it (<c>AcquireLockAsync(resource, expiry,
+        /// () => …)</c>, <c>TryAcquire(key, action)</c>): the callee serialises the lambda's read and write.
+        /// </summary>
+        private static bool IsRunUnderALockByItsCallee(IAnonymousFunctionOperation lambda)
+        {
+            var parent = lambda.Parent;
+            while (parent is IDelegateCreationOperation || parent is IConversionOperation)
+                parent = parent.Parent;
+            return parent is IArgumentOperation { Parent: IInvocationOperation call } && CallsLockAcquire(call, deep: false);
+        }
+
+        private static bool CallsLockAcquire(IOperation? operation, bool deep = true) =>
+            operation != null && (deep ? operation.DescendantsAndSelf() : new[] { operation }).OfType<IInvocationOperation>().Any(c =>
                 c.TargetMethod.Name.StartsWith("LockTake", System.StringComparison.Ordinal)
                 || c.TargetMethod.Name.StartsWith("Acquire", System.StringComparison.Ordinal)
                 || c.TargetMethod.Name.StartsWith("TryAcquire", System.StringComparison.Ordinal));

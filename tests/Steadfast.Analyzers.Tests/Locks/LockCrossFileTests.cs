@@ -33,7 +33,7 @@ public sealed class LockCrossFileTests
         {
             Task<bool> Run(IDatabaseAsync db) => db.AcquireLockAsync("orders", {|#1:Environment.MachineName|});
         }
-        """], Origin(0, 1));
+        """], Origin(1, 0));
 
     [Fact]
     public Task SF1001_HelperReturningAConstantOwner_InAnotherFile() => SF1001.VerifyAsync(["""

@@ -113,7 +113,7 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         """, Origin(0, 1));
 
     [Fact]
-    public Task HelperParameter_FlaggedAtTheHelper_WithTheCallersValueAsOrigin() => Verify.VerifyAsync("""
+    public Task HelperParameter_FlaggedAtTheCaller_WithTheHelpersUseAsOrigin() => Verify.VerifyAsync("""
         using System;
         using System.Threading.Tasks;
         using StackExchange.Redis;
@@ -126,7 +126,83 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckAnalyzerTests
         {
             Task<bool> Run(IDatabaseAsync db) => db.AcquireLockAsync("orders", {|#1:$"{Environment.MachineName}:orders"|});
         }
-        """, Origin(0, 1));
+        """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(1).WithLocation(0)
+            .WithMessage("'$\"{Environment.MachineName}:orders\"' is handed to 'AcquireLockAsync', which takes the lock with it: the machine name, shared by every thread and process of this host. Any client can release it; use a token unique to this acquisition."));
+
+    // A wrapper whose take and release run in a lambda over the connection, as thin Redis helpers do: the wrapper only
+    // forwards its caller's value, so the caller that passes the machine name is the one reported, once per call.
+    [Fact]
+    public Task WrapperForwardingThroughALambda_FlaggedAtTheCallersTakeAndRelease() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        sealed class RedisWrapper
+        {
+            private readonly IDatabase _db;
+            public RedisWrapper(IDatabase db) => _db = db;
+            private T Run<T>(Func<IDatabase, T> action) => action(_db);
+            public bool Take(string key, string value, TimeSpan expiry) => Run(db => db.LockTake(key, {|#0:value|}, expiry));
+            public bool Release(string key, string value) => Run(db => db.LockRelease(key, {|#1:value|}));
+        }
+        static class Job
+        {
+            static void Main(RedisWrapper redis)
+            {
+                var owner = Environment.MachineName;
+                if (!redis.Take("nightly", {|#2:owner|}, TimeSpan.FromMinutes(1)))
+                    return;
+                try { Console.WriteLine("work"); }
+                finally { redis.Release("nightly", {|#3:owner|}); }
+            }
+        }
+        """, Origin(2, 0), Origin(3, 1));
+
+    // The key itself is new for every run (a fresh Guid): nobody else can take it, so a shared value releases nobody's lock.
+    [Fact]
+    public Task KeyUniqueToTheAcquisition_AnyValue_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        sealed class RedisWrapper
+        {
+            private readonly IDatabase _db;
+            public RedisWrapper(IDatabase db) => _db = db;
+            public bool Take(string key, string value) => _db.LockTake(key, value, TimeSpan.FromSeconds(30));
+            public bool Release(string key, string value) => _db.LockRelease(key, value);
+        }
+        static class Demo
+        {
+            static void Main(RedisWrapper redis, IDatabase db)
+            {
+                var key = Guid.NewGuid().ToString();
+                if (redis.Take(key, Environment.MachineName))
+                    redis.Release(key, Environment.MachineName);
+                var scratch = "scratch:" + Guid.NewGuid().ToString("N");
+                if (db.LockTake(scratch, "me", TimeSpan.FromSeconds(5)))
+                    db.LockRelease(scratch, "me");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task WrapperWhoseCallersPassAFreshToken_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        sealed class RedisWrapper
+        {
+            private readonly IDatabase _db;
+            public RedisWrapper(IDatabase db) => _db = db;
+            public bool Take(string key, string value) => _db.LockTake(key, value, TimeSpan.FromSeconds(30));
+            public bool Release(string key, string value) => _db.LockRelease(key, value);
+        }
+        static class Job
+        {
+            static void Main(RedisWrapper redis)
+            {
+                var owner = Guid.NewGuid().ToString("N");
+                if (redis.Take("nightly", owner))
+                    redis.Release("nightly", owner);
+            }
+        }
+        """);
 
     [Fact]
     public Task ConstructorParameter_ToField_FromCaller() => Verify.VerifyAsync("""

@@ -137,7 +137,7 @@ public sealed class SF1001LockReleasedWithoutOwnershipCheckFixerTests
             public static bool Take(IDatabase db, string owner) => db.LockTake("k", {|#0:owner|}, TimeSpan.FromSeconds(30));
             public static bool Run(IDatabase db) => Take(db, {|#1:Environment.MachineName|});
         }
-        """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1));
+        """, new DiagnosticResult("SF1001", DiagnosticSeverity.Warning).WithLocation(1).WithLocation(0));
 
     [Fact]
     public Task Steadfast_MachineNameToken_BecomesTryAcquireAsync() => Verify.VerifyFixAsync("""

@@ -18,6 +18,66 @@ public sealed class SF1002LockAcquiredWithoutExpiryAnalyzerTests
         """, new DiagnosticResult("SF1002", DiagnosticSeverity.Warning).WithLocation(0)
             .WithMessage("'StringSet' takes a lock that never expires (no expiry argument); a holder that crashes blocks every other client forever, so give the lock a lease"));
 
+    // SET NX then EXPIRE, where every contender that fails checks the key's TTL and gives it one when it has none: a
+    // holder that dies between the two commands leaves a key the next contender puts a lease on, not a lock held forever.
+    [Fact]
+    public Task SetNxThenExpire_WithContendersRepairingAMissingTtl_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        static class Locks
+        {
+            public static string? Take(IDatabase db, string name)
+            {
+                var owner = Guid.NewGuid().ToString();
+                var key = "lock:" + name;
+                for (var attempt = 0; attempt < 100; attempt++)
+                {
+                    if (db.StringSet(key, owner, when: When.NotExists))
+                    {
+                        db.KeyExpire(key, TimeSpan.FromSeconds(10));
+                        return owner;
+                    }
+                    if (db.KeyTimeToLive(key) == null)
+                        db.KeyExpire(key, TimeSpan.FromSeconds(10));
+                    Thread.Sleep(5);
+                }
+                return null;
+            }
+
+            public static async Task<string?> TakeAsync(IDatabaseAsync db, string name)
+            {
+                var owner = Guid.NewGuid().ToString();
+                for (var attempt = 0; attempt < 100; attempt++)
+                {
+                    if (await db.StringSetAsync(name, owner, when: When.NotExists))
+                        return owner;
+                    if (!(await db.KeyTimeToLiveAsync(name)).HasValue)
+                        await db.KeyExpireAsync(name, TimeSpan.FromSeconds(10));
+                    await Task.Delay(5);
+                }
+                return null;
+            }
+        }
+        """);
+
+    // The TTL check of another key repairs nothing for this one.
+    [Fact]
+    public Task SetNx_WithATtlRepairOfAnotherKey_IsFlagged() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        static class Locks
+        {
+            public static bool Take(IDatabase db, string owner)
+            {
+                if (db.KeyTimeToLive("other") == null)
+                    db.KeyExpire("other", TimeSpan.FromSeconds(10));
+                return [|db.StringSet("lock:jobs", owner, when: When.NotExists)|];
+            }
+        }
+        """);
+
     [Fact]
     public Task StringSetAsyncNx_NullExpiry_OnIDatabaseAsync() => Verify.VerifyAsync("""
         using System.Threading.Tasks;

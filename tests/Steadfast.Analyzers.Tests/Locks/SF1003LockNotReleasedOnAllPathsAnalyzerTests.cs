@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
 using Verify = Steadfast.Analyzers.Tests.Verifiers.CSharpAnalyzerVerifier<
     Steadfast.Analyzers.Locks.SF1003LockNotReleasedOnAllPathsAnalyzer>;
 
@@ -6,6 +7,90 @@ namespace Steadfast.Analyzers.Tests.Locks;
 
 public sealed class SF1003LockNotReleasedOnAllPathsAnalyzerTests
 {
+    // A poller takes a per-item lock through a helper whose SET NX has no lease, checks it, moves the item and never
+    // releases it: the key stays forever and the next item with that id is never processed.
+    [Fact]
+    public Task LeaselessRedisLock_TakenThroughAHelper_NeverReleased_SyncAndAsync() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        static class Locks
+        {
+            public static string? Take(IDatabase db, string name)
+            {
+                var owner = Guid.NewGuid().ToString();
+                return db.StringSet("lock:" + name, owner, when: When.NotExists) ? owner : null;
+            }
+            public static async Task<bool> TakeAsync(IDatabaseAsync db, string name) =>
+                await db.StringSetAsync("lock:" + name, Guid.NewGuid().ToString(), null, When.NotExists);
+        }
+        sealed class Mover
+        {
+            private readonly IDatabase _db;
+            public Mover(IDatabase db) => _db = db;
+            public void MoveOne(string id, string item)
+            {
+                var owner = {|#0:Locks.Take(_db, id)|};
+                if (owner is null)
+                    return;
+                if (_db.SortedSetRemove("delayed", item))
+                    _db.ListRightPush("ready", item);
+            }
+            public async Task MoveOneAsync(string id, string item)
+            {
+                if (!await {|#1:Locks.TakeAsync(_db, id)|})
+                    return;
+                await _db.ListRightPushAsync("ready", item);
+            }
+        }
+        """,
+        new DiagnosticResult("SF1003", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("'Locks.Take' takes a Redis lock that never expires ('db.StringSet' in 'Take': no expiry argument), and nothing in 'MoveOne' releases it: after the first run the key stays and every later acquisition fails; release it in a finally block and give it a lease"),
+        new DiagnosticResult("SF1003", DiagnosticSeverity.Warning).WithLocation(1));
+
+    [Fact]
+    public Task LockNeverReleased_ButLeased_ReleasedElsewhere_OrHandedOut_IsClean() => Verify.VerifyAsync("""
+        using System;
+        using StackExchange.Redis;
+        static class Locks
+        {
+            public static bool TakeLeased(IDatabase db, string name) =>
+                db.LockTake("lock:" + name, Guid.NewGuid().ToString(), TimeSpan.FromMinutes(5));
+            public static string? Take(IDatabase db, string name)
+            {
+                var owner = Guid.NewGuid().ToString();
+                return db.StringSet("lock:" + name, owner, when: When.NotExists) ? owner : null;
+            }
+        }
+        sealed class Nightly
+        {
+            private readonly IDatabase _db;
+            public Nightly(IDatabase db) => _db = db;
+            // At most once per lease, on purpose: the lease frees it.
+            public void RunOnce(string job)
+            {
+                if (!Locks.TakeLeased(_db, job))
+                    return;
+                Console.WriteLine(job);
+            }
+            // The owner goes back to the caller, who releases.
+            public string? Begin(string job) => Locks.Take(_db, job);
+        }
+        sealed class Worker
+        {
+            private readonly IDatabase _db;
+            public Worker(IDatabase db) => _db = db;
+            public void Start(string job)
+            {
+                if (Locks.Take(_db, job) is null)
+                    return;
+                Console.WriteLine(job);
+            }
+            // The type frees its locks in another member.
+            public void Stop(string job) => _db.KeyDelete("lock:" + job);
+        }
+        """);
+
     [Fact]
     public Task MonitorExit_AfterTheCriticalSection() => Verify.VerifyAsync("""
         using System.Threading;

@@ -262,6 +262,47 @@ public sealed class SF3003CheckThenActOnRedisKeyAnalyzerTests
         }
         """);
 
+    // The read-compare-write runs in a callback that a lock service runs while it holds the lock: the lock serialises it.
+    // The same read-modify-write called from outside the callback is still flagged.
+    [Fact]
+    public Task ReadModifyWrite_InACallbackRunUnderALock_IsClean_OutsideItFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        interface ILockRunner
+        {
+            Task<T> AcquireLockAsync<T>(string resource, TimeSpan expiry, Func<T> whileHeld);
+            T AcquireLock<T>(string resource, TimeSpan expiry, Func<Task<T>> whileHeld);
+        }
+        class Orders
+        {
+            private readonly IDatabase _db;
+            private readonly ILockRunner _locks;
+            public Orders(IDatabase db, ILockRunner locks) { _db = db; _locks = locks; }
+            public Task<string?> NextAsync() => _locks.AcquireLockAsync("order-no", TimeSpan.FromSeconds(10), () =>
+            {
+                var last = (string?)_db.StringGet("last-order");
+                var next = DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
+                if (last == next)
+                    return null;
+                _db.StringSet("last-order", next);
+                return (string?)next;
+            });
+            public long Bump() => _locks.AcquireLock("stock", TimeSpan.FromSeconds(10), async () =>
+            {
+                var stock = (long)await _db.StringGetAsync("stock");
+                await _db.StringSetAsync("stock", stock + 1);
+                return stock + 1;
+            });
+            public void BumpWithoutTheLock()
+            {
+                var stock = (long){|#1:_db.StringGet("stock")|};
+                {|#0:_db.StringSet("stock", stock + 1)|};
+            }
+        }
+        """, Verify.Diagnostic("SF3003").WithLocation(0).WithLocation(1)
+            .WithArguments("StringSet", "\"stock\"", "StringGet", "writes back a value computed from", " and its update is lost; use INCRBY/DECRBY (HINCRBY), a transaction condition or a script"));
+
     [Fact]
     public Task ConditionalSetsAreClean() => Verify.VerifyAsync("""
         using StackExchange.Redis;
