@@ -33,6 +33,12 @@ namespace Steadfast.Analyzers.SharedState
         /// <summary>Fields (or properties) locked on directly: <c>lock (_items)</c>.</summary>
         public List<ISymbol> DirectLockObjects { get; } = new List<ISymbol>();
 
+        /// <summary>
+        /// The type's own properties locked on (<c>lock (this.SyncLock)</c> with <c>object SyncLock =&gt; _items.SyncRoot;</c>): what their
+        /// getters read is the lock object, not state.
+        /// </summary>
+        public List<IPropertySymbol> LockAccessors { get; } = new List<IPropertySymbol>();
+
         /// <summary>Where the member, outside any lambda, subscribes a long-lived handler or creates a thread or timer.</summary>
         public List<(SyntaxTree Tree, int SpanStart)> SetUpEnds { get; } = new List<(SyntaxTree, int)>();
 
@@ -64,6 +70,12 @@ namespace Steadfast.Analyzers.SharedState
                             {
                                 lockedLocals.Add(lockedLocal.Local);
                             }
+                            else if (lockedValue is IPropertyReferenceOperation accessor && accessor.Arguments.IsEmpty
+                                && (accessor.Property.IsStatic || SharedStateModel.IsThisReceiver(accessor.Instance))
+                                && SymbolEqualityComparer.Default.Equals(accessor.Property.ContainingType?.OriginalDefinition, type.OriginalDefinition))
+                            {
+                                facts.LockAccessors.Add(accessor.Property.OriginalDefinition);
+                            }
 
                             break;
                         case IVariableDeclaratorOperation declarator when declarator.Initializer != null
@@ -90,7 +102,7 @@ namespace Steadfast.Analyzers.SharedState
                             break;
                         case IFieldReferenceOperation _:
                         case IPropertyReferenceOperation _:
-                            if (Describe(model, type, interlocked, owner, operation, lambdaUnits) is { } access)
+                            if (Describe(model, type, interlocked, owner, operation, lambdaUnits, cancellationToken) is { } access)
                                 facts.Accesses.Add(access);
                             break;
                     }
@@ -108,12 +120,12 @@ namespace Steadfast.Analyzers.SharedState
 
         private static FieldAccessFact? Describe(
             SharedStateModel model, INamedTypeSymbol type, INamedTypeSymbol? interlocked, ISymbol owner, IOperation reference,
-            Dictionary<IAnonymousFunctionOperation, ConcurrentLambdaUnit> lambdaUnits)
+            Dictionary<IAnonymousFunctionOperation, ConcurrentLambdaUnit> lambdaUnits, CancellationToken cancellationToken)
         {
             var field = SharedStateModel.ReferencedState(reference);
             if (!(field is IFieldSymbol || field is IPropertySymbol) || field is IFieldSymbol { IsVolatile: true } || field is IPropertySymbol { SetMethod: null }
                 || !SymbolEqualityComparer.Default.Equals(field.ContainingType.OriginalDefinition, type.OriginalDefinition)
-                || IsInNameOf(reference) || IsTheLockTaken(reference))
+                || IsInNameOf(reference) || IsTheLockTaken(reference) || IsHandedToAHelperThatLocksIt(reference, type, cancellationToken))
             {
                 return null;
             }
@@ -169,6 +181,57 @@ namespace Steadfast.Analyzers.SharedState
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The field passed to a method or local function that locks on that parameter and uses it only inside the lock
+        /// (<c>TryDequeueLocked(_queue, out m)</c> with <c>lock (queue) { return queue.TryDequeue(out m); }</c>): the helper takes the
+        /// lock the other members take, so handing it the object is not an unguarded use.
+        /// </summary>
+        private static bool IsHandedToAHelperThatLocksIt(IOperation reference, INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            IOperation current = reference;
+            while (current.Parent is IConversionOperation || current.Parent is IParenthesizedOperation)
+                current = current.Parent;
+            // Only the type's own private helpers and local functions: their whole body is the type's code, in reach.
+            if (!(current.Parent is IArgumentOperation { Parameter: { RefKind: RefKind.None } parameter, Parent: IInvocationOperation _ })
+                || parameter.DeclaringSyntaxReferences.Length != 1 || parameter.Type.IsValueType
+                || !(parameter.ContainingSymbol is IMethodSymbol callee)
+                || !(callee.MethodKind == MethodKind.LocalFunction
+                    || (callee.DeclaredAccessibility == Accessibility.Private && IsOwn(callee, type))))
+            {
+                return false;
+            }
+
+            var body = parameter.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).Parent?.Parent switch
+            {
+                Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody,
+                Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
+                _ => null,
+            };
+            if (body == null)
+                return false;
+            var name = parameter.Name;
+            Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax? taken = null;
+            foreach (var node in body.DescendantNodes())
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax lockStatement
+                    && lockStatement.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax { Identifier: { ValueText: var locked } } && locked == name)
+                {
+                    taken = lockStatement;
+                    break;
+                }
+            }
+
+            if (taken == null)
+                return false;
+            foreach (var node in body.DescendantNodes())
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name && !taken.Span.Contains(identifier.Span))
+                    return false; // used outside the lock too
+            }
+
+            return true;
         }
 
         /// <summary>Whether the access is part of a test: an if, a loop or a ?: condition, or the left of ??.</summary>

@@ -90,9 +90,13 @@ namespace Steadfast.Analyzers.SharedState
 
         private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, GuardedFieldBlockFacts[] blocks)
         {
+            // A property the type locks on (lock (this.SyncLock)): what its getter reads is the lock object, not state.
+            var lockAccessors = new HashSet<IPropertySymbol>(blocks.SelectMany(b => b.LockAccessors), SymbolEqualityComparer.Default);
             // In source order, whatever order the callbacks ran in: the same diagnostics and messages every time.
-            var accesses = blocks.SelectMany(b => b.Accesses).OrderBy(a => a.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.SpanStart).ToList();
-            var calls = blocks.SelectMany(b => b.Calls).OrderBy(c => c.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(c => c.SpanStart);
+            var accesses = blocks.SelectMany(b => b.Accesses)
+                .Where(a => !(a.Owner is IMethodSymbol { MethodKind: MethodKind.PropertyGet, AssociatedSymbol: IPropertySymbol getterOf } && lockAccessors.Contains(getterOf.OriginalDefinition)))
+                .OrderBy(a => a.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.SpanStart).ToList();
+            var calls = blocks.SelectMany(b => b.Calls).OrderBy(c => c.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(c => c.SpanStart).ToList();
             var callSites = new Dictionary<IMethodSymbol, List<OwnCallFact>>(SymbolEqualityComparer.Default);
             foreach (var call in calls)
             {
@@ -167,7 +171,8 @@ namespace Steadfast.Analyzers.SharedState
                 // the lock and used outside it): the field is guarded by that protocol, not by the lock alone.
                 // Not for a collection changed in place: reading a Dictionary while another thread adds to it races, so a
                 // double-checked "if (!map.ContainsKey(k)) lock (…) map[k] = …" is itself the bug.
-                var changedInPlace = all.Any(a => a.ChangesInPlace);
+                // Filled while the object is built (constructor, set-up) and afterwards only replaced whole under the lock: copy-on-write.
+                var changedInPlace = all.Any(a => a.ChangesInPlace && !IsInitialization(a));
                 // A test-and-set under the lock (if (!_running) { _running = true; … }): a write without the lock breaks it,
                 // even when the member that tests and sets it also peeks at it first (double-checked).
                 var testAndSetUnderLock = locked.Any(w => w.Changes && locked.Any(r => !r.Changes && Equals(r.Unit, w.Unit) && r.InCondition));
@@ -179,18 +184,22 @@ namespace Steadfast.Analyzers.SharedState
                 // lock does not guard this field's changes, so its unlocked accesses are not inconsistent with it.
                 if (!locked.Any(a => a.Changes))
                     continue;
+                // Claims given back by their owner: neither reported nor a write that an earlier test decides.
+                var released = new HashSet<FieldAccessFact>(all.Where(a => !a.Guard.IsGuarded && IsOwnClaimReleased(a, fieldType, locked, calls)));
                 var reportedLines = new HashSet<(string, int)>();
                 foreach (var access in all)
                 {
                     if (access.Guard.IsGuarded || access.LockFree || IsInitialization(access) || IsDisposePath(access.Owner) || IsTearDownReset(access, tearDowns))
                         continue;
-                    if (!(UnguardedAccessShape.IsCollection(kind) && changedInPlace) && locked.Any(l => Equals(l.Unit, access.Unit)))
+                    if (!(UnguardedAccessShape.IsCollection(kind) && changedInPlace) && all.Any(l => l.Guard.IsGuarded && Equals(l.Unit, access.Unit)))
                         continue; // the double-checked peek of a member that then takes the lock
+                    if (released.Contains(access))
+                        continue;
                     // Check-then-act without the lock: a test of the field that decides a later write of it in the same member.
                     var checkedBeforeHere = all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded
                         && a.IsBefore(access) && a.InCondition);
                     var writtenAfterHere = access.InCondition
-                        && all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded && access.IsBefore(a));
+                        && all.Any(a => a != access && Equals(a.Unit, access.Unit) && a.Changes && !a.Guard.IsGuarded && access.IsBefore(a) && !released.Contains(a));
                     var readBeforeHere = access.Changes && all.Any(a => a != access && Equals(a.Unit, access.Unit) && !a.Changes && !a.Guard.IsGuarded && a.IsBefore(access));
                     var risk = UnguardedAccessShape.Judge(
                         access.Shape, fieldType, kind, changedInPlace, access.Changes, checkedBeforeHere || testAndSetUnderLock, writtenAfterHere, readBeforeHere);
@@ -218,6 +227,34 @@ namespace Steadfast.Analyzers.SharedState
                         risk == UnguardedAccessRisk.Escapes ? "handed out here, so callers use it" : "accessed here"));
                 }
             }
+        }
+
+        /// <summary>
+        /// <c>lock (_gate) { if (_busy) return; _busy = true; } … _busy = false;</c>: the flow that made a claim under the lock gives it
+        /// back with one store of the free value (<c>false</c>, <c>null</c>, <c>0</c>). It is the claim's owner — the member that made
+        /// it, a lambda that member starts, or a member that first calls the one that claims — so no other claimant can hold it
+        /// meanwhile, and a claimant that sees the old value a moment longer only finds it taken, as it would have a moment
+        /// earlier. Only when every locked change of the field is a whole store (a claim, not a counter) and the claim stores
+        /// something else than the free value. A reset by code that did not claim (a Disconnect clearing the flag of a send in
+        /// flight) or one in a loop another thread drives is still reported.
+        /// </summary>
+        private static bool IsOwnClaimReleased(FieldAccessFact access, ITypeSymbol fieldType, List<FieldAccessFact> locked, List<OwnCallFact> calls)
+        {
+            if (!access.Changes || !access.Shape.Has(AccessShapeFlags.AssignedWhole | AccessShapeFlags.AssignedDefault)
+                || access.Shape.Has(AccessShapeFlags.AssignedFromItself) || !UnguardedAccessShape.IsReadWhole(fieldType))
+            {
+                return false;
+            }
+
+            var lockedChanges = locked.Where(l => l.Changes).ToList();
+            if (lockedChanges.Any(l => !l.Shape.Has(AccessShapeFlags.AssignedWhole) || l.Shape.Has(AccessShapeFlags.AssignedFromItself)))
+                return false; // a counter or a collection: the lock guards updates, not a claim
+            var claims = lockedChanges.Where(l => !l.Shape.Has(AccessShapeFlags.AssignedDefault)).ToList();
+            if (claims.Any(c => SymbolEqualityComparer.Default.Equals(c.Owner, access.Owner) && c.IsBefore(access)))
+                return true;
+            var claimingMembers = new HashSet<ISymbol>(claims.Select(c => c.Owner.OriginalDefinition), SymbolEqualityComparer.Default);
+            return calls.Any(call => SymbolEqualityComparer.Default.Equals(call.Owner, access.Owner) && claimingMembers.Contains(call.Callee)
+                && call.Tree == access.Tree && call.SpanStart < access.SpanStart);
         }
 
         private static string MemberName(ISymbol owner) =>

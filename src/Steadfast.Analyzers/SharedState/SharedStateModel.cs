@@ -456,16 +456,33 @@ namespace Steadfast.Analyzers.SharedState
                     return true;
                 }
 
-                var name = call.TargetMethod.Name;
-                if (name.IndexOf("Lock", System.StringComparison.Ordinal) >= 0 || name.StartsWith("Acquire", System.StringComparison.Ordinal)
-                    || name.StartsWith("Enter", System.StringComparison.Ordinal) || name.StartsWith("Wait", System.StringComparison.Ordinal))
-                {
+                if (IsLockTakingName(call.TargetMethod.Name))
                     return true;
+            }
+
+            // A lock type the compilation cannot resolve (a package it lacks): `using (await _lock.LockAsync())` binds to an
+            // invalid operation, but the call is still written as taking a lock.
+            foreach (var invalid in resources.DescendantsAndSelf().OfType<IInvalidOperation>())
+            {
+                foreach (var invocation in invalid.Syntax.DescendantNodesAndSelf().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>())
+                {
+                    var called = invocation.Expression switch
+                    {
+                        Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+                        Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple => simple.Identifier.ValueText,
+                        _ => null,
+                    };
+                    if (called != null && IsLockTakingName(called))
+                        return true;
                 }
             }
 
             return false;
         }
+
+        private static bool IsLockTakingName(string name) =>
+            name.IndexOf("Lock", System.StringComparison.Ordinal) >= 0 || name.StartsWith("Acquire", System.StringComparison.Ordinal)
+            || name.StartsWith("Enter", System.StringComparison.Ordinal) || name.StartsWith("Wait", System.StringComparison.Ordinal);
 
         /// <summary>Names the object a <c>lock</c> takes.</summary>
         public static LockId Identify(IOperation lockedValue)

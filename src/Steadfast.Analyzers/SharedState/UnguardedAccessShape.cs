@@ -37,12 +37,15 @@ namespace Steadfast.Analyzers.SharedState
             if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
             {
                 flags |= AccessShapeFlags.AssignedWhole;
-                if (IsFreshObject(assignment.Value))
+                var readsItself = ReadsItself(assignment.Value, reference);
+                if (IsFreshObject(assignment.Value) || (!readsItself && IsMaterialisedCopy(assignment.Value)))
                     flags |= AccessShapeFlags.AssignedFreshObject;
-                if (ReadsItself(assignment.Value, reference))
+                if (readsItself)
                     flags |= AccessShapeFlags.AssignedFromItself;
                 if (IsConstant(assignment.Value))
                     flags |= AccessShapeFlags.AssignedConstant;
+                if (IsDefault(assignment.Value))
+                    flags |= AccessShapeFlags.AssignedDefault;
             }
 
             if (IsNullTestOrSize(reference))
@@ -104,6 +107,19 @@ namespace Steadfast.Analyzers.SharedState
                 || value.Syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.CollectionExpression);
         }
 
+        /// <summary>
+        /// <c>_relations = dao.LoadAll().ToList()</c>: a LINQ <c>ToList</c>/<c>ToArray</c>/<c>ToDictionary</c>/<c>ToHashSet</c> makes a
+        /// new collection nobody else holds yet — as fresh as <c>new List&lt;T&gt;(…)</c>, when it is not built from the field itself.
+        /// </summary>
+        private static bool IsMaterialisedCopy(IOperation value)
+        {
+            while (value is IConversionOperation conversion)
+                value = conversion.Operand;
+            return value is IInvocationOperation call
+                && (call.TargetMethod.Name == "ToList" || call.TargetMethod.Name == "ToArray" || call.TargetMethod.Name == "ToDictionary" || call.TargetMethod.Name == "ToHashSet")
+                && call.TargetMethod.ContainingType?.ToDisplayString() == "System.Linq.Enumerable";
+        }
+
         /// <summary><c>false</c>, <c>0</c>, <c>null</c>, <c>default</c>, an enum member: a reset to a fixed value.</summary>
         private static bool IsConstant(IOperation value)
         {
@@ -112,7 +128,34 @@ namespace Steadfast.Analyzers.SharedState
             return value.ConstantValue.HasValue || value is IDefaultValueOperation;
         }
 
-        /// <summary><c>_items == null</c>, <c>_items is null</c>, <c>_items.Count</c>: one word read, stale at worst.</summary>
+        /// <summary><c>false</c>, <c>0</c>, <c>null</c>, <c>default</c>: the value a flag or a claim has when nothing holds it.</summary>
+        private static bool IsDefault(IOperation value)
+        {
+            while (value is IConversionOperation conversion)
+                value = conversion.Operand;
+            if (value is IDefaultValueOperation)
+                return true;
+            if (!value.ConstantValue.HasValue)
+                return false;
+            return value.ConstantValue.Value switch
+            {
+                null => true,
+                bool b => !b,
+                int i => i == 0,
+                long l => l == 0,
+                uint u => u == 0,
+                ulong ul => ul == 0,
+                short sh => sh == 0,
+                ushort us => us == 0,
+                byte by => by == 0,
+                sbyte sb => sb == 0,
+                double d => d == 0,
+                float f => f == 0,
+                _ => false,
+            };
+        }
+
+        /// <summary><c>_items == null</c>, <c>_items is null</c>, <c>_items.Count</c>, <c>_items?.Count</c>: one word read, stale at worst.</summary>
         private static bool IsNullTestOrSize(IOperation reference)
         {
             var current = reference;
@@ -120,6 +163,8 @@ namespace Steadfast.Analyzers.SharedState
                 current = current.Parent;
             switch (current.Parent)
             {
+                case IConditionalAccessOperation conditional when conditional.Operation == current:
+                    return conditional.WhenNotNull is IPropertyReferenceOperation { Instance: IConditionalAccessInstanceOperation } size && IsSizeProperty(size.Property);
                 case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals:
                     var other = binary.LeftOperand == current ? binary.RightOperand : binary.LeftOperand;
                     return other.ConstantValue.HasValue && other.ConstantValue.Value == null;
@@ -127,11 +172,14 @@ namespace Steadfast.Analyzers.SharedState
                     return pattern.Pattern is IConstantPatternOperation constant && constant.Value.ConstantValue.HasValue && constant.Value.ConstantValue.Value == null
                         || pattern.Pattern is INegatedPatternOperation;
                 case IPropertyReferenceOperation property when property.Instance == current:
-                    return property.Property.Name == "Count" || property.Property.Name == "IsEmpty" || property.Property.Name == "Length";
+                    return IsSizeProperty(property.Property);
                 default:
                     return false;
             }
         }
+
+        private static bool IsSizeProperty(IPropertySymbol property) =>
+            property.Name == "Count" || property.Name == "IsEmpty" || property.Name == "Length";
 
         private static bool ReadsItself(IOperation value, IOperation target)
         {
@@ -144,7 +192,7 @@ namespace Steadfast.Analyzers.SharedState
             kind == StateKind.Dictionary || kind == StateKind.KeyedCollection || kind == StateKind.Collection;
 
         /// <summary>A reference, a primitive of at most 8 bytes or an enum: a read sees one whole value, old or new.</summary>
-        private static bool IsReadWhole(ITypeSymbol type)
+        public static bool IsReadWhole(ITypeSymbol type)
         {
             if (!type.IsValueType || type.TypeKind == TypeKind.Enum || type.TypeKind == TypeKind.Pointer)
                 return true;
@@ -205,6 +253,9 @@ namespace Steadfast.Analyzers.SharedState
 
         /// <summary>Assigned a constant (<c>false</c>, <c>0</c>, <c>null</c>, <c>default</c>): a reset.</summary>
         AssignedConstant = 32,
+
+        /// <summary>Assigned <c>false</c>, <c>0</c>, <c>null</c> or <c>default</c>: the value of a flag or claim nobody holds.</summary>
+        AssignedDefault = 64,
     }
 
     /// <summary>A compact, tree-free description of one field access.</summary>

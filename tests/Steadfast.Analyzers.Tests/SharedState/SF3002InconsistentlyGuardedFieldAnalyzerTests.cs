@@ -824,4 +824,284 @@ public sealed class SF3002InconsistentlyGuardedFieldAnalyzerTests
             }
         }
         """);
+
+    // ---- Evidence that the unlocked access is not a race (issue 13, precision) ----
+
+    [Fact]
+    public Task SizeReadThroughANullConditionalIsNotFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Outbox
+        {
+            private readonly object _gate = new();
+            private Queue<string>? _pending = new();
+            public void Push(string m) { lock (_gate) { _pending!.Enqueue(m); } }
+            public int Backlog => _pending?.Count ?? -1;
+            public bool HasAny => (_pending?.Count).GetValueOrDefault() != 0;
+        }
+        """);
+
+    [Fact]
+    public Task ContentsReadThroughANullConditionalIsFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Outbox
+        {
+            private readonly object _gate = new();
+            private Queue<string>? _pending = new();
+            public void Push(string m) { lock (_gate) { _pending!.Enqueue(m); } }
+            public string[]? Copy() => [|_pending|]?.ToArray();
+        }
+        """);
+
+    [Fact]
+    public Task FilledWhileBuiltThenOnlyReplacedWholeUnderTheLockIsNotFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Text;
+        class Sensors
+        {
+            private readonly object _gate = new();
+            private List<string> _devices = new();
+            public Sensors(bool withSwap)
+            {
+                _devices.Add("ram");
+                if (withSwap) _devices.Add("swap");
+            }
+            public IReadOnlyList<string> Devices => _devices;
+            public string Report()
+            {
+                var text = new StringBuilder();
+                foreach (var d in _devices) text.AppendLine(d);
+                return text.ToString();
+            }
+            public void Found(string[] more) { lock (_gate) { _devices = [.. _devices, .. more]; } }
+            public void Close() { lock (_gate) { _devices = []; } }
+        }
+        """);
+
+    [Fact]
+    public Task ChangedInPlaceAfterConstructionStillFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Sensors
+        {
+            private readonly object _gate = new();
+            private readonly List<string> _devices = new();
+            public Sensors() { _devices.Add("ram"); }
+            public void Found(string d) { lock (_gate) { _devices.Add(d); } }
+            public int Named(string d) => [|_devices|].IndexOf(d);
+        }
+        """);
+
+    [Fact]
+    public Task ClaimGivenBackByTheFlowThatMadeItIsNotFlagged() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class SingleRun
+        {
+            private readonly object _gate = new();
+            private bool _running;
+            public void StartOnce(Func<Task> work)
+            {
+                lock (_gate)
+                {
+                    if (_running) return;
+                    _running = true;
+                }
+
+                Task.Run(async () =>
+                {
+                    await work();
+                    _running = false;
+                });
+            }
+        }
+
+        class Batch
+        {
+            private readonly object _gate = new();
+            private bool _busy;
+            public bool TryRun(Action step)
+            {
+                lock (_gate)
+                {
+                    if (_busy) return false;
+                    _busy = true;
+                }
+
+                step();
+                _busy = false;
+                return true;
+            }
+        }
+
+        class Lease
+        {
+            private readonly object _gate = new();
+            private byte[]? _token;
+            public bool Take(Func<byte[], bool> store)
+            {
+                NewToken();
+                if (store(_token!)) return true;
+                _token = null;
+                return false;
+            }
+            public async Task<bool> TakeAsync(Func<byte[], Task<bool>> store)
+            {
+                NewToken();
+                if (await store(_token!)) return true;
+                _token = null;
+                return false;
+            }
+            private void NewToken()
+            {
+                lock (_gate)
+                {
+                    if (_token != null) throw new InvalidOperationException("already held");
+                    _token = Guid.NewGuid().ToByteArray();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ResetOfAClaimTheResetterDidNotMakeIsFlagged() => Verify.VerifyAsync("""
+        using System;
+        class Sentinel
+        {
+            private readonly object _gate = new();
+            private IDisposable? _worker;
+            private int _inFlight;
+            public IDisposable? Get(Func<IDisposable> next)
+            {
+                if ([|_worker|] != null) return _worker;
+                Retire();
+                try { [|_worker|] = next(); }
+                catch (Exception) { [|_worker|] = null; } // Retire only empties it under the lock: nothing was claimed here
+                return _worker;
+            }
+            private void Retire()
+            {
+                lock (_gate)
+                {
+                    if (_worker != null) { _worker.Dispose(); _worker = null; }
+                }
+            }
+            public void Send()
+            {
+                lock (_gate) { if (_inFlight > 8) return; _inFlight++; }
+            }
+            public void SendAndForget()
+            {
+                Send();
+                [|_inFlight|] = 0; // the lock counts, it does not claim: the reset drops the other senders' increments
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AccessesInsideAnUnresolvedAsyncLockAreGuarded() => Verify.VerifyAsync("""
+        using System.Threading.Tasks;
+        class Subscription
+        {
+            private readonly {|CS0246:AsyncLock|} _lock;
+            private bool _subscribed;
+            public async Task EnsureAsync()
+            {
+                if (_subscribed) return;
+                using (await _lock.LockAsync())
+                {
+                    if (_subscribed) return;
+                    await Task.Yield();
+                    _subscribed = true;
+                }
+            }
+            public void Reset() { lock (this) { if (_subscribed) _subscribed = false; } }
+        }
+        """);
+
+    [Fact]
+    public Task FieldHandedToAHelperThatLocksItIsNotFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Pipe
+        {
+            private readonly Queue<int> _awaiting = new();
+            public void Sent(int id) { lock (_awaiting) { _awaiting.Enqueue(id); } }
+            public int FailAll()
+            {
+                var failed = 0;
+                while (TryTake(_awaiting, out _)) failed++;
+                return failed + Drain(_awaiting);
+
+                static bool TryTake(Queue<int> queue, out int id)
+                {
+                    lock (queue) { return queue.TryDequeue(out id); }
+                }
+            }
+            private static int Drain(Queue<int> queue)
+            {
+                lock (queue)
+                {
+                    var n = queue.Count;
+                    queue.Clear();
+                    return n;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FieldHandedToAHelperThatAlsoUsesItOutsideItsLockIsFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        class Pipe
+        {
+            private readonly Queue<int> _awaiting = new();
+            public void Sent(int id) { lock (_awaiting) { _awaiting.Enqueue(id); } }
+            public int[] FailAll() => Copy([|_awaiting|]);
+            private static int[] Copy(Queue<int> queue)
+            {
+                var copy = queue.ToArray();
+                lock (queue) { queue.Clear(); }
+                return copy;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task PropertyThatReturnsTheLockObjectIsNotAnAccess() => Verify.VerifyAsync("""
+        using System.Collections;
+        using System.Collections.Generic;
+        class Pool
+        {
+            private readonly Dictionary<string, int> _entries = new();
+            private readonly object _handle = new();
+            private int _uses;
+            private object Gate => ((ICollection)_entries).SyncRoot;
+            private object Sync => _handle;
+            public void Add(string k) { lock (Gate) { _entries[k] = 1; } }
+            public bool Has(string k) { lock (this.Gate) { return _entries.ContainsKey(k); } }
+            public void Use() { lock (Sync) { _uses++; } }
+        }
+        """);
+
+    [Fact]
+    public Task CollectionReplacedByAFreshLinqCopyIsNotFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Linq;
+        class Relations
+        {
+            private List<int> _ids = new();
+            public void Load(IEnumerable<int> rows) { _ids = rows.Where(r => r > 0).ToList(); }
+            public void Add(int id) { lock (_ids) { _ids.Add(id); } }
+        }
+        """);
+
+    [Fact]
+    public Task CollectionReplacedByALinqCopyOfItselfIsFlagged() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Linq;
+        class Relations
+        {
+            private List<int> _ids = new();
+            public void Trim() { [|_ids|] = _ids.Where(r => r > 0).ToList(); }
+            public void Add(int id) { lock (_ids) { _ids.Add(id); } }
+        }
+        """);
 }
