@@ -228,6 +228,8 @@ namespace Steadfast.Analyzers.SharedState
                 };
                 if (condition == null || !state.Decides(condition, cancellationToken))
                     continue;
+                if (node is WhileStatementSyntax && Blocks(node))
+                    continue; // a worker loop that sleeps: the lock would be held across every sleep
                 var head = (StatementSyntax)node;
                 while (head.Parent is ElseClauseSyntax elseClause && elseClause.Parent is IfStatementSyntax outer)
                     head = outer;
@@ -245,9 +247,19 @@ namespace Steadfast.Analyzers.SharedState
         private static bool RunsElsewhere(GuardedState state, StatementSyntax statement, CancellationToken cancellationToken) =>
             statement.DescendantNodes().Any(n => (n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax) && state.Touches(n, cancellationToken));
 
+        /// <summary>
+        /// A sleep or a blocking wait (<c>Thread.Sleep</c>, <c>.Wait()</c>, <c>.Join()</c>, <c>WaitOne</c>): a worker loop with one is
+        /// never taken into a lock the fix did not need, which would hold it across the wait and starve every other user.
+        /// </summary>
+        private static bool Blocks(SyntaxNode node) =>
+            node.DescendantNodesAndSelf(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax))
+                .OfType<InvocationExpressionSyntax>()
+                .Any(i => (i.Expression is MemberAccessExpressionSyntax m ? m.Name.Identifier.ValueText : (i.Expression as IdentifierNameSyntax)?.Identifier.ValueText)
+                    is "Sleep" or "Wait" or "WaitOne" or "WaitAll" or "WaitAny" or "Join" or "SpinUntil");
+
         /// <summary>An await, a yield, a local function or a label: a lock cannot take it in.</summary>
         private static bool IsBarrier(StatementSyntax statement) =>
-            statement is LocalFunctionStatementSyntax || statement is LabeledStatementSyntax
+            statement is LocalFunctionStatementSyntax || statement is LabeledStatementSyntax || Blocks(statement)
             || statement.DescendantNodesAndSelf(n => !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax))
                 .Any(n => n is AwaitExpressionSyntax || n is YieldStatementSyntax
                     || (n is LocalDeclarationStatementSyntax d && d.AwaitKeyword != default)
