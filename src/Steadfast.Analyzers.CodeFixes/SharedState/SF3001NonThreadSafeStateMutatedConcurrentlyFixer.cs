@@ -170,7 +170,7 @@ namespace Steadfast.Analyzers.SharedState
                 .ToList();
             if (accesses.Count == 0 || accesses.Any(a => a.Ancestors().Any(n => n is LockStatementSyntax)))
                 return false;
-            var targets = LockWrapping.Plan(semanticModel, accesses, cancellationToken);
+            var targets = LockWrapping.Plan(semanticModel, accesses, GuardedState.Create(semanticModel, new[] { state }, new ISymbol[0], cancellationToken), cancellationToken);
             if (targets == null)
                 return false;
 
@@ -288,6 +288,7 @@ namespace Steadfast.Analyzers.SharedState
                 return false;
 
             var handledIfs = new HashSet<SyntaxNode>();
+            var collapsed = new List<TextSpan>();
             foreach (var reference in References(semanticModel, scope, state, cancellationToken))
             {
                 var parent = reference.Parent;
@@ -339,7 +340,7 @@ namespace Steadfast.Analyzers.SharedState
                         }));
                         continue;
                     case "Add" when member.Parent is InvocationExpressionSyntax addCall && addCall.Parent is ExpressionStatementSyntax addStatement && addCall.ArgumentList.Arguments.Count == 2:
-                        if (!PlanAdd(editor, semanticModel, state, addCall, addStatement, handledIfs, edits, cancellationToken))
+                        if (!PlanAdd(editor, semanticModel, state, addCall, addStatement, handledIfs, collapsed, edits, cancellationToken))
                             return false;
                         continue;
                     default:
@@ -347,9 +348,40 @@ namespace Steadfast.Analyzers.SharedState
                 }
             }
 
+            // Each call is atomic on a ConcurrentDictionary, two in a row are not: ContainsKey then the indexer, a Contains helper
+            // then Add, a count then a walk. Where a function makes two (or calls a helper that makes one and makes another),
+            // the type swap would leave that race in place: no fix (the lock fix puts them in one critical section).
+            if (MakesSeveralCalls(semanticModel, scope, state, collapsed, cancellationToken))
+                return false;
             foreach (var edit in edits)
                 edit();
             return true;
+        }
+
+        private static bool MakesSeveralCalls(SemanticModel semanticModel, SyntaxNode scope, ISymbol state, List<TextSpan> collapsed, CancellationToken cancellationToken)
+        {
+            var guarded = GuardedState.Create(semanticModel, new[] { state }, new ISymbol[0], cancellationToken);
+            var uses = scope.DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Where(i => guarded.Touches(i, cancellationToken) && !IsInitialization(semanticModel, i, state, cancellationToken))
+                .Select(i => (Function: i.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is AccessorDeclarationSyntax || a is BaseMethodDeclarationSyntax || a is ArrowExpressionClauseSyntax),
+                    Unit: collapsed.FirstOrDefault(c => c.Contains(i.Span)) is var span && span.Length > 0 ? span : i.Span,
+                    Reads: !collapsed.Any(c => c.Contains(i.Span)) && !IsBlindWrite(semanticModel, i, cancellationToken)))
+                .ToList();
+            // A read (a test, a lookup, a walk, a helper) followed by another use in the same function.
+            return uses.GroupBy(u => u.Function).Any(g => g.Key != null
+                && g.Any(read => read.Reads && g.Any(other => other.Unit.Start > read.Unit.End)));
+        }
+
+        /// <summary><c>d[k] = v;</c>, <c>d.Remove(k);</c>, <c>d.Add(k, v);</c>, <c>d.Clear();</c> as statements: nothing read decides anything.</summary>
+        private static bool IsBlindWrite(SemanticModel semanticModel, IdentifierNameSyntax use, CancellationToken cancellationToken)
+        {
+            SyntaxNode node = use.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } self && self.Name == use ? self : use;
+            if (node.Parent is ElementAccessExpressionSyntax element && element.Expression == node)
+                return element.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment && assignment.Left == element
+                    && assignment.Parent is ExpressionStatementSyntax;
+            return node.Parent is MemberAccessExpressionSyntax member && member.Expression == node
+                && member.Name.Identifier.ValueText is "Remove" or "TryRemove" or "Add" or "TryAdd" or "Clear"
+                && member.Parent is InvocationExpressionSyntax call && call.Parent is ExpressionStatementSyntax;
         }
 
         private static bool IsAcceptedArgument(SemanticModel semanticModel, ArgumentSyntax argument, INamedTypeSymbol concurrentType, CancellationToken cancellationToken)
@@ -380,7 +412,7 @@ namespace Steadfast.Analyzers.SharedState
         /// <c>if (!d.ContainsKey(k)) d.Add(k, v);</c> becomes <c>d.TryAdd(k, v);</c> (and with a following
         /// <c>return d[k];</c>, <c>return d.GetOrAdd(k, …);</c>); any other Add keeps throwing on a duplicate.
         /// </summary>
-        private static bool PlanAdd(DocumentEditor editor, SemanticModel semanticModel, ISymbol state, InvocationExpressionSyntax addCall, ExpressionStatementSyntax addStatement, HashSet<SyntaxNode> handledIfs, List<System.Action> edits, CancellationToken cancellationToken)
+        private static bool PlanAdd(DocumentEditor editor, SemanticModel semanticModel, ISymbol state, InvocationExpressionSyntax addCall, ExpressionStatementSyntax addStatement, HashSet<SyntaxNode> handledIfs, List<TextSpan> collapsed, List<System.Action> edits, CancellationToken cancellationToken)
         {
             var keyArgument = addCall.ArgumentList.Arguments[0].Expression;
             var valueArgument = addCall.ArgumentList.Arguments[1].Expression;
@@ -405,6 +437,7 @@ namespace Steadfast.Analyzers.SharedState
                     var getOrAdd = InvocationExpression(
                         MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, lookup.Expression.WithoutTrivia(), IdentifierName("GetOrAdd")),
                         ArgumentList(SeparatedList(new[] { Argument(keyArgument.WithoutTrivia()), Argument(factory) })));
+                    collapsed.Add(TextSpan.FromBounds(ifStatement.SpanStart, returnStatement.Span.End));
                     edits.Add(() =>
                     {
                         editor.RemoveNode(ifStatement, SyntaxRemoveOptions.KeepLeadingTrivia | SyntaxRemoveOptions.KeepExteriorTrivia);
@@ -413,6 +446,7 @@ namespace Steadfast.Analyzers.SharedState
                     return true;
                 }
 
+                collapsed.Add(ifStatement.Span);
                 edits.Add(() => editor.ReplaceNode(ifStatement, ExpressionStatement(tryAdd).WithTriviaFrom(ifStatement).WithAdditionalAnnotations(Formatter.Annotation)));
                 return true;
             }

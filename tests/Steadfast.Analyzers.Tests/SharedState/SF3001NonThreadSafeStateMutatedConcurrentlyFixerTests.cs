@@ -184,9 +184,6 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyFixerTests
                 lock (_pendingLock)
                 {
                     first = _pending.Count > 0 ? _pending[0] : null;
-                }
-                lock (_pendingLock)
-                {
                     if (first != null) _pending.RemoveAt(0);
                 }
                 return first;
@@ -426,4 +423,67 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyFixerTests
             private static string Compute(int id, int salt) => (id + salt).ToString();
         }
         """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.UseConcurrentDictionaryKey);
+
+    private const string StoreDecidedByAContainsHelper = """
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class KeyCache
+        {
+            private readonly Dictionary<string, string> _keys = new();
+            public Task StoreAsync(string login, string key) => Task.Run(() => Store(login, key));
+            public bool Contains(string login) => _keys.ContainsKey(login);
+            private void Store(string login, string key)
+            {
+                if (Contains(login))
+                {
+                    [|_keys[login] = key|];
+                }
+                else
+                {
+                    [|_keys.Add(login, key)|];
+                }
+            }
+        }
+        """;
+
+    [Fact]
+    public Task StoreDecidedByAContainsHelper_LockTakesTheTestIn() => Verify.VerifyFixAsync(StoreDecidedByAContainsHelper, """
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        class KeyCache
+        {
+            private readonly object _keysLock = new();
+            private readonly Dictionary<string, string> _keys = new();
+            public Task StoreAsync(string login, string key) => Task.Run(() => Store(login, key));
+            public bool Contains(string login)
+            {
+                lock (_keysLock)
+                {
+                    return _keys.ContainsKey(login);
+                }
+            }
+            private void Store(string login, string key)
+            {
+                lock (_keysLock)
+                {
+                    if (Contains(login))
+                    {
+                        _keys[login] = key;
+                    }
+                    else
+                    {
+                        _keys.Add(login, key);
+                    }
+                }
+            }
+        }
+        """, equivalenceKey: SF3001NonThreadSafeStateMutatedConcurrentlyFixer.GuardWithLockKey);
+
+    [Fact]
+    public async Task StoreDecidedByAContainsHelper_NoConcurrentDictionary()
+    {
+        // Each call would be atomic, the test and the add together would not: the second of two racing stores throws.
+        var offered = await Verify.OfferedFixesAsync(StoreDecidedByAContainsHelper);
+        Assert.All(offered, keys => Assert.Equal([SF3001NonThreadSafeStateMutatedConcurrentlyFixer.GuardWithLockKey], keys));
+    }
 }
