@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Steadfast.Analyzers.SharedState
 {
@@ -38,6 +40,78 @@ namespace Steadfast.Analyzers.SharedState
             }
 
             return known == 2 && HasMutableStaticState(type) ? Description : null;
+        }
+
+        /// <summary>
+        /// Every call of <paramref name="owner"/> in the compilation sits in start-up code (a method taking an
+        /// <c>IServiceCollection</c>, <c>Program</c>, <c>Startup</c>, <c>Main</c>), a static constructor or a static field
+        /// initializer, directly or through up to two other such methods: a registry filled before the first request.
+        /// A method with no call, or one handed out as a delegate, is not proven to run only at start-up.
+        /// </summary>
+        public bool RunsOnlyAtStartup(ISymbol owner, CancellationToken cancellationToken) =>
+            owner is IMethodSymbol method && RunsOnlyAtStartup(method, depth: 3, cancellationToken);
+
+        private bool RunsOnlyAtStartup(IMethodSymbol method, int depth, CancellationToken cancellationToken)
+        {
+            method = (method.ReducedFrom ?? method).OriginalDefinition;
+            if (method.MethodKind == MethodKind.StaticConstructor || SharedStateModel.IsStartupCode(method))
+                return true;
+            if (depth == 0 || method.MethodKind != MethodKind.Ordinary)
+                return false;
+            if (_startupOnly.TryGetValue(method, out var known))
+                return known;
+            var answer = AllCallersRunAtStartup(method, depth, cancellationToken);
+            _startupOnly.TryAdd(method, answer);
+            return answer;
+        }
+
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _startupOnly = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+
+        private bool AllCallersRunAtStartup(IMethodSymbol method, int depth, CancellationToken cancellationToken)
+        {
+            var called = false;
+            foreach (var tree in _model.Compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (tree.GetText(cancellationToken).ToString().IndexOf(method.Name, System.StringComparison.Ordinal) < 0)
+                    continue;
+                SemanticModel? semantics = null;
+                foreach (var name in tree.GetRoot(cancellationToken).DescendantNodes().OfType<SimpleNameSyntax>())
+                {
+                    if (name.Identifier.ValueText != method.Name || name.Parent is MethodDeclarationSyntax)
+                        continue;
+                    // Callers live in other files: only the few names spelled like the method are bound, with the driver's cached model.
+#pragma warning disable RS1030
+                    semantics ??= _model.Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                    var info = semantics.GetSymbolInfo(name, cancellationToken);
+                    var symbol = info.Symbol as IMethodSymbol ?? info.CandidateSymbols.OfType<IMethodSymbol>().FirstOrDefault();
+                    if (symbol == null || !SymbolEqualityComparer.Default.Equals((symbol.ReducedFrom ?? symbol).OriginalDefinition, method))
+                        continue;
+                    var invoked = name.Parent is InvocationExpressionSyntax
+                        || name.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } access && access.Name == name
+                        || name.Parent is MemberBindingExpressionSyntax { Parent: InvocationExpressionSyntax };
+                    if (!invoked)
+                        return false; // handed out as a delegate: it may run anywhere
+                    var caller = semantics.GetEnclosingSymbol(name.SpanStart, cancellationToken);
+                    while (caller is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
+                        caller = caller.ContainingSymbol;
+                    if (SymbolEqualityComparer.Default.Equals(caller, method))
+                        continue; // recursion adds no caller
+                    called = true;
+                    var atStartup = caller switch
+                    {
+                        IMethodSymbol callerMethod => RunsOnlyAtStartup(callerMethod, depth - 1, cancellationToken),
+                        IFieldSymbol field => field.IsStatic,
+                        IPropertySymbol property => property.IsStatic,
+                        _ => false,
+                    };
+                    if (!atStartup)
+                        return false;
+                }
+            }
+
+            return called;
         }
 
         /// <summary>A static field or auto-property the shared-state rules track (a collection or a number).</summary>

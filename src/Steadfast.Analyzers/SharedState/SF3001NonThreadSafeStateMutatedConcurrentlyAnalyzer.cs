@@ -64,12 +64,12 @@ namespace Steadfast.Analyzers.SharedState
                         foreach (var root in block.OperationBlocks)
                             blocks.Add(new MemberBlock(block.OwningSymbol, root));
                     });
-                    symbolStart.RegisterSymbolEndAction(end => AnalyzeType(end, model, type, serving, singleton, sharedStatics, blocks.ToImmutableArray()));
+                    symbolStart.RegisterSymbolEndAction(end => AnalyzeType(end, model, type, serving, singleton, sharedStatics, application, blocks.ToImmutableArray()));
                 }, SymbolKind.NamedType);
             });
         }
 
-        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, string? serving, string? singleton, string? sharedStatics, ImmutableArray<MemberBlock> blocks)
+        private static void AnalyzeType(SymbolAnalysisContext context, SharedStateModel model, INamedTypeSymbol type, string? serving, string? singleton, string? sharedStatics, RequestServingApplication application, ImmutableArray<MemberBlock> blocks)
         {
             if (blocks.IsEmpty)
                 return;
@@ -101,7 +101,13 @@ namespace Steadfast.Analyzers.SharedState
                     // Serialized by every caller's lock, or confined to the thread the method re-dispatches itself to.
                     if (callSites.IsGuardedByCallers(access.Owner) || callSites.IsAfterSelfRedispatch(access.Reference, access.Owner))
                         continue;
+                    // [MethodImpl(MethodImplOptions.Synchronized)] on every member that touches it: the runtime locks around each.
+                    if (IsSynchronized(access.Owner) && accesses.All(a => IsSynchronized(a.Owner) || IsTypeInitialization(a)))
+                        continue;
                     var why = Why(access, accesses, serving, singleton, sharedStatics, type, callSites);
+                    // A static registry filled only by start-up code is complete before the first request.
+                    if (why != null && ReferenceEquals(why, sharedStatics) && application.RunsOnlyAtStartup(access.Owner, context.CancellationToken))
+                        continue;
                     if (why == null)
                         continue;
                     reported.Add(access.Mutation);
@@ -115,6 +121,11 @@ namespace Steadfast.Analyzers.SharedState
                 }
             }
         }
+
+        private static bool IsSynchronized(ISymbol owner) =>
+            owner is IMethodSymbol method && method.GetAttributes().Any(a => a.AttributeClass?.Name == "MethodImplAttribute"
+                && a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value is { } options
+                && (System.Convert.ToInt32(options, System.Globalization.CultureInfo.InvariantCulture) & (int)System.Runtime.CompilerServices.MethodImplOptions.Synchronized) != 0);
 
         private static bool IsOwnField(ISymbol state, INamedTypeSymbol type) =>
             state is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.ContainingType, type);

@@ -945,4 +945,62 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
             public void Fill() { for (var i = 0; i < 3; i++) { } }
         }
         """);
+
+    [Fact]
+    public Task StaticRegistryFilledOnlyByStartUpCodeOrSynchronizedIsClean() => Verify.VerifyAsync([ServerStubs, """
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
+        using Microsoft.Extensions.DependencyInjection;
+        static class Rules
+        {
+            private static readonly Dictionary<string, int> _limits = new();
+            public static void Limit(this string field, int max) => _limits.Add(field, max);
+            public static int MaxOf(string field) => _limits.TryGetValue(field, out var max) ? max : 0;
+        }
+        static class RuleSetup
+        {
+            public static IServiceCollection AddRules(this IServiceCollection services)
+            {
+                RegisterNames();
+                return services;
+            }
+            private static void RegisterNames() { "name".Limit(30); "mail".Limit(80); }
+        }
+        class Flows
+        {
+            private static readonly List<string> _names = new();
+            public static readonly Flows Instance = Create();
+            private static Flows Create() { _names.Add("default"); return new Flows(); }
+        }
+        static class Clients
+        {
+            private static readonly Dictionary<string, object> _byName = new();
+            [MethodImpl(MethodImplOptions.Synchronized)]
+            public static object Get(string name)
+            {
+                if (!_byName.ContainsKey(name))
+                    _byName.Add(name, new object());
+                return _byName[name];
+            }
+        }
+        """]);
+
+    [Fact]
+    public Task StaticRegistryAlsoFilledFromARequestIsReported() => Verify.VerifyAsync([ServerStubs, """
+        using System.Collections.Generic;
+        using Microsoft.Extensions.DependencyInjection;
+        static class Jobs
+        {
+            private static readonly List<string> _names = new();
+            public static void Register(string name) => [|_names.Add(name)|];
+        }
+        static class JobSetup
+        {
+            public static void AddJobs(this IServiceCollection services) => Jobs.Register("nightly");
+        }
+        class JobsController : Microsoft.AspNetCore.Mvc.ControllerBase
+        {
+            public void Post(string name) => Jobs.Register(name);
+        }
+        """]);
 }
