@@ -43,33 +43,34 @@ namespace Steadfast.Analyzers.SharedState
         }
 
         /// <summary>
-        /// Every call of <paramref name="owner"/> in the compilation sits in start-up code (a method taking an
-        /// <c>IServiceCollection</c>, <c>Program</c>, <c>Startup</c>, <c>Main</c>), a static constructor or a static field
-        /// initializer, directly or through up to two other such methods: a registry filled before the first request.
-        /// A method with no call, or one handed out as a delegate, is not proven to run only at start-up.
+        /// When <paramref name="owner"/> runs, as far as this project shows: only at start-up (every counted call sits in
+        /// start-up code — a method taking an <c>IServiceCollection</c>, <c>Program</c>, <c>Startup</c>, <c>Main</c> — a static
+        /// constructor or a static field initializer, directly or through up to two other methods), also later (a call from
+        /// other code, or the method handed out as a delegate), or unknown (no call in this project: a public method of a
+        /// library is called from other projects). A calling method that is itself never called here is not counted.
         /// </summary>
-        public bool RunsOnlyAtStartup(ISymbol owner, CancellationToken cancellationToken) =>
-            owner is IMethodSymbol method && RunsOnlyAtStartup(method, depth: 3, cancellationToken);
+        public CallTime WhenCalled(ISymbol owner, CancellationToken cancellationToken) =>
+            owner is IMethodSymbol method ? WhenCalled(method, depth: 3, cancellationToken) : CallTime.Later;
 
-        private bool RunsOnlyAtStartup(IMethodSymbol method, int depth, CancellationToken cancellationToken)
+        private CallTime WhenCalled(IMethodSymbol method, int depth, CancellationToken cancellationToken)
         {
             method = (method.ReducedFrom ?? method).OriginalDefinition;
             if (method.MethodKind == MethodKind.StaticConstructor || SharedStateModel.IsStartupCode(method))
-                return true;
+                return CallTime.StartupOnly;
             if (depth == 0 || method.MethodKind != MethodKind.Ordinary)
-                return false;
-            if (_startupOnly.TryGetValue(method, out var known))
+                return CallTime.Later;
+            if (_callTimes.TryGetValue(method, out var known))
                 return known;
-            var answer = AllCallersRunAtStartup(method, depth, cancellationToken);
-            _startupOnly.TryAdd(method, answer);
+            var answer = FindCallTime(method, depth, cancellationToken);
+            _callTimes.TryAdd(method, answer);
             return answer;
         }
 
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _startupOnly = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, CallTime> _callTimes = new ConcurrentDictionary<IMethodSymbol, CallTime>(SymbolEqualityComparer.Default);
 
-        private bool AllCallersRunAtStartup(IMethodSymbol method, int depth, CancellationToken cancellationToken)
+        private CallTime FindCallTime(IMethodSymbol method, int depth, CancellationToken cancellationToken)
         {
-            var called = false;
+            var atStartup = false;
             foreach (var tree in _model.Compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -92,26 +93,28 @@ namespace Steadfast.Analyzers.SharedState
                         || name.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } access && access.Name == name
                         || name.Parent is MemberBindingExpressionSyntax { Parent: InvocationExpressionSyntax };
                     if (!invoked)
-                        return false; // handed out as a delegate: it may run anywhere
+                        return CallTime.Later; // handed out as a delegate: it may run anywhere
                     var caller = semantics.GetEnclosingSymbol(name.SpanStart, cancellationToken);
                     while (caller is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
                         caller = caller.ContainingSymbol;
                     if (SymbolEqualityComparer.Default.Equals(caller, method))
                         continue; // recursion adds no caller
-                    called = true;
-                    var atStartup = caller switch
+                    var callerTime = caller switch
                     {
-                        IMethodSymbol callerMethod => RunsOnlyAtStartup(callerMethod, depth - 1, cancellationToken),
-                        IFieldSymbol field => field.IsStatic,
-                        IPropertySymbol property => property.IsStatic,
-                        _ => false,
+                        // A controller action, hub method or middleware: the framework calls it for every request.
+                        IMethodSymbol { ContainingType: { } servingType } when _model.GetServingDescription(servingType) != null => CallTime.Later,
+                        IMethodSymbol callerMethod => WhenCalled(callerMethod, depth - 1, cancellationToken),
+                        IFieldSymbol { IsStatic: true } => CallTime.StartupOnly,
+                        IPropertySymbol { IsStatic: true } => CallTime.StartupOnly,
+                        _ => CallTime.Later,
                     };
-                    if (!atStartup)
-                        return false;
+                    if (callerTime == CallTime.Later)
+                        return CallTime.Later;
+                    atStartup |= callerTime == CallTime.StartupOnly;
                 }
             }
 
-            return called;
+            return atStartup ? CallTime.StartupOnly : CallTime.Unknown;
         }
 
         /// <summary>A static field or auto-property the shared-state rules track (a collection or a number).</summary>
@@ -154,5 +157,18 @@ namespace Steadfast.Analyzers.SharedState
 
             return false;
         }
+    }
+
+    /// <summary>When a method runs, as far as the calls in its project show.</summary>
+    internal enum CallTime
+    {
+        /// <summary>Every counted call sits in start-up code.</summary>
+        StartupOnly,
+
+        /// <summary>Some call comes from other code, or the method is handed out as a delegate.</summary>
+        Later,
+
+        /// <summary>No call in this project.</summary>
+        Unknown,
     }
 }

@@ -105,9 +105,15 @@ namespace Steadfast.Analyzers.SharedState
                     if (IsSynchronized(access.Owner) && accesses.All(a => IsSynchronized(a.Owner) || IsTypeInitialization(a)))
                         continue;
                     var why = Why(access, accesses, serving, singleton, sharedStatics, type, callSites);
-                    // A static registry filled only by start-up code is complete before the first request.
-                    if (why != null && ReferenceEquals(why, sharedStatics) && application.RunsOnlyAtStartup(access.Owner, context.CancellationToken))
-                        continue;
+                    // A static registry filled only by start-up code is complete before the first request. With no call in
+                    // this project (a library's public method), only a runtime-cache shape counts: a check of the same
+                    // collection before the change in that method, or an eviction.
+                    if (why != null && ReferenceEquals(why, sharedStatics))
+                    {
+                        var when = application.WhenCalled(access.Owner, context.CancellationToken);
+                        if (when == CallTime.StartupOnly || when == CallTime.Unknown && !IsCacheUse(access, accesses))
+                            continue;
+                    }
                     if (why == null)
                         continue;
                     reported.Add(access.Mutation);
@@ -120,6 +126,27 @@ namespace Steadfast.Analyzers.SharedState
                         why));
                 }
             }
+        }
+
+        private static readonly ImmutableHashSet<string> Evictions = ImmutableHashSet.Create(
+            "Remove", "RemoveAt", "RemoveAll", "RemoveRange", "RemoveWhere", "Clear", "Dequeue", "TryDequeue", "Pop", "TryPop", "TryRemove");
+
+        /// <summary>
+        /// The change is how a cache or counter is used at run time: the same method reads the collection before changing
+        /// it (<c>if (!_keys.Contains(k)) _keys.Add(k)</c>, <c>if (_map.Any()) return _map;</c> then a fill), it evicts, or it
+        /// moves a number.
+        /// </summary>
+        private static bool IsCacheUse(StateAccess mutation, List<StateAccess> accesses)
+        {
+            // A counter moved at run time (a round-robin index, a hit count); an eviction.
+            if (mutation.Kind == StateKind.Numeric
+                || mutation.Mutation is IInvocationOperation { TargetMethod: { Name: var name } } && Evictions.Contains(name))
+                return true;
+            var tree = mutation.Reference.Syntax.SyntaxTree;
+            var at = mutation.Reference.Syntax.SpanStart;
+            return accesses.Any(a => a.Mutation == null && !a.IsWrite
+                && SymbolEqualityComparer.Default.Equals(a.Owner, mutation.Owner)
+                && a.Reference.Syntax.SyntaxTree == tree && a.Reference.Syntax.SpanStart < at);
         }
 
         private static bool IsSynchronized(ISymbol owner) =>

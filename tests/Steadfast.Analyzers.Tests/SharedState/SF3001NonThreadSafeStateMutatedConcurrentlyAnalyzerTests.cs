@@ -972,6 +972,24 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
             public static readonly Flows Instance = Create();
             private static Flows Create() { _names.Add("default"); return new Flows(); }
         }
+        class Forms
+        {
+            // A library's registration API nobody in this project calls: filled by the host application's start-up.
+            private static readonly Dictionary<string, string> _titles = new();
+            private static readonly Forms Current = new();
+            public static Forms Use<T>(string title) { _titles[typeof(T).Name] = title; return Current; }
+        }
+        static class Connections
+        {
+            private static readonly Dictionary<string, string> _byKey = new();
+            static Connections() { Set("default", "db"); }
+            public static void SetDefault(string value) => Set("default", value);
+            public static void Set(string key, string value)
+            {
+                if (_byKey.ContainsKey(key)) { _byKey[key] = value; return; }
+                _byKey.Add(key, value);
+            }
+        }
         static class Clients
         {
             private static readonly Dictionary<string, object> _byName = new();
