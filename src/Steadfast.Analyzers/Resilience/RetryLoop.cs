@@ -82,7 +82,7 @@ namespace Steadfast.Analyzers.Resilience
             // A delay inside one catch paces only the failures that catch handles (checked per catch below).
             // A bound in a catch's `when` filter only picks which catch runs: it bounds that catch alone (checked per catch below).
             var bounding = own.Where(o => !InsideACatchFilter(o, loop)).ToList();
-            if (own.Where(o => !InsideACatch(o, loop)).Any(Paces) || HasAttemptCounter(bounding) || HasTimeBound(bounding) || TakesNextItem(takes) || Drains(loop, condition, own))
+            if (own.Where(o => !InsideACatch(o, loop)).Any(Paces) || HasAttemptCounter(bounding) || HasClockBound(bounding, loop) || TakesNextItem(takes) || Drains(loop, condition, own))
                 return null;
 
             foreach (var tryOperation in loop.Body.OwnDescendantsAndSelf().OfType<ITryOperation>().OrderBy(t => t.Syntax.SpanStart))
@@ -92,7 +92,7 @@ namespace Steadfast.Analyzers.Resilience
                     continue;
                 if (InsidePacedCatch(tryOperation, loop))
                     continue; // catch { Thread.Sleep(1000); try { Reopen(); } catch { } }: the outer catch waits first
-                var continuing = tryOperation.Catches.Where(c => LoopsBack(c, loop) && !PacesItself(c) && !BoundedByItsFilter(c)).ToList();
+                var continuing = tryOperation.Catches.Where(c => LoopsBack(c, loop) && !PacesItself(c) && !BoundedByItsFilter(c) && !ShutsItselfDown(c)).ToList();
                 if (continuing.Count == 0 || !EndlessOnFailure(loop, condition, tryOperation, continuing))
                     continue;
                 if (AwaitsWorkOutsideTheTry(loop, tryOperation) || continuing.All(c => c.Filter != null && ChangesTheAttempt(c, loop.Body)))
@@ -195,9 +195,12 @@ namespace Steadfast.Analyzers.Resilience
             IOperation child = operation;
             for (var current = operation.Parent; current != null && current != loop; child = current, current = current.Parent)
             {
+                // A catch-all that waits paces the failing rounds itself; a sibling catch that ends the loop on the failure a
+                // broken source raises (ObjectDisposedException, a listener's own exception) means persistent failures stop it.
                 if (current is ITryOperation @try && @try.Body == child
                     && @try.Catches.Any(c => c.Filter == null && (c.ExceptionType.SpecialType == SpecialType.System_Object || c.ExceptionType.ToDisplayString() == "System.Exception")
-                        && LoopsBack(c, loop)))
+                        && LoopsBack(c, loop) && !PacesItself(c))
+                    && !@try.Catches.Any(c => IsTypedFailure(c.ExceptionType) && !LoopsBack(c, loop)))
                 {
                     return true;
                 }
@@ -205,6 +208,28 @@ namespace Steadfast.Analyzers.Resilience
 
             return false;
         }
+
+        /// <summary>A specific failure type: not a catch-all, not Exception, not cancellation (which only says the loop was stopped).</summary>
+        private static bool IsTypedFailure(ITypeSymbol? type)
+        {
+            if (type == null || type.SpecialType == SpecialType.System_Object)
+                return false;
+            var name = type.ToDisplayString();
+            return name != "System.Exception" && name != "System.OperationCanceledException" && name != "System.Threading.Tasks.TaskCanceledException";
+        }
+
+        // Words of a method name that say the object shuts itself down (OnConnectionClosing, Disconnect, StopReceiving).
+        private static readonly HashSet<string> ShutdownWords = new HashSet<string> { "Close", "Closing", "Disconnect", "Shutdown", "Stop", "Abort" };
+
+        /// <summary>
+        /// The catch calls this object's own shutdown (<c>this.OnConnectionClosing()</c>): the type tears itself down
+        /// on that failure, which ends its own loop. Closing another object (<c>conn.Close()</c>, reopened next round) does not.
+        /// </summary>
+        private static bool ShutsItselfDown(ICatchClauseOperation catchClause) =>
+            catchClause.Handler.OwnDescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
+                (call.Instance == null ? !call.TargetMethod.IsStatic : call.Instance is IInstanceReferenceOperation)
+                && call.TargetMethod.DeclaringSyntaxReferences.Length > 0
+                && NameWords(call.TargetMethod.Name).Any(ShutdownWords.Contains));
 
         private static bool InsideATry(IOperation operation, ILoopOperation loop)
         {
@@ -344,7 +369,9 @@ namespace Steadfast.Analyzers.Resilience
                 case IAwaitOperation awaited:
                     // Awaiting a task made elsewhere (a completion source, a wait handle's task) waits for a signal.
                     var operand = UnwrapConfigured(awaited.Operation);
-                    return !(operand is IInvocationOperation) && !(operand is IInvalidOperation) && !(operand is IObjectCreationOperation);
+                    if (operand is IInvocationOperation request)
+                        return HandsOffToAWorker(request);
+                    return !(operand is IInvalidOperation) && !(operand is IObjectCreationOperation);
                 case IInvalidOperation invalid:
                     // An unresolved call named like a delay (a helper from a library the compilation lacks).
                     // (a helper from a library the compilation lacks, or a type it could not resolve).
@@ -354,6 +381,71 @@ namespace Steadfast.Analyzers.Resilience
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// The awaited call queues a request for another worker and returns that request's completion task
+        /// (<c>queue.Add(request); return request.Completion.Task;</c>): the answer, a failure too, comes at the worker's
+        /// pace. An interface or abstract method counts when every implementation in this compilation does so.
+        /// </summary>
+        private static bool HandsOffToAWorker(IInvocationOperation call)
+        {
+            var method = call.TargetMethod;
+            if (method.MethodKind == MethodKind.DelegateInvoke || method.ContainingType == null)
+                return false;
+            var bodies = new List<IMethodSymbol>();
+            if (method.IsAbstract || method.ContainingType.TypeKind == TypeKind.Interface)
+            {
+                var compilation = call.SemanticModel?.Compilation;
+                if (compilation == null)
+                    return false;
+                foreach (var candidate in compilation.GetSymbolsWithName(method.Name, SymbolFilter.Member).OfType<IMethodSymbol>())
+                {
+                    if (candidate.IsAbstract || candidate.ContainingType == null)
+                        continue;
+                    var implements = method.ContainingType.TypeKind == TypeKind.Interface
+                        ? SymbolEqualityComparer.Default.Equals(candidate.ContainingType.FindImplementationForInterfaceMember(method.OriginalDefinition), candidate)
+                        : SymbolEqualityComparer.Default.Equals(candidate.OverriddenMethod?.OriginalDefinition, method.OriginalDefinition);
+                    if (implements)
+                        bodies.Add(candidate);
+                    if (bodies.Count > 4)
+                        return false;
+                }
+            }
+            else
+            {
+                bodies.Add(method);
+            }
+
+            return bodies.Count > 0 && bodies.All(m => ReturnsACompletionTask(m, depth: 2));
+        }
+
+        private static bool ReturnsACompletionTask(IMethodSymbol method, int depth)
+        {
+            if (method.DeclaringSyntaxReferences.Length == 0)
+                return false;
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                var node = reference.GetSyntax();
+                var returned = node is MethodDeclarationSyntax { ExpressionBody: { } arrow }
+                    ? new[] { arrow.Expression }
+                    : node.DescendantNodes().OfType<ReturnStatementSyntax>().Where(r => r.Expression != null).Select(r => r.Expression!).ToArray();
+                if (returned.Length == 0)
+                    return false;
+                foreach (var expression in returned)
+                {
+                    if (expression is MemberAccessExpressionSyntax { Name: { Identifier: { ValueText: "Task" } } })
+                        continue;
+                    // ReadAsync(n) => EnqueueRead(n): a helper of the same type that returns the completion task.
+                    if (depth > 1 && expression is InvocationExpressionSyntax { Expression: IdentifierNameSyntax helper } && method.ContainingType != null
+                        && method.ContainingType.GetMembers(helper.Identifier.ValueText).OfType<IMethodSymbol>()
+                            .Any(m => !SymbolEqualityComparer.Default.Equals(m, method) && ReturnsACompletionTask(m, depth - 1)))
+                        continue;
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static bool IsTimeoutRace(IInvocationOperation call)
@@ -398,7 +490,9 @@ namespace Steadfast.Analyzers.Resilience
                 foreach (var invocation in node.DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
                     var invoked = InvokedName(invocation);
-                    if (invoked == "Sleep" || invoked == "Delay" || invoked == "WaitAsync" || invoked == "WaitOne" || invoked == "SpinUntil")
+                    // An untimed WaitOne is a mutex or gate being entered, not a wait between attempts.
+                    if (invoked == "Sleep" || invoked == "Delay" || invoked == "WaitAsync" || invoked == "SpinUntil"
+                        || invoked == "WaitOne" && invocation.ArgumentList.Arguments.Count > 0)
                         return true;
                     // A helper of the same type it calls in turn: GetStreamAsync → ReconnectAsync → Task.Delay.
                     if (depth > 1 && invoked != null && method.ContainingType != null
@@ -555,6 +649,49 @@ namespace Steadfast.Analyzers.Resilience
             (b.OperatorKind == BinaryOperatorKind.LessThan || b.OperatorKind == BinaryOperatorKind.LessThanOrEqual
              || b.OperatorKind == BinaryOperatorKind.GreaterThan || b.OperatorKind == BinaryOperatorKind.GreaterThanOrEqual)
             && (IsTimeValue(b.LeftOperand) || IsTimeValue(b.RightOperand)));
+
+        /// <summary>
+        /// A comparison that watches the clock: one side reads it (<c>sw.Elapsed &gt; max</c>, <c>DateTime.UtcNow &lt; deadline</c>) or
+        /// holds a value computed from it (<c>elapsed &gt; max</c>). Two durations compared (<c>timeout &lt; MaxTimeout</c>, capping a
+        /// growing connect timeout) bound nothing.
+        /// </summary>
+        private static bool HasClockBound(List<IOperation> own, ILoopOperation loop)
+        {
+            var comparisons = own.OfType<IBinaryOperation>().Where(b =>
+                (b.OperatorKind == BinaryOperatorKind.LessThan || b.OperatorKind == BinaryOperatorKind.LessThanOrEqual
+                 || b.OperatorKind == BinaryOperatorKind.GreaterThan || b.OperatorKind == BinaryOperatorKind.GreaterThanOrEqual)
+                && (IsTimeValue(b.LeftOperand) || IsTimeValue(b.RightOperand))).ToList();
+            if (comparisons.Count == 0)
+                return false;
+            IOperation root = loop;
+            while (root.Parent != null)
+                root = root.Parent;
+            var clockDerived = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var all = root.DescendantsAndSelf().ToList();
+            for (var round = 0; round < 3; round++)
+            {
+                foreach (var operation in all)
+                {
+                    var (target, value) = operation switch
+                    {
+                        IAssignmentOperation assignment => (ReferencedSymbol(assignment.Target), assignment.Value),
+                        IVariableDeclaratorOperation declarator => ((ISymbol?)declarator.Symbol, declarator.GetVariableInitializer()?.Value),
+                        _ => (null, null),
+                    };
+                    if (target != null && value != null && !clockDerived.Contains(target) && value.DescendantsAndSelf().Any(o => ReadsClock(o) || ReferencedSymbol(o) is { } s && clockDerived.Contains(s)))
+                        clockDerived.Add(target);
+                }
+            }
+
+            return comparisons.Any(b => b.DescendantsAndSelf().Any(o => ReadsClock(o) || ReferencedSymbol(o) is { } s && clockDerived.Contains(s)));
+        }
+
+        private static bool ReadsClock(IOperation operation) => operation switch
+        {
+            IPropertyReferenceOperation { Property: { Name: "Now" or "UtcNow" or "Today" or "Elapsed" or "ElapsedMilliseconds" or "ElapsedTicks" or "TickCount" or "TickCount64" } } => true,
+            IInvocationOperation { TargetMethod: { Name: "GetTimestamp" or "GetElapsedTime" or "GetUtcNow" or "GetLocalNow" } } => true,
+            _ => false,
+        };
 
         private static bool IsTimeValue(IOperation operand)
         {

@@ -53,6 +53,9 @@ namespace Steadfast.Analyzers.Resilience
             switch (binary.OperatorKind)
             {
                 case BinaryOperatorKind.Subtract:
+                    // DateTime.UtcNow - DateTime.Now: the local zone's offset from UTC, read now; no time has passed between them.
+                    if (IsZoneOffset(left, right))
+                        return;
                     // end - start: two wall-clock stamps (readings held in locals, fields or properties, or their ticks).
                     flagged = model.IsStampValue(left, body, token) && model.IsStampValue(right, body, token)
                         // deadline - now: the time left.
@@ -75,6 +78,11 @@ namespace Steadfast.Analyzers.Resilience
             if (flagged)
                 Report(context, binary);
         }
+
+        private static bool IsZoneOffset(IOperation? left, IOperation? right) =>
+            left is IPropertyReferenceOperation { Property: { IsStatic: true, Name: "Now" or "UtcNow" } l }
+            && right is IPropertyReferenceOperation { Property: { IsStatic: true, Name: "Now" or "UtcNow" } r }
+            && l.Name != r.Name;
 
         private static void AnalyzeSubtractCall(OperationAnalysisContext context, WallClockModel model)
         {

@@ -1369,4 +1369,251 @@ public sealed class SF4001RetryLoopWithoutBackoffOrBoundAnalyzerTests
             }
         }
         """);
+
+    // ---- Shapes from the real-code evaluation (issue 13) ----
+
+    [Fact]
+    public Task Clean_BlockingPopLoopWhoseCatchAllWaits() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Subscriber
+        {
+            private volatile bool _stopped;
+            private readonly Store _store = new Store();
+            void Handle(string item) { }
+            void Pump()
+            {
+                while (!_stopped)
+                {
+                    try
+                    {
+                        var item = _store.BlockingPop(5);
+                        if (item != null) Handle(item);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                    }
+                    catch (Exception)
+                    {
+                        Thread.Sleep(3000);
+                    }
+                }
+            }
+        }
+        class Store { public string BlockingPop(int seconds) => null; }
+        """);
+
+    [Fact]
+    public Task Clean_ListenerLoopEndsOnTheFailuresABrokenListenerRaises() => Verify.VerifyAsync("""
+        using System;
+        using System.Net;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Gateway
+        {
+            void Serve(HttpListenerContext context) { }
+            async Task RunAsync(HttpListener listener, CancellationToken stop)
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        var context = await listener.GetContextAsync().ConfigureAwait(false);
+                        Serve(context);
+                    }
+                    catch (ObjectDisposedException) { break; }
+                    catch (HttpListenerException) { break; }
+                    catch { }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ConsumeLoopWhoseOnlyExitIsCancellationStillSpins() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Worker
+        {
+            private readonly Broker _broker = new Broker();
+            void Log(Exception e) { }
+            void Run()
+            {
+                {|#0:while|} (true)
+                {
+                    try
+                    {
+                        _broker.Consume();
+                    }
+                    catch (OperationCanceledException) { throw; }
+                    catch (Exception e) { Log(e); }
+                }
+            }
+        }
+        class Broker { public string Consume() => ""; }
+        """, Verify.Diagnostic("SF4001").WithLocation(0).WithArguments("This loop retries 'Consume' at once after every failure", Advice));
+
+    [Fact]
+    public Task Clean_ReadAnsweredByTheConnectionsOwnWorker() => Verify.VerifyAsync("""
+        using System;
+        using System.Collections.Concurrent;
+        using System.Threading;
+        using System.Threading.Tasks;
+        interface ILink { Task<byte[]> ReadAsync(int size, CancellationToken ct); }
+        sealed class PendingRead
+        {
+            public PendingRead(int size) { Size = size; }
+            public int Size { get; }
+            public TaskCompletionSource<byte[]> Answer { get; } = new TaskCompletionSource<byte[]>();
+        }
+        sealed class Link : ILink
+        {
+            // A worker takes these, reconnecting with a growing delay when the socket breaks, and answers each one.
+            private readonly BlockingCollection<PendingRead> _pending = new BlockingCollection<PendingRead>();
+            public Task<byte[]> ReadAsync(int size, CancellationToken ct) => Enqueue(size);
+            private Task<byte[]> Enqueue(int size)
+            {
+                var read = new PendingRead(size);
+                _pending.Add(read);
+                return read.Answer.Task;
+            }
+        }
+        class Connection
+        {
+            private readonly ILink _link;
+            private readonly CancellationTokenSource _closed = new CancellationTokenSource();
+            public Connection(ILink link) { _link = link; }
+            void Dispatch(byte[] frame) { }
+            void Log(Exception e) { }
+            async Task PollAsync()
+            {
+                while (!_closed.IsCancellationRequested)
+                {
+                    try
+                    {
+                        var frame = await _link.ReadAsync(4, _closed.Token).ConfigureAwait(false);
+                        Dispatch(frame);
+                    }
+                    catch (Exception e)
+                    {
+                        Log(e);
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Clean_ReceiveLoopWhoseCatchStartsItsOwnersShutdown() => Verify.VerifyAsync("""
+        using System;
+        using System.IO;
+        class Session
+        {
+            private volatile bool _running = true;
+            private readonly Channel _channel = new Channel();
+            void Route(byte[] frame) { }
+            void OnConnectionClosing() { _running = false; }
+            void ReceiveLoop()
+            {
+                var header = new byte[1];
+                while (_running)
+                {
+                    try
+                    {
+                        if (_channel.Fill(header) > 0) Route(header);
+                    }
+                    catch (Exception e)
+                    {
+                        if (e is IOException)
+                            this.OnConnectionClosing();
+                    }
+                }
+            }
+        }
+        class Channel { public int Fill(byte[] buffer) => buffer.Length; }
+        """);
+
+    [Fact]
+    public Task ClosingAnotherObjectInTheCatchDoesNotEndTheLoop() => Verify.VerifyAsync("""
+        using System;
+        class Sender
+        {
+            private volatile bool _running = true;
+            Conn Open() => new Conn();
+            void Pump()
+            {
+                Conn conn = null;
+                {|#0:while|} (_running)
+                {
+                    try
+                    {
+                        conn = Open();
+                        conn.Send();
+                    }
+                    catch
+                    {
+                        conn?.Close();
+                    }
+                }
+            }
+        }
+        class Conn { public void Send() { } public void Close() { } }
+        """, Verify.Diagnostic("SF4001").WithLocation(0).WithArguments("This loop retries 'Open' at once after every failure", Advice));
+
+    [Fact]
+    public Task ReconnectLoopThatOnlyCapsItsConnectTimeoutIsUnbounded() => Verify.VerifyAsync("""
+        using System;
+        using System.Net;
+        using System.Net.Sockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Dialer
+        {
+            private static readonly TimeSpan Longest = TimeSpan.FromSeconds(30);
+            void Log(Exception e) { }
+            async Task ReconnectAsync(IPAddress address, int port, CancellationToken stop)
+            {
+                var timeout = TimeSpan.FromSeconds(2);
+                {|#0:while|} (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        var client = new TcpClient();
+                        var connecting = client.ConnectAsync(address, port);
+                        if (await Task.WhenAny(connecting, Task.Delay(timeout, stop)) == connecting)
+                            return;
+                        if (timeout < Longest)
+                            timeout = timeout.Add(TimeSpan.FromSeconds(2));
+                        throw new SocketException((int)SocketError.TimedOut);
+                    }
+                    catch (Exception e)
+                    {
+                        Log(e);
+                    }
+                }
+            }
+        }
+        """, Verify.Diagnostic("SF4001").WithLocation(0).WithArguments("This loop retries 'ConnectAsync' at once after every failure", Advice));
+
+    [Fact]
+    public Task HeartbeatLoopWhoseHelperOnlyEntersAMutexIsNotPaced() => Verify.VerifyAsync("""
+        using System;
+        using System.Threading;
+        class Peer
+        {
+            private readonly Mutex _bindMutex = new Mutex();
+            private volatile int _status = 1;
+            void Rebind() { _bindMutex.WaitOne(); try { } finally { _bindMutex.ReleaseMutex(); } }
+            void Heartbeat() { Rebind(); }
+            void Warn(string m) { }
+            void NetworkLoop()
+            {
+                [|do|]
+                {
+                    try { Heartbeat(); }
+                    catch (Exception ex) { Warn(ex.Message); }
+                } while (_status == 1);
+            }
+        }
+        """);
 }

@@ -865,4 +865,32 @@ public sealed class SF4002ElapsedTimeFromWallClockAnalyzerTests
             public bool Expired() => DateTime.UtcNow.Ticks > _expiresTicks;
         }
         """);
+
+    [Fact]
+    public Task Clean_UtcMinusLocalReadingIsTheZoneOffset() => Verify.VerifyAsync("""
+        using System;
+        class Almanac
+        {
+            string LocalSunrise(TimeSpan sunriseUtc)
+            {
+                var offset = DateTime.UtcNow - DateTime.Now;
+                var shift = DateTimeOffset.Now - DateTimeOffset.UtcNow;
+                return (sunriseUtc - offset + shift - shift).ToString();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TwoReadingsOfTheSameClockAreStillElapsedTime() => Verify.VerifyAsync("""
+        using System;
+        class Probe
+        {
+            TimeSpan Measure(Action work)
+            {
+                var started = DateTime.UtcNow;
+                work();
+                return [|DateTime.UtcNow - started|];
+            }
+        }
+        """);
 }

@@ -804,4 +804,221 @@ public sealed class SF3001NonThreadSafeStateMutatedConcurrentlyAnalyzerTests
             private void Loop(object state) { while (true) { [|_pending.Add(1)|]; [|_pending.Clear()|]; Thread.Sleep(10); } }
         }
         """);
+
+    // ---- Static state of a server application (every request may run any of its code at once) ----
+
+    private const string ServerStubs = """
+        namespace Microsoft.AspNetCore.Http { public abstract class HttpContext { } }
+        namespace Microsoft.AspNetCore.Mvc { public abstract class ControllerBase { } }
+        namespace Microsoft.Extensions.DependencyInjection { public interface IServiceCollection { } }
+        class PingController : Microsoft.AspNetCore.Mvc.ControllerBase { public string Get() => "pong"; }
+        """;
+
+    [Fact]
+    public Task StaticCacheAndCounterOfHelperClassesInAServerApplication() => Verify.VerifyAsync([ServerStubs, """
+        using System.Collections.Generic;
+        static class KeyRegistry
+        {
+            private static readonly List<string> _keys = new();
+            public static void Remember(string key)
+            {
+                if (!_keys.Contains(key))
+                    [|_keys.Add(key)|];
+            }
+            public static void Forget(string key) => [|_keys.Remove(key)|];
+        }
+        class ReplicaPicker
+        {
+            private static int _next;
+            private readonly string[] _replicas = { "a", "b" };
+            public string Pick() => _replicas[[|_next++|] % _replicas.Length];
+        }
+        static class Lookup
+        {
+            private static readonly Dictionary<string, int> _codes = new();
+            public static Dictionary<string, int> Codes()
+            {
+                if (_codes.Count > 0) return _codes;
+                foreach (var name in new[] { "eq", "ne" })
+                    [|_codes.Add(name, name.Length)|];
+                return _codes;
+            }
+        }
+        """]);
+
+    [Fact]
+    public Task StaticStateOfAServerApplicationSetUpBeforeRequestsOrLockedIsClean() => Verify.VerifyAsync([ServerStubs, """
+        using System.Collections.Generic;
+        using Microsoft.Extensions.DependencyInjection;
+        static class Codes
+        {
+            private static readonly Dictionary<string, int> _byName = new();
+            static Codes() { _byName.Add("eq", 1); }
+            public static int Of(string name) => _byName.TryGetValue(name, out var code) ? code : 0;
+        }
+        static class Plugins
+        {
+            private static readonly List<string> _names = new();
+            public static void AddPlugins(this IServiceCollection services, string name) => _names.Add(name);
+        }
+        class Startup
+        {
+            public static readonly List<string> Routes = new();
+            public void Configure() => Routes.Add("/ping");
+        }
+        static class Hits
+        {
+            private static readonly object Gate = new();
+            private static readonly Dictionary<string, int> _byPath = new();
+            public static void Count(string path) { lock (Gate) { _byPath[path] = _byPath.TryGetValue(path, out var n) ? n + 1 : 1; } }
+        }
+        class Basket
+        {
+            private readonly List<string> _items = new();
+            public void Add(string item) => _items.Add(item);
+        }
+        """]);
+
+    [Fact]
+    public Task StaticCacheOfAnApplicationThatServesNoRequestsIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        namespace Microsoft.AspNetCore.Http { public abstract class HttpContext { } }
+        static class KeyRegistry
+        {
+            private static readonly List<string> _keys = new();
+            public static void Remember(string key) => _keys.Add(key);
+        }
+        """);
+
+    // ---- A method that hands each call's item to a work item of its own ----
+
+    [Fact]
+    public Task EachCallQueuesAnItemAndAWorkItemThatTakesIt() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Transfers
+        {
+            private readonly Queue<string> _downloads = new();
+            private readonly Stack<string> _uploads = new();
+            void Fetch(string name) { }
+            public void Download(string name)
+            {
+                _downloads.Enqueue(name);
+                ThreadPool.QueueUserWorkItem(NextDownload);
+            }
+            private void NextDownload(object state) => Fetch([|_downloads.Dequeue()|]);
+            public Task UploadAsync(string name)
+            {
+                _uploads.Push(name);
+                return Task.Run(() => Fetch([|_uploads.Pop()|]));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StartThatResetsStateBeforeItsLongLivedWorkerIsClean() => Verify.VerifyAsync("""
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        class Pump
+        {
+            private readonly List<int> _seen = new();
+            private readonly Queue<int> _local = new();
+            private volatile bool _running;
+            private Task _worker;
+            public void Start()
+            {
+                _seen.Clear();
+                _running = true;
+                _worker = Task.Run(Loop);
+            }
+            private void Loop()
+            {
+                while (_running) { _seen.Add(1); Thread.Sleep(10); }
+            }
+            private void Submit(int item)
+            {
+                _local.Enqueue(item);
+                ThreadPool.QueueUserWorkItem(_ => _local.Dequeue());
+            }
+            public void Fill() { for (var i = 0; i < 3; i++) { } }
+        }
+        """);
+
+    [Fact]
+    public Task StaticRegistryFilledOnlyByStartUpCodeOrSynchronizedIsClean() => Verify.VerifyAsync([ServerStubs, """
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
+        using Microsoft.Extensions.DependencyInjection;
+        static class Rules
+        {
+            private static readonly Dictionary<string, int> _limits = new();
+            public static void Limit(this string field, int max) => _limits.Add(field, max);
+            public static int MaxOf(string field) => _limits.TryGetValue(field, out var max) ? max : 0;
+        }
+        static class RuleSetup
+        {
+            public static IServiceCollection AddRules(this IServiceCollection services)
+            {
+                RegisterNames();
+                return services;
+            }
+            private static void RegisterNames() { "name".Limit(30); "mail".Limit(80); }
+        }
+        class Flows
+        {
+            private static readonly List<string> _names = new();
+            public static readonly Flows Instance = Create();
+            private static Flows Create() { _names.Add("default"); return new Flows(); }
+        }
+        class Forms
+        {
+            // A library's registration API nobody in this project calls: filled by the host application's start-up.
+            private static readonly Dictionary<string, string> _titles = new();
+            private static readonly Forms Current = new();
+            public static Forms Use<T>(string title) { _titles[typeof(T).Name] = title; return Current; }
+        }
+        static class Connections
+        {
+            private static readonly Dictionary<string, string> _byKey = new();
+            static Connections() { Set("default", "db"); }
+            public static void SetDefault(string value) => Set("default", value);
+            public static void Set(string key, string value)
+            {
+                if (_byKey.ContainsKey(key)) { _byKey[key] = value; return; }
+                _byKey.Add(key, value);
+            }
+        }
+        static class Clients
+        {
+            private static readonly Dictionary<string, object> _byName = new();
+            [MethodImpl(MethodImplOptions.Synchronized)]
+            public static object Get(string name)
+            {
+                if (!_byName.ContainsKey(name))
+                    _byName.Add(name, new object());
+                return _byName[name];
+            }
+        }
+        """]);
+
+    [Fact]
+    public Task StaticRegistryAlsoFilledFromARequestIsReported() => Verify.VerifyAsync([ServerStubs, """
+        using System.Collections.Generic;
+        using Microsoft.Extensions.DependencyInjection;
+        static class Jobs
+        {
+            private static readonly List<string> _names = new();
+            public static void Register(string name) => [|_names.Add(name)|];
+        }
+        static class JobSetup
+        {
+            public static void AddJobs(this IServiceCollection services) => Jobs.Register("nightly");
+        }
+        class JobsController : Microsoft.AspNetCore.Mvc.ControllerBase
+        {
+            public void Post(string name) => Jobs.Register(name);
+        }
+        """]);
 }
