@@ -29,6 +29,11 @@ namespace Steadfast.Analyzers.Locks
         private readonly ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary> _summaries = new ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary>(SymbolEqualityComparer.Default);
         // (name, depth) → some method of the compilation with that name may reach a lock API within the remaining depth.
         private readonly ConcurrentDictionary<(string Name, int Depth), bool> _namesMayReachLocks = new ConcurrentDictionary<(string, int), bool>();
+        // Interface or abstract member → its one implementation in this compilation (null: none or several), found once:
+        // looking it up again on every call cost SF1003 seconds on a code base that declares its own lock-API interfaces.
+        private readonly ConcurrentDictionary<IMethodSymbol, IMethodSymbol?> _implementations = new ConcurrentDictionary<IMethodSymbol, IMethodSymbol?>(SymbolEqualityComparer.Default);
+        // Summaries of helpers reached below the top (depth > 0), cut short by the depth limit: kept apart per depth.
+        private readonly ConcurrentDictionary<(IMethodSymbol Method, int Depth), LockModel.HelperSummary> _nestedSummaries = new ConcurrentDictionary<(IMethodSymbol, int), LockModel.HelperSummary>(NestedKeyComparer.Instance);
 
         private LockHelperSummaries(Compilation compilation) => _compilation = compilation;
 
@@ -37,6 +42,10 @@ namespace Steadfast.Analyzers.Locks
         public bool TryGet(IMethodSymbol method, out LockModel.HelperSummary summary) => _summaries.TryGetValue(method, out summary!);
 
         public LockModel.HelperSummary Add(IMethodSymbol method, LockModel.HelperSummary summary) => _summaries.GetOrAdd(method, summary);
+
+        public bool TryGetNested(IMethodSymbol method, int depth, out LockModel.HelperSummary summary) => _nestedSummaries.TryGetValue((method, depth), out summary!);
+
+        public LockModel.HelperSummary AddNested(IMethodSymbol method, int depth, LockModel.HelperSummary summary) => _nestedSummaries.GetOrAdd((method, depth), summary);
 
         /// <summary>
         /// False when the method's text shows it cannot be a lock helper: its body calls no lock API by name and (while
@@ -96,6 +105,14 @@ namespace Steadfast.Analyzers.Locks
         /// </summary>
         public IMethodSymbol? SingleImplementation(IMethodSymbol method, CancellationToken cancellationToken)
         {
+            if (_implementations.TryGetValue(method, out var known))
+                return known;
+            var found = FindSingleImplementation(method, cancellationToken);
+            return _implementations.GetOrAdd(method, found);
+        }
+
+        private IMethodSymbol? FindSingleImplementation(IMethodSymbol method, CancellationToken cancellationToken)
+        {
             var isInterfaceMember = method.ContainingType?.TypeKind == TypeKind.Interface;
             IMethodSymbol? found = null;
             foreach (var symbol in _compilation.GetSymbolsWithName(method.Name, SymbolFilter.Member, cancellationToken))
@@ -113,6 +130,16 @@ namespace Steadfast.Analyzers.Locks
             }
 
             return found;
+        }
+
+        private sealed class NestedKeyComparer : IEqualityComparer<(IMethodSymbol Method, int Depth)>
+        {
+            public static readonly NestedKeyComparer Instance = new NestedKeyComparer();
+
+            public bool Equals((IMethodSymbol Method, int Depth) x, (IMethodSymbol Method, int Depth) y) =>
+                x.Depth == y.Depth && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
+
+            public int GetHashCode((IMethodSymbol Method, int Depth) key) => (SymbolEqualityComparer.Default.GetHashCode(key.Method) * 31) + key.Depth;
         }
 
         internal static string? InvokedName(ExpressionSyntax expression) => expression switch
