@@ -28,6 +28,7 @@ namespace Steadfast.Analyzers.Locks
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary> _summaries = new ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary>(SymbolEqualityComparer.Default);
         // (name, depth) → some method of the compilation with that name may reach a lock API within the remaining depth.
+        private Dictionary<string, List<SyntaxNode>>? _methodBodiesByName;
         private readonly ConcurrentDictionary<(string Name, int Depth), bool> _namesMayReachLocks = new ConcurrentDictionary<(string, int), bool>();
         // Interface or abstract member → its one implementation in this compilation (null: none or several), found once:
         // looking it up again on every call cost SF1003 seconds on a code base that declares its own lock-API interfaces.
@@ -84,19 +85,50 @@ namespace Steadfast.Analyzers.Locks
                 return known;
             // No guard against cycles is needed: every step goes one level deeper and stops at maxDepth.
             var result = false;
-            // The declaration table answers by name without binding anything.
-            foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
+            if (MethodBodiesByName(cancellationToken).TryGetValue(name, out var bodies))
             {
-                if (symbol is IMethodSymbol { MethodKind: MethodKind.Ordinary } method && method.DeclaringSyntaxReferences.Length == 1
-                    && LockModel.HelperBody(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is { } body
-                    && MayBeHelper(body, depth, maxDepth, cancellationToken))
+                foreach (var body in bodies)
                 {
-                    result = true;
-                    break;
+                    if (MayBeHelper(body, depth, maxDepth, cancellationToken))
+                    {
+                        result = true;
+                        break;
+                    }
                 }
             }
 
             return _namesMayReachLocks.GetOrAdd((name, depth), result);
+        }
+
+        /// <summary>
+        /// The bodies of the compilation's method declarations by method name, read once from the syntax trees (nothing is
+        /// bound, no member symbol is created). Asking the declaration table per name (GetSymbolsWithName) made the
+        /// member symbols of every type with such a name and was the larger part of SF1003's time on StackExchange.Redis.
+        /// It holds the ordinary methods the summaries can follow, and partial methods' implementation parts too: only
+        /// more bodies for the pre-check, which decides no result on its own.
+        /// </summary>
+        private Dictionary<string, List<SyntaxNode>> MethodBodiesByName(CancellationToken cancellationToken)
+        {
+            var index = Volatile.Read(ref _methodBodiesByName);
+            if (index != null)
+                return index;
+            index = new Dictionary<string, List<SyntaxNode>>(System.StringComparer.Ordinal);
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // Into namespaces and types only: method bodies are not walked here.
+                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => !(n is MemberDeclarationSyntax) || n is BaseTypeDeclarationSyntax || n is BaseNamespaceDeclarationSyntax))
+                {
+                    if (!(node is MethodDeclarationSyntax method) || method.ExplicitInterfaceSpecifier != null || !(LockModel.HelperBody(method) is { } body))
+                        continue;
+                    var name = method.Identifier.ValueText;
+                    if (!index.TryGetValue(name, out var bodies))
+                        index[name] = bodies = new List<SyntaxNode>();
+                    bodies.Add(body);
+                }
+            }
+
+            return Interlocked.CompareExchange(ref _methodBodiesByName, index, null) ?? index;
         }
 
         /// <summary>
