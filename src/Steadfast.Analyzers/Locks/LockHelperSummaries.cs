@@ -28,7 +28,13 @@ namespace Steadfast.Analyzers.Locks
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary> _summaries = new ConcurrentDictionary<IMethodSymbol, LockModel.HelperSummary>(SymbolEqualityComparer.Default);
         // (name, depth) → some method of the compilation with that name may reach a lock API within the remaining depth.
+        private Dictionary<string, List<SyntaxNode>>? _methodBodiesByName;
         private readonly ConcurrentDictionary<(string Name, int Depth), bool> _namesMayReachLocks = new ConcurrentDictionary<(string, int), bool>();
+        // Interface or abstract member → its one implementation in this compilation (null: none or several), found once:
+        // looking it up again on every call cost SF1003 seconds on a code base that declares its own lock-API interfaces.
+        private readonly ConcurrentDictionary<IMethodSymbol, IMethodSymbol?> _implementations = new ConcurrentDictionary<IMethodSymbol, IMethodSymbol?>(SymbolEqualityComparer.Default);
+        // Summaries of helpers reached below the top (depth > 0), cut short by the depth limit: kept apart per depth.
+        private readonly ConcurrentDictionary<(IMethodSymbol Method, int Depth), LockModel.HelperSummary> _nestedSummaries = new ConcurrentDictionary<(IMethodSymbol, int), LockModel.HelperSummary>(NestedKeyComparer.Instance);
 
         private LockHelperSummaries(Compilation compilation) => _compilation = compilation;
 
@@ -37,6 +43,10 @@ namespace Steadfast.Analyzers.Locks
         public bool TryGet(IMethodSymbol method, out LockModel.HelperSummary summary) => _summaries.TryGetValue(method, out summary!);
 
         public LockModel.HelperSummary Add(IMethodSymbol method, LockModel.HelperSummary summary) => _summaries.GetOrAdd(method, summary);
+
+        public bool TryGetNested(IMethodSymbol method, int depth, out LockModel.HelperSummary summary) => _nestedSummaries.TryGetValue((method, depth), out summary!);
+
+        public LockModel.HelperSummary AddNested(IMethodSymbol method, int depth, LockModel.HelperSummary summary) => _nestedSummaries.GetOrAdd((method, depth), summary);
 
         /// <summary>
         /// False when the method's text shows it cannot be a lock helper: its body calls no lock API by name and (while
@@ -75,15 +85,15 @@ namespace Steadfast.Analyzers.Locks
                 return known;
             // No guard against cycles is needed: every step goes one level deeper and stops at maxDepth.
             var result = false;
-            // The declaration table answers by name without binding anything.
-            foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
+            if (MethodBodiesByName(cancellationToken).TryGetValue(name, out var bodies))
             {
-                if (symbol is IMethodSymbol { MethodKind: MethodKind.Ordinary } method && method.DeclaringSyntaxReferences.Length == 1
-                    && LockModel.HelperBody(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is { } body
-                    && MayBeHelper(body, depth, maxDepth, cancellationToken))
+                foreach (var body in bodies)
                 {
-                    result = true;
-                    break;
+                    if (MayBeHelper(body, depth, maxDepth, cancellationToken))
+                    {
+                        result = true;
+                        break;
+                    }
                 }
             }
 
@@ -91,10 +101,49 @@ namespace Steadfast.Analyzers.Locks
         }
 
         /// <summary>
+        /// The bodies of the compilation's method declarations by method name, read once from the syntax trees (nothing is
+        /// bound, no member symbol is created). Asking the declaration table per name (GetSymbolsWithName) made the
+        /// member symbols of every type with such a name and was the larger part of SF1003's time on StackExchange.Redis.
+        /// It holds the ordinary methods the summaries can follow, and partial methods' implementation parts too: only
+        /// more bodies for the pre-check, which decides no result on its own.
+        /// </summary>
+        private Dictionary<string, List<SyntaxNode>> MethodBodiesByName(CancellationToken cancellationToken)
+        {
+            var index = Volatile.Read(ref _methodBodiesByName);
+            if (index != null)
+                return index;
+            index = new Dictionary<string, List<SyntaxNode>>(System.StringComparer.Ordinal);
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // Into namespaces and types only: method bodies are not walked here.
+                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => !(n is MemberDeclarationSyntax) || n is BaseTypeDeclarationSyntax || n is BaseNamespaceDeclarationSyntax))
+                {
+                    if (!(node is MethodDeclarationSyntax method) || method.ExplicitInterfaceSpecifier != null || !(LockModel.HelperBody(method) is { } body))
+                        continue;
+                    var name = method.Identifier.ValueText;
+                    if (!index.TryGetValue(name, out var bodies))
+                        index[name] = bodies = new List<SyntaxNode>();
+                    bodies.Add(body);
+                }
+            }
+
+            return Interlocked.CompareExchange(ref _methodBodiesByName, index, null) ?? index;
+        }
+
+        /// <summary>
         /// The one method of this compilation that implements an interface method or overrides an abstract one, found
         /// by name through the declaration table (nothing is bound); null when there are none or several.
         /// </summary>
         public IMethodSymbol? SingleImplementation(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            if (_implementations.TryGetValue(method, out var known))
+                return known;
+            var found = FindSingleImplementation(method, cancellationToken);
+            return _implementations.GetOrAdd(method, found);
+        }
+
+        private IMethodSymbol? FindSingleImplementation(IMethodSymbol method, CancellationToken cancellationToken)
         {
             var isInterfaceMember = method.ContainingType?.TypeKind == TypeKind.Interface;
             IMethodSymbol? found = null;
@@ -113,6 +162,16 @@ namespace Steadfast.Analyzers.Locks
             }
 
             return found;
+        }
+
+        private sealed class NestedKeyComparer : IEqualityComparer<(IMethodSymbol Method, int Depth)>
+        {
+            public static readonly NestedKeyComparer Instance = new NestedKeyComparer();
+
+            public bool Equals((IMethodSymbol Method, int Depth) x, (IMethodSymbol Method, int Depth) y) =>
+                x.Depth == y.Depth && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
+
+            public int GetHashCode((IMethodSymbol Method, int Depth) key) => (SymbolEqualityComparer.Default.GetHashCode(key.Method) * 31) + key.Depth;
         }
 
         internal static string? InvokedName(ExpressionSyntax expression) => expression switch

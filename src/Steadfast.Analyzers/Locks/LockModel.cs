@@ -637,8 +637,8 @@ namespace Steadfast.Analyzers.Locks
             var method = call.TargetMethod.OriginalDefinition;
             if (!IsHelperCandidate(method) || method.DeclaringSyntaxReferences.Length != 1)
                 return HelperSummary.None;
-            // A summary cut short by the depth limit is not the method's own: cache (and read) only what is computed from the top.
-            if (depth == 0 && _helpers.TryGet(method, out var cached))
+            // A summary cut short by the depth limit is not the method's own: the top's and each depth's are kept apart.
+            if (depth == 0 ? _helpers.TryGet(method, out var cached) : _helpers.TryGetNested(method, depth, out cached))
                 return cached;
             // An interface or abstract member (a lock service injected by its interface) does what its one
             // implementation in this compilation does; with none or several, nothing is known.
@@ -654,7 +654,7 @@ namespace Steadfast.Analyzers.Locks
             var summary = body == null || !_helpers.MayBeHelper(body, depth, MaxHelperDepth, cancellationToken)
                 ? HelperSummary.None
                 : ComputeHelperSummary(implementation!, body, call.SemanticModel, depth, cancellationToken);
-            return depth == 0 ? _helpers.Add(method, summary) : summary;
+            return depth == 0 ? _helpers.Add(method, summary) : _helpers.AddNested(method, depth, summary);
         }
 
         /// <summary>The body (block or expression) of a method or local function declaration; null for anything else.</summary>

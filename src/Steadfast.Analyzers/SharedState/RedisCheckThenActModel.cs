@@ -100,14 +100,20 @@ namespace Steadfast.Analyzers.SharedState
         {
             if (_wrapperSource == null || IsDatabaseMethod(call.TargetMethod))
                 return null;
+            return Wrappers(cancellationToken).Find(call.TargetMethod);
+        }
+
+        /// <summary>This code's wrappers of the commands, scanned on first use (only when the model follows wrappers).</summary>
+        private RedisWrappers Wrappers(CancellationToken cancellationToken)
+        {
             var wrappers = Volatile.Read(ref _wrappers);
             if (wrappers == null)
             {
-                wrappers = RedisWrappers.Scan(_wrapperSource, cancellationToken);
+                wrappers = RedisWrappers.Scan(_wrapperSource!, cancellationToken);
                 wrappers = Interlocked.CompareExchange(ref _wrappers, wrappers, null) ?? wrappers;
             }
 
-            return wrappers.Find(call.TargetMethod);
+            return wrappers;
         }
 
         /// <summary>The Redis command a call runs: its own name, or the one its wrapper forwards to.</summary>
@@ -145,10 +151,12 @@ namespace Steadfast.Analyzers.SharedState
                 || type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, _batch) || SymbolEqualityComparer.Default.Equals(i, _transaction)));
 
         /// <summary>StringSet / HashSet / KeyDelete of one key with no When condition, outside a transaction or batch.</summary>
-        public bool IsUnconditionalAct(IInvocationOperation call) => IsUnconditionalAct(call, CancellationToken.None);
-
         public bool IsUnconditionalAct(IInvocationOperation call, CancellationToken cancellationToken)
         {
+            // Names first: every invocation of the compilation comes here, and nearly none is a write or a wrapper of one.
+            var methodName = call.TargetMethod.Name;
+            if (!IsActName(methodName) && !MayWrapAct(methodName, cancellationToken))
+                return false;
             if (Wrapper(call, cancellationToken) is { Command: "StringSet" or "KeyDelete" } wrapper)
                 return RedisWrappers.KeyOf(call, wrapper) != null && !(call.Instance != null && IsTransactionOrBatch(call.Instance.Type));
             var name = BaseName(call.TargetMethod);
@@ -173,6 +181,17 @@ namespace Steadfast.Analyzers.SharedState
             return true;
         }
 
+        private static bool IsActName(string name) =>
+            name == "StringSet" || name == "StringSetAsync" || name == "HashSet" || name == "HashSetAsync" || name == "KeyDelete" || name == "KeyDeleteAsync";
+
+        private bool MayWrapAct(string methodName, CancellationToken cancellationToken)
+        {
+            if (_wrapperSource == null)
+                return false;
+            var wrappers = Wrappers(cancellationToken);
+            return wrappers.MayWrap("StringSet", methodName) || wrappers.MayWrap("KeyDelete", methodName);
+        }
+
         /// <summary>The single RedisKey argument; null for the array overloads.</summary>
         public static IOperation? Key(IInvocationOperation call)
         {
@@ -187,9 +206,9 @@ namespace Steadfast.Analyzers.SharedState
             return field?.Value;
         }
 
-        private bool IsCheck(IInvocationOperation call)
+        private bool IsCheck(IInvocationOperation call, CancellationToken cancellationToken)
         {
-            if (Wrapper(call, CancellationToken.None) is { Command: "StringGet" } wrapper)
+            if (Wrapper(call, cancellationToken) is { Command: "StringGet" } wrapper)
                 return RedisWrappers.KeyOf(call, wrapper) != null;
             var name = BaseName(call.TargetMethod);
             return (name == "KeyExists" || name == "StringGet" || name == "HashExists" || name == "HashGet")
@@ -265,7 +284,7 @@ namespace Steadfast.Analyzers.SharedState
         /// <summary>The reads of a key whose result flows into <paramref name="value"/>: nested in it, or through locals it names.</summary>
         private IEnumerable<IInvocationOperation> ValuesFeeding(IOperation value, int depth, CancellationToken cancellationToken) =>
             Feeding(value, depth, cancellationToken).OfType<IInvocationOperation>()
-                .Where(call => IsCheck(call) && Command(call, cancellationToken).EndsWith("Get", System.StringComparison.Ordinal));
+                .Where(call => IsCheck(call, cancellationToken) && Command(call, cancellationToken).EndsWith("Get", System.StringComparison.Ordinal));
 
         /// <summary>
         /// A fill on a miss whose value comes from a factory delegate the caller passed in (a GetOrSet cache helper):
@@ -589,7 +608,7 @@ namespace Steadfast.Analyzers.SharedState
         private IInvocationOperation? ValueCheck(IOperation operation, CancellationToken cancellationToken)
         {
             operation = UnwrapValue(operation);
-            if (operation is IInvocationOperation call && IsCheck(call))
+            if (operation is IInvocationOperation call && IsCheck(call, cancellationToken))
                 return call;
             if (!(operation is ILocalReferenceOperation local) || local.Local.DeclaringSyntaxReferences.Length != 1)
                 return null;
@@ -606,7 +625,7 @@ namespace Steadfast.Analyzers.SharedState
                 top = top.Parent;
             if (top.Descendants().Any(o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local.Local) && SharedStateModel.IsWrite(reference)))
                 return null;
-            return UnwrapValue(initializer) is IInvocationOperation initial && IsCheck(initial) ? initial : null;
+            return UnwrapValue(initializer) is IInvocationOperation initial && IsCheck(initial, cancellationToken) ? initial : null;
         }
 
         private static IOperation UnwrapValue(IOperation operation)

@@ -55,8 +55,25 @@ namespace Steadfast.Analyzers.SharedState
         };
 
         private readonly Dictionary<string, RedisWrapper?> _byName;
+        // The method names of the wrappers found, per command: a string test before any symbol is looked at.
+        private readonly Dictionary<string, HashSet<string>> _namesByCommand = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
 
-        private RedisWrappers(Dictionary<string, RedisWrapper?> byName) => _byName = byName;
+        private RedisWrappers(Dictionary<string, RedisWrapper?> byName)
+        {
+            _byName = byName;
+            foreach (var pair in byName)
+            {
+                if (pair.Value == null)
+                    continue;
+                if (!_namesByCommand.TryGetValue(pair.Value.Command, out var names))
+                    _namesByCommand[pair.Value.Command] = names = new HashSet<string>(StringComparer.Ordinal);
+                names.Add(pair.Key.Substring(0, pair.Key.LastIndexOf('/')));
+            }
+        }
+
+        /// <summary>Some wrapper of <paramref name="command"/> has this method name (false means no call of that name wraps it).</summary>
+        public bool MayWrap(string command, string methodName) =>
+            _namesByCommand.TryGetValue(command, out var names) && names.Contains(methodName);
 
         public RedisWrapper? Find(IMethodSymbol method)
         {
