@@ -43,6 +43,8 @@ namespace Steadfast.Analyzers.Resilience
             ElapsedBetween,
             /// <summary><c>now &lt; start + offset</c>, or <c>now &lt; deadline</c> with the deadline local a start plus an offset.</summary>
             Deadline,
+            /// <summary><c>deadline - now</c>: the time left, the offset less the time since the start.</summary>
+            Remaining,
         }
 
         internal sealed class Site
@@ -189,6 +191,8 @@ namespace Steadfast.Analyzers.Resilience
 
         private Site? ClassifySubtraction(IOperation operation, IOperation minuend, IOperation subtrahend, IOperation body)
         {
+            if (ReadingUnit(subtrahend) is { } clockUnit && ClassifyRemaining(operation, WallClockModel.Unwrap(minuend), clockUnit, body) is { } remaining)
+                return remaining;
             if (!(WallClockModel.Unwrap(subtrahend) is ILocalReferenceOperation start) || !(StampUnit(start.Local, body) is { } unit))
                 return null;
             if (unit.Kind == "Date" ? !_model.IsTimeSpan(operation.Type) : operation.Type?.SpecialType != SpecialType.System_Int64)
@@ -199,6 +203,20 @@ namespace Steadfast.Analyzers.Resilience
             if (WallClockModel.Unwrap(minuend) is ILocalReferenceOperation end && !SymbolEqualityComparer.Default.Equals(end.Local, start.Local)
                 && StampUnit(end.Local, body) is { } endUnit && endUnit.SameAs(unit))
                 return new Site(SiteKind.ElapsedBetween, node, start.Local, unit, end: end.Local);
+            return null;
+        }
+
+        /// <summary><c>deadline - now</c> or <c>start.AddSeconds(5) - now</c>.</summary>
+        private Site? ClassifyRemaining(IOperation operation, IOperation? deadline, Unit unit, IOperation body)
+        {
+            if (unit.Kind == "Date" ? !_model.IsTimeSpan(operation.Type) : operation.Type?.SpecialType != SpecialType.System_Int64)
+                return null;
+            var node = operation.Syntax.Parent is ParenthesizedExpressionSyntax parenthesized ? parenthesized : operation.Syntax;
+            if (deadline is ILocalReferenceOperation deadlineLocal && DeadlineOf(deadlineLocal.Local, body) is { } parts && parts.Unit.SameAs(unit))
+                return new Site(SiteKind.Remaining, node, deadlineLocal.Local, unit, offset: (ExpressionSyntax)parts.Offset.Syntax, offsetUnit: parts.OffsetUnit);
+            if (SplitDeadline(deadline, unit, out var start, out var offset, out var offsetUnit)
+                && WallClockModel.Unwrap(start) is ILocalReferenceOperation startLocal && StampUnit(startLocal.Local, body) is { } startUnit && startUnit.SameAs(unit))
+                return new Site(SiteKind.Remaining, node, startLocal.Local, unit, offset: (ExpressionSyntax)offset.Syntax, offsetUnit: offsetUnit);
             return null;
         }
 

@@ -457,6 +457,11 @@ namespace Steadfast.Analyzers.Resilience
                     case CompanionStampPlan.SiteKind.ElapsedBetween:
                         editor.ReplaceNode(site.Node, InUnit(clock.ElapsedBetween(start, IdentifierName(names[site.End!])), site.Unit).WithTriviaFrom(site.Node));
                         break;
+                    case CompanionStampPlan.SiteKind.Remaining:
+                        var remaining = ParenthesizedExpression(BinaryExpression(SyntaxKind.SubtractExpression, CompanionOffset(site), InUnit(clock.ElapsedSince(start), site.Unit)))
+                            .WithAdditionalAnnotations(Simplifier.Annotation);
+                        editor.ReplaceNode(site.Node, remaining.WithTriviaFrom(site.Node));
+                        break;
                     case CompanionStampPlan.SiteKind.Deadline:
                         var comparison = (BinaryExpressionSyntax)site.Node;
                         var clockOnLeft = comparison.Left.Span.Contains(site.ClockSide!.Span);

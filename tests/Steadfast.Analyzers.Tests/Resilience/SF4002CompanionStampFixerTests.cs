@@ -181,6 +181,44 @@ public sealed class SF4002CompanionStampFixerTests
         """, equivalenceKey: SF4002ElapsedTimeFromWallClockFixer.EquivalenceKey);
 
     [Fact]
+    public Task DeadlineLoop_WithTheTimeLeftAsTheSleepCap_BothMeasureFromTheDeadlineStart() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading;
+        class Lock
+        {
+            bool Take(Func<bool> tryTake, TimeSpan timeout)
+            {
+                var expiresAt = DateTime.UtcNow + timeout;
+                do
+                {
+                    if (tryTake()) return true;
+                    Thread.Sleep(Math.Min(100, (int)([|expiresAt - DateTime.UtcNow|]).TotalMilliseconds));
+                }
+                while ([|DateTime.UtcNow < expiresAt|]);
+                return false;
+            }
+        }
+        """, """
+        using System;
+        using System.Diagnostics;
+        using System.Threading;
+        class Lock
+        {
+            bool Take(Func<bool> tryTake, TimeSpan timeout)
+            {
+                var expiresAtStart = Stopwatch.GetTimestamp();
+                do
+                {
+                    if (tryTake()) return true;
+                    Thread.Sleep(Math.Min(100, (int)(timeout - Stopwatch.GetElapsedTime(expiresAtStart)).TotalMilliseconds));
+                }
+                while (Stopwatch.GetElapsedTime(expiresAtStart) < timeout);
+                return false;
+            }
+        }
+        """, equivalenceKey: SF4002ElapsedTimeFromWallClockFixer.EquivalenceKey);
+
+    [Fact]
     public Task NoFix_WhenTheStartLocalIsWrittenAgain() => Verify.VerifyNoFixAsync("""
         using System;
         class Job
