@@ -267,7 +267,7 @@ namespace Steadfast.Analyzers.Resilience
                 && (local.Type.SpecialType == SpecialType.System_Int64 || _model.IsWallClockType(local.Type))
                 && ReadingUnit(_semanticModel.GetOperation(WithoutParentheses(initializer.Value), _cancellationToken)) is { } found
                 && (found.Kind == "Date") == _model.IsWallClockType(local.Type)
-                && WallClockModel.AllWritesAre(local, body, value => value.Parent is IVariableInitializerOperation, _cancellationToken))
+                && WallClockModel.AllWritesAre(local, body, value => value.Parent is IVariableInitializerOperation || IsStatementWrite(value, found), _cancellationToken))
             {
                 unit = found;
             }
@@ -275,6 +275,18 @@ namespace Steadfast.Analyzers.Resilience
             _stampUnits[local] = unit;
             return unit;
         }
+
+        /// <summary><c>start = DateTime.UtcNow;</c> as a statement of a block: a companion can be stamped right after it.</summary>
+        private bool IsStatementWrite(IOperation value, Unit unit) =>
+            value.Parent is ISimpleAssignmentOperation { Parent: IExpressionStatementOperation } assignment
+            && assignment.Syntax.Parent is ExpressionStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax }
+            && ReadingUnit(value) is { } written && written.SameAs(unit);
+
+        /// <summary>The statements that stamp the local again after its declaration (<c>start = DateTime.UtcNow;</c>).</summary>
+        public IEnumerable<ExpressionStatementSyntax> Rewrites(ILocalSymbol local) =>
+            WallClockModel.References(local, _bodies[local])
+                .Where(r => r.Parent is ISimpleAssignmentOperation assignment && assignment.Target == r)
+                .Select(r => (ExpressionStatementSyntax)r.Parent!.Syntax.Parent!);
 
         /// <summary>A deadline local: declared alone as a reading (or a stamp local) plus an offset that reads the same later.</summary>
         private (Unit Unit, IOperation Offset, string? OffsetUnit, ILocalSymbol? StartLocal)? DeadlineOf(ILocalSymbol local, IOperation body)

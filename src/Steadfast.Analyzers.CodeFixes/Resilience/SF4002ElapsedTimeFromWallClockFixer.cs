@@ -378,9 +378,11 @@ namespace Steadfast.Analyzers.Resilience
                 return clock;
             }
 
+            // Writes of a stamp count as measured: they are stamped with the clock as well.
             bool OnlyMeasured(ILocalSymbol local) =>
                 WallClockModel.References(local, plan.BodyOf(local)).All(r =>
-                    siteSpans.Any(span => span.Contains(r.Syntax.Span)) || removed.Any(span => span.Contains(r.Syntax.Span)));
+                    siteSpans.Any(span => span.Contains(r.Syntax.Span)) || removed.Any(span => span.Contains(r.Syntax.Span))
+                    || (!plan.IsDeadline(local) && r.Parent is ISimpleAssignmentOperation assignment && assignment.Target == r));
 
             string NewName(VariableDeclaratorSyntax declarator, string baseName)
             {
@@ -442,6 +444,22 @@ namespace Steadfast.Analyzers.Resilience
                 var onlyMeasured = OnlyMeasured(local);
                 names[local] = onlyMeasured ? local.Name : NewName(declarator, local.Name + "Timestamp");
                 Declare(local, declarator, names[local], onlyMeasured);
+
+                // Stamped again later: the timestamp is read again there too.
+                foreach (var write in plan.Rewrites(local))
+                {
+                    var timestamp = ClockFor(local, write.SpanStart).GetTimestamp();
+                    var assignment = (AssignmentExpressionSyntax)write.Expression;
+                    if (onlyMeasured)
+                    {
+                        editor.ReplaceNode(assignment.Right, timestamp.WithTriviaFrom(assignment.Right));
+                    }
+                    else
+                    {
+                        editor.InsertAfter(write, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(names[local]), timestamp))
+                            .WithAdditionalAnnotations(Formatter.Annotation));
+                    }
+                }
             }
 
             foreach (var site in plan.Sites)

@@ -219,6 +219,48 @@ public sealed class SF4002CompanionStampFixerTests
         """, equivalenceKey: SF4002ElapsedTimeFromWallClockFixer.EquivalenceKey);
 
     [Fact]
+    public Task StampRestartedInTheLoop_AlsoLogged_TheTimestampIsReadAgainAfterEachStamp() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        class Stream
+        {
+            async Task PumpAsync(Func<Task<bool>> next, Action<DateTime> flush)
+            {
+                var last = DateTime.UtcNow;
+                while (await next())
+                {
+                    if ([|DateTime.UtcNow - last|] > TimeSpan.FromSeconds(5))
+                    {
+                        last = DateTime.UtcNow;
+                        flush(last);
+                    }
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Diagnostics;
+        using System.Threading.Tasks;
+        class Stream
+        {
+            async Task PumpAsync(Func<Task<bool>> next, Action<DateTime> flush)
+            {
+                var last = DateTime.UtcNow;
+                var lastTimestamp = Stopwatch.GetTimestamp();
+                while (await next())
+                {
+                    if (Stopwatch.GetElapsedTime(lastTimestamp) > TimeSpan.FromSeconds(5))
+                    {
+                        last = DateTime.UtcNow;
+                        lastTimestamp = Stopwatch.GetTimestamp();
+                        flush(last);
+                    }
+                }
+            }
+        }
+        """, equivalenceKey: SF4002ElapsedTimeFromWallClockFixer.EquivalenceKey);
+
+    [Fact]
     public Task NoFix_WhenTheStartLocalIsWrittenAgain() => Verify.VerifyNoFixAsync("""
         using System;
         class Job
