@@ -26,6 +26,9 @@ namespace Steadfast.Analyzers.Resilience
 
         public bool UsesTimeProvider { get; }
 
+        /// <summary>The TimeProvider the timestamps are read from, when there is one.</summary>
+        public ExpressionSyntax? TimeProvider => UsesTimeProvider ? _receiver : null;
+
         /// <summary>The start is a running Stopwatch, not a timestamp: no "elapsed between two timestamps".</summary>
         public bool UsesStopwatchInstance { get; }
 

@@ -48,10 +48,18 @@ namespace Steadfast.Analyzers.Resilience
             }
             else
             {
-                var members = await PrepareMembersAsync(context.Document, spans, null, context.CancellationToken).ConfigureAwait(false);
-                if (members == null || members.Count == 0)
-                    return;
-                title = "Keep the stamp as a monotonic timestamp";
+                var members = await PrepareMembersAsync(context.Document, spans, null, null, context.CancellationToken).ConfigureAwait(false);
+                if (members != null && members.Count > 0)
+                {
+                    title = "Keep the stamp as a monotonic timestamp";
+                }
+                else
+                {
+                    var companions = await PrepareCompanionsAsync(context.Document, spans, new HashSet<ISymbol>(SymbolEqualityComparer.Default), context.CancellationToken).ConfigureAwait(false);
+                    if (companions == null)
+                        return;
+                    title = "Measure from a monotonic timestamp read with the stamp";
+                }
             }
 
             context.RegisterCodeFix(
@@ -138,13 +146,22 @@ namespace Steadfast.Analyzers.Resilience
             var prepared = localSpans.Count == 0 ? null : await PrepareAsync(document, localSpans, cancellationToken).ConfigureAwait(false);
             var convertedLocals = prepared == null ? new HashSet<ISymbol>(SymbolEqualityComparer.Default)
                 : new HashSet<ISymbol>(prepared.Sites.SelectMany(s => new[] { s.Start, s.End }).Where(l => l != null).Cast<ISymbol>(), SymbolEqualityComparer.Default);
-            var memberPlans = memberSpans.Count == 0 ? null : await PrepareMembersAsync(document, memberSpans, convertedLocals, cancellationToken).ConfigureAwait(false);
-            if (prepared == null && (memberPlans == null || memberPlans.Count == 0))
+            var companionSpans = new List<TextSpan>();
+            var memberPlans = memberSpans.Count == 0 ? null : await PrepareMembersAsync(document, memberSpans, convertedLocals, companionSpans, cancellationToken).ConfigureAwait(false);
+
+            // What neither rewrite converts is measured from companion timestamps, away from the variables those convert.
+            var taken = new HashSet<ISymbol>(convertedLocals, SymbolEqualityComparer.Default);
+            if (memberPlans != null)
+                taken.UnionWith(memberPlans.SelectMany(p => p.Variables));
+            var companions = companionSpans.Count == 0 ? null : await PrepareCompanionsAsync(document, companionSpans, taken, cancellationToken).ConfigureAwait(false);
+            if (prepared == null && (memberPlans == null || memberPlans.Count == 0) && companions == null)
                 return null;
 
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
             if (memberPlans != null && memberPlans.Count > 0)
                 await RewriteMembersAsync(editor, document, memberPlans, cancellationToken).ConfigureAwait(false);
+            if (companions != null)
+                await RewriteCompanionsAsync(editor, document, companions, cancellationToken).ConfigureAwait(false);
             if (prepared == null)
                 return await FixSyntax.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
             var clock = prepared.Clock;
@@ -200,7 +217,8 @@ namespace Steadfast.Analyzers.Resilience
         /// Plans for stamps kept in members, one per flagged span that has one; plans sharing a variable are the same
         /// closure and are kept once. Null when a span's plan would touch a local the locals-only rewrite converts.
         /// </summary>
-        private static async Task<List<StampMemberPlan>?> PrepareMembersAsync(Document document, IEnumerable<TextSpan> spans, HashSet<ISymbol>? convertedLocals, CancellationToken cancellationToken)
+        private static async Task<List<StampMemberPlan>?> PrepareMembersAsync(Document document, IEnumerable<TextSpan> spans, HashSet<ISymbol>? convertedLocals,
+            List<TextSpan>? unplanned, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -217,8 +235,14 @@ namespace Steadfast.Analyzers.Resilience
             {
                 var operation = semanticModel.GetOperation(root.FindNode(span, getInnermostNodeForTie: true), cancellationToken);
                 if (operation == null)
+                {
+                    unplanned?.Add(span);
                     continue;
+                }
+
                 var plan = StampMemberPlan.Create(model, semanticModel, root, identifiers, operation, cancellationToken);
+                if (plan == null)
+                    unplanned?.Add(span);
                 if (plan == null || plan.Variables.Any(v => planned.Contains(v)))
                     continue;
                 if (convertedLocals != null && plan.Variables.Any(v => convertedLocals.Contains(v)))
@@ -310,6 +334,211 @@ namespace Steadfast.Analyzers.Resilience
                     }
                 }
             }
+        }
+
+        private static async Task<CompanionStampPlan?> PrepareCompanionsAsync(Document document, IEnumerable<TextSpan> spans, ISet<ISymbol> taken, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var semanticModel = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null || semanticModel == null)
+                return null;
+            var model = WallClockModel.Create(semanticModel.Compilation);
+            if (model == null || semanticModel.Compilation.GetTypeByMetadataName(WellKnownTypeNames.SystemDiagnosticsStopwatch) == null)
+                return null;
+            var flagged = spans
+                .Select(span => semanticModel.GetOperation(root.FindNode(span, getInnermostNodeForTie: true), cancellationToken))
+                .Where(operation => operation != null)
+                .Cast<IOperation>()
+                .ToList();
+            return CompanionStampPlan.Create(model, semanticModel, flagged, taken, cancellationToken);
+        }
+
+        /// <summary>
+        /// Each stamp local gets a timestamp read right after it (or becomes one, when the measurements were its only
+        /// uses); a deadline local gets its start; every measurement is made from those timestamps.
+        /// </summary>
+        private static async Task RewriteCompanionsAsync(DocumentEditor editor, Document document, CompanionStampPlan plan, CancellationToken cancellationToken)
+        {
+            var semanticModel = editor.SemanticModel;
+            var everyTargetHasGetElapsedTime = await EveryTargetHasAsync(document, "GetElapsedTime", cancellationToken).ConfigureAwait(false);
+            var siteSpans = plan.Sites.Select(s => s.Node.Span).ToList();
+            var removed = new List<TextSpan>();
+            var names = new Dictionary<ILocalSymbol, string>(SymbolEqualityComparer.Default);
+            var clocks = new Dictionary<ILocalSymbol, StampClock>(SymbolEqualityComparer.Default);
+            var takenNames = new HashSet<string>();
+
+            StampClock ClockFor(ILocalSymbol local, int position)
+            {
+                if (!clocks.TryGetValue(local, out var clock))
+                {
+                    var provider = MonotonicClock.Find(semanticModel, position, cancellationToken)?.TimeProvider;
+                    clocks[local] = clock = StampClock.For(provider, everyTargetHasGetElapsedTime);
+                }
+
+                return clock;
+            }
+
+            // Writes of a stamp count as measured: they are stamped with the clock as well.
+            bool OnlyMeasured(ILocalSymbol local) =>
+                WallClockModel.References(local, plan.BodyOf(local)).All(r =>
+                    siteSpans.Any(span => span.Contains(r.Syntax.Span)) || removed.Any(span => span.Contains(r.Syntax.Span))
+                    || (!plan.IsDeadline(local) && r.Parent is ISimpleAssignmentOperation assignment && assignment.Target == r));
+
+            string NewName(VariableDeclaratorSyntax declarator, string baseName)
+            {
+                var name = FixSyntax.FreeName(semanticModel, declarator.SpanStart, baseName);
+                for (var i = 2; takenNames.Contains(name); i++)
+                    name = FixSyntax.FreeName(semanticModel, declarator.SpanStart, baseName + i);
+                takenNames.Add(name);
+                return name;
+            }
+
+            void Declare(ILocalSymbol local, VariableDeclaratorSyntax declarator, string name, bool replace)
+            {
+                var declaration = (VariableDeclarationSyntax)declarator.Parent!;
+                var statement = (LocalDeclarationStatementSyntax)declaration.Parent!;
+                var timestamp = ClockFor(local, declarator.SpanStart).GetTimestamp();
+                if (replace)
+                {
+                    var type = declaration.Type.IsVar ? declaration.Type : StampClock.TimestampType().WithTriviaFrom(declaration.Type);
+                    var newDeclarator = declarator
+                        .WithIdentifier(Identifier(name).WithTriviaFrom(declarator.Identifier))
+                        .WithInitializer(declarator.Initializer!.WithValue(timestamp.WithTriviaFrom(declarator.Initializer.Value)));
+                    editor.ReplaceNode(declaration, declaration.WithType(type).WithVariables(SingletonSeparatedList(newDeclarator)));
+                    return;
+                }
+
+                var companion = LocalDeclarationStatement(VariableDeclaration(
+                        declaration.Type.IsVar ? IdentifierName("var") : StampClock.TimestampType(),
+                        SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(timestamp)))))
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                editor.InsertAfter(statement, companion);
+            }
+
+            // Deadlines first: a deadline local only compared with the clock goes, and with it its use of the start stamp.
+            foreach (var local in plan.Locals.Where(plan.IsDeadline).ToList())
+            {
+                var declarator = plan.DeclarationOf(local)!;
+                var onlyMeasured = OnlyMeasured(local);
+                if (plan.DeadlineStartLocal(local) != null)
+                {
+                    if (onlyMeasured)
+                    {
+                        var statement = declarator.Parent!.Parent!;
+                        // Its line goes with it, unless a comment or directive sits above it.
+                        var plainLine = statement.GetLeadingTrivia().All(t => t.IsKind(SyntaxKind.WhitespaceTrivia) || t.IsKind(SyntaxKind.EndOfLineTrivia));
+                        editor.RemoveNode(statement, plainLine ? SyntaxRemoveOptions.KeepNoTrivia : SyntaxRemoveOptions.KeepLeadingTrivia | SyntaxRemoveOptions.KeepUnbalancedDirectives);
+                        removed.Add(statement.Span);
+                    }
+
+                    continue;
+                }
+
+                names[local] = NewName(declarator, local.Name + "Start");
+                Declare(local, declarator, names[local], onlyMeasured);
+            }
+
+            foreach (var local in plan.Locals.Where(l => !plan.IsDeadline(l)).ToList())
+            {
+                var declarator = plan.DeclarationOf(local)!;
+                var onlyMeasured = OnlyMeasured(local);
+                names[local] = onlyMeasured ? local.Name : NewName(declarator, local.Name + "Timestamp");
+                Declare(local, declarator, names[local], onlyMeasured);
+
+                // Stamped again later: the timestamp is read again there too.
+                foreach (var write in plan.Rewrites(local))
+                {
+                    var timestamp = ClockFor(local, write.SpanStart).GetTimestamp();
+                    var assignment = (AssignmentExpressionSyntax)write.Expression;
+                    if (onlyMeasured)
+                    {
+                        editor.ReplaceNode(assignment.Right, timestamp.WithTriviaFrom(assignment.Right));
+                    }
+                    else
+                    {
+                        editor.InsertAfter(write, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(names[local]), timestamp))
+                            .WithAdditionalAnnotations(Formatter.Annotation));
+                    }
+                }
+            }
+
+            foreach (var site in plan.Sites)
+            {
+                var startLocal = plan.DeadlineStartLocal(site.Start) ?? site.Start;
+                var clock = ClockFor(startLocal, site.Node.SpanStart);
+                var start = IdentifierName(names[startLocal]);
+                switch (site.Kind)
+                {
+                    case CompanionStampPlan.SiteKind.ElapsedSince:
+                        editor.ReplaceNode(site.Node, InUnit(clock.ElapsedSince(start), site.Unit).WithTriviaFrom(site.Node));
+                        break;
+                    case CompanionStampPlan.SiteKind.ElapsedBetween:
+                        editor.ReplaceNode(site.Node, InUnit(clock.ElapsedBetween(start, IdentifierName(names[site.End!])), site.Unit).WithTriviaFrom(site.Node));
+                        break;
+                    case CompanionStampPlan.SiteKind.Remaining:
+                        var remaining = ParenthesizedExpression(BinaryExpression(SyntaxKind.SubtractExpression, CompanionOffset(site), InUnit(clock.ElapsedSince(start), site.Unit)))
+                            .WithAdditionalAnnotations(Simplifier.Annotation);
+                        editor.ReplaceNode(site.Node, remaining.WithTriviaFrom(site.Node));
+                        break;
+                    case CompanionStampPlan.SiteKind.Deadline:
+                        var comparison = (BinaryExpressionSyntax)site.Node;
+                        var clockOnLeft = comparison.Left.Span.Contains(site.ClockSide!.Span);
+                        var elapsed = InUnit(clock.ElapsedSince(start), site.Unit);
+                        var offset = CompanionOffset(site);
+                        editor.ReplaceNode(comparison, comparison
+                            .WithLeft((clockOnLeft ? elapsed : offset).WithTriviaFrom(comparison.Left))
+                            .WithRight((clockOnLeft ? offset : elapsed).WithTriviaFrom(comparison.Right)));
+                        break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// The elapsed TimeSpan in the stamp's unit: <c>.Ticks</c> (divided as the stamp was), or whole Unix milliseconds or
+        /// seconds; in parentheses the clean-up drops where they are not needed.
+        /// </summary>
+        private static ExpressionSyntax InUnit(ExpressionSyntax elapsed, CompanionStampPlan.Unit unit)
+        {
+            ExpressionSyntax Member(string name) => MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, elapsed, IdentifierName(name));
+            ExpressionSyntax Whole(string name) => CastExpression(PredefinedType(Token(SyntaxKind.LongKeyword)), Member(name));
+            ExpressionSyntax value;
+            switch (unit.Kind)
+            {
+                case "Ticks" when unit.DivisorSyntax != null:
+                    var divisor = unit.DivisorSyntax.WithoutTrivia();
+                    value = BinaryExpression(SyntaxKind.DivideExpression, Member("Ticks"),
+                        divisor is LiteralExpressionSyntax || divisor is IdentifierNameSyntax || divisor is MemberAccessExpressionSyntax ? divisor : ParenthesizedExpression(divisor));
+                    break;
+                case "Ticks":
+                    return Member("Ticks");
+                case "UnixMilliseconds":
+                    value = Whole("TotalMilliseconds");
+                    break;
+                case "UnixSeconds":
+                    value = Whole("TotalSeconds");
+                    break;
+                default:
+                    return elapsed;
+            }
+
+            return ParenthesizedExpression(value).WithAdditionalAnnotations(Simplifier.Annotation);
+        }
+
+        private static ExpressionSyntax CompanionOffset(CompanionStampPlan.Site site)
+        {
+            var syntax = site.Offset!.WithoutTrivia();
+            if (site.OffsetUnit != null)
+            {
+                return InvocationExpression(
+                    MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression,
+                        ParseTypeName("System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation), IdentifierName("From" + site.OffsetUnit)),
+                    ArgumentList(SingletonSeparatedList(Argument(syntax))));
+            }
+
+            return syntax is IdentifierNameSyntax || syntax is LiteralExpressionSyntax || syntax is MemberAccessExpressionSyntax || syntax is InvocationExpressionSyntax
+                || syntax is ParenthesizedExpressionSyntax
+                ? syntax
+                : ParenthesizedExpression(syntax).WithAdditionalAnnotations(Simplifier.Annotation);
         }
 
         /// <summary>

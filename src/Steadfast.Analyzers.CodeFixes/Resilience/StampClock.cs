@@ -30,6 +30,10 @@ namespace Steadfast.Analyzers.Resilience
             return new StampClock(provider == null ? null : IdentifierName(provider), everyTargetHasGetElapsedTime);
         }
 
+        /// <summary>A clock for stamps that are not members: the provider found for the method, else Stopwatch.</summary>
+        public static StampClock For(ExpressionSyntax? provider, bool everyTargetHasGetElapsedTime) =>
+            new StampClock(provider, everyTargetHasGetElapsedTime);
+
         public bool UsesTimeProvider => _provider != null;
 
         /// <summary>

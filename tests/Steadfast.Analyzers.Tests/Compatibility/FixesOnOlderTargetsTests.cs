@@ -83,7 +83,7 @@ public sealed class FixesOnOlderTargetsTests
         """, FixTarget.Net60WithRedis21);
 
     [Fact]
-    public Task SF4002_Net472_EndMinusStart_HasNoFix() => SF4002.VerifyNoFixForTargetAsync("""
+    public Task SF4002_Net472_EndMinusStart_TimestampsAndTheirDifferenceInTicks() => SF4002.VerifyFixForTargetAsync("""
         using System;
         class Job
         {
@@ -96,7 +96,21 @@ public sealed class FixesOnOlderTargetsTests
             }
             void Work() { }
         }
-        """, FixTarget.Net472WithRedis21);
+        """, """
+        using System;
+        using System.Diagnostics;
+        class Job
+        {
+            TimeSpan Run()
+            {
+                var begin = Stopwatch.GetTimestamp();
+                Work();
+                var end = Stopwatch.GetTimestamp();
+                return TimeSpan.FromTicks((long)((end - begin) * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+            }
+            void Work() { }
+        }
+        """, FixTarget.Net472WithRedis21, SF4002ElapsedTimeFromWallClockFixer.EquivalenceKey);
 
     // ---- SF3001: no System.Threading.Lock before .NET 9, no `new()` before C# 9 ----
 

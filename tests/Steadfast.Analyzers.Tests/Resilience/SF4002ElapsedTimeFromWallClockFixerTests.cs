@@ -283,20 +283,6 @@ public sealed class SF4002ElapsedTimeFromWallClockFixerTests
         outputKind: OutputKind.ConsoleApplication);
 
     [Fact]
-    public Task NoFix_WhenTheStartIsAlsoLogged() => Verify.VerifyNoFixAsync("""
-        using System;
-        class Job
-        {
-            TimeSpan Run()
-            {
-                var start = DateTime.UtcNow;
-                Console.WriteLine($"started at {start:O}");
-                return [|DateTime.UtcNow - start|];
-            }
-        }
-        """);
-
-    [Fact]
     public Task NoFix_WhenTheDeadlineOffsetIsNotStable() => Verify.VerifyNoFixAsync("""
         using System;
         class Waiter
