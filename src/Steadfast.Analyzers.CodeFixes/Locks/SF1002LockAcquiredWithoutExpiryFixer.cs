@@ -56,8 +56,9 @@ namespace Steadfast.Analyzers.Locks
                 return; // no lease argument to add: HSETNX and SETNX take none
             }
 
+            var own = semanticModel == null ? null : OwnLease(semanticModel, invocation, context.CancellationToken);
             context.RegisterCodeFix(
-                CodeAction.Create("Give the lock a 30 s lease", async ct => await FixAsync(context.Document, new[] { diagnostic.Location.SourceSpan }, ct).ConfigureAwait(false) ?? context.Document, EquivalenceKey),
+                CodeAction.Create(own == null ? "Give the lock a 30 s lease" : $"Give the lock the lease the method sets later ({own})", async ct => await FixAsync(context.Document, new[] { diagnostic.Location.SourceSpan }, ct).ConfigureAwait(false) ?? context.Document, EquivalenceKey),
                 diagnostic);
         }
 
@@ -79,7 +80,11 @@ namespace Steadfast.Analyzers.Locks
 
                 var type = invocation.FirstAncestorOrSelf<TypeDeclarationSyntax>();
                 ExpressionSyntax lease;
-                if (type == null || type is InterfaceDeclarationSyntax)
+                if (OwnLease(editor.SemanticModel, invocation, cancellationToken) is { } own)
+                {
+                    lease = own;
+                }
+                else if (type == null || type is InterfaceDeclarationSyntax)
                 {
                     lease = Seconds30();
                 }
@@ -146,6 +151,47 @@ namespace Steadfast.Analyzers.Locks
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The lease the method itself gives the lock, too late: a <c>KeyExpire(key, lease)</c> of the same key after the
+        /// acquire (SET NX, then EXPIRE — a crash between them leaves the lock forever). The acquire takes that lease
+        /// instead of a made-up 30 s, when it is a TimeSpan whose every local is declared before the acquire.
+        /// </summary>
+        private static ExpressionSyntax? OwnLease(SemanticModel semanticModel, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+        {
+            var body = invocation.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax || a is AccessorDeclarationSyntax || a is LocalFunctionStatementSyntax || a is AnonymousFunctionExpressionSyntax);
+            if (body == null || invocation.ArgumentList.Arguments.Count == 0)
+                return null;
+            var key = invocation.ArgumentList.Arguments[0].Expression.ToString();
+            var timeSpan = semanticModel.Compilation.GetTypeByMetadataName("System.TimeSpan");
+            foreach (var expire in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (expire.SpanStart <= invocation.Span.End
+                    || !(expire.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "KeyExpire" or "KeyExpireAsync" })
+                    || expire.ArgumentList.Arguments.Count < 2
+                    || expire.ArgumentList.Arguments[0].Expression.ToString() != key)
+                {
+                    continue;
+                }
+
+                var lease = expire.ArgumentList.Arguments[1].Expression;
+                var type = semanticModel.GetTypeInfo(lease, cancellationToken).Type;
+                if (type == null || !(SymbolEqualityComparer.Default.Equals(type, timeSpan)
+                        || (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable && SymbolEqualityComparer.Default.Equals(nullable.TypeArguments[0], timeSpan))))
+                {
+                    continue;
+                }
+
+                var localsDeclaredBefore = lease.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+                    .Select(n => semanticModel.GetSymbolInfo(n, cancellationToken).Symbol)
+                    .OfType<ILocalSymbol>()
+                    .All(l => l.DeclaringSyntaxReferences.All(r => r.Span.End < invocation.SpanStart));
+                if (localsDeclaredBefore)
+                    return lease.WithoutTrivia();
+            }
+
+            return null;
         }
 
         private static ExpressionSyntax Seconds30() =>

@@ -121,7 +121,7 @@ namespace Steadfast.Analyzers.Queues
             SyntaxFactory.TriviaList(node.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse());
 
         /// <summary>The file's line break (its first one), so inserted lines match the others.</summary>
-        private static SyntaxTrivia LineBreakOf(SyntaxNode node)
+        public static SyntaxTrivia LineBreakOf(SyntaxNode node)
         {
             foreach (var trivia in node.AncestorsAndSelf().Last().DescendantTrivia())
             {

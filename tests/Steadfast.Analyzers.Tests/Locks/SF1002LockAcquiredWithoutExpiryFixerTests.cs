@@ -30,6 +30,95 @@ public sealed class SF1002LockAcquiredWithoutExpiryFixerTests
         """, equivalenceKey: SF1002LockAcquiredWithoutExpiryFixer.EquivalenceKey);
 
     [Fact]
+    public Task ExpireSetAfterTheClaim_BecomesTheClaimsOwnExpiry() => Verify.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        static class Locks
+        {
+            public static string Acquire(IDatabase db, string name, long lockTimeoutMs)
+            {
+                var token = Guid.NewGuid().ToString();
+                var key = "lock:" + name;
+                var seconds = (int)(lockTimeoutMs / 1000);
+                if ([|db.StringSet(key, token, when: When.NotExists)|])
+                {
+                    db.KeyExpire(key, TimeSpan.FromSeconds(seconds));
+                    return token;
+                }
+                return null;
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        static class Locks
+        {
+            public static string Acquire(IDatabase db, string name, long lockTimeoutMs)
+            {
+                var token = Guid.NewGuid().ToString();
+                var key = "lock:" + name;
+                var seconds = (int)(lockTimeoutMs / 1000);
+                if (db.StringSet(key, token, expiry: TimeSpan.FromSeconds(seconds), when: When.NotExists))
+                {
+                    db.KeyExpire(key, TimeSpan.FromSeconds(seconds));
+                    return token;
+                }
+                return null;
+            }
+        }
+        """, equivalenceKey: SF1002LockAcquiredWithoutExpiryFixer.EquivalenceKey);
+
+    [Fact]
+    public Task ExpireSetAfterTheClaim_Async_UsesItsLease_AndALeaseDeclaredLaterGetsTheField() => Verify.VerifyFixAsync("""
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Locks
+        {
+            async Task<bool> TakeAsync(IDatabaseAsync db, string key, TimeSpan ttl)
+            {
+                if (!await [|db.StringSetAsync(key, "1", null, When.NotExists)|])
+                    return false;
+                await db.KeyExpireAsync(key, ttl);
+                return true;
+            }
+            async Task<bool> TakeLaterAsync(IDatabaseAsync db, string key)
+            {
+                if (!await [|db.StringSetAsync(key, "1", null, When.NotExists)|])
+                    return false;
+                var ttl = TimeSpan.FromMinutes(1);
+                await db.KeyExpireAsync(key, ttl);
+                return true;
+            }
+        }
+        """, """
+        using System;
+        using System.Threading.Tasks;
+        using StackExchange.Redis;
+        class Locks
+        {
+            // How long a lock outlives a holder that crashed; renew it (LockExtend) for longer work.
+            private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
+
+            async Task<bool> TakeAsync(IDatabaseAsync db, string key, TimeSpan ttl)
+            {
+                if (!await db.StringSetAsync(key, "1", ttl, When.NotExists))
+                    return false;
+                await db.KeyExpireAsync(key, ttl);
+                return true;
+            }
+            async Task<bool> TakeLaterAsync(IDatabaseAsync db, string key)
+            {
+                if (!await db.StringSetAsync(key, "1", LockLease, When.NotExists))
+                    return false;
+                var ttl = TimeSpan.FromMinutes(1);
+                await db.KeyExpireAsync(key, ttl);
+                return true;
+            }
+        }
+        """, equivalenceKey: SF1002LockAcquiredWithoutExpiryFixer.EquivalenceKey);
+
+    [Fact]
     public Task OmittedExpiry_IsAddedAsNamedArgument_Async() => Verify.VerifyFixAsync("""
         using System;
         using System.Threading.Tasks;

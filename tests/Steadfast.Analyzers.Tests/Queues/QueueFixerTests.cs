@@ -316,7 +316,7 @@ public sealed class SF2001BlockingRecursiveDequeueFixerTests
 public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
 {
     [Fact]
-    public Task Sync_MoveToProcessingAndRemoveAfterHandling() => SF2002.VerifyFixAsync("""
+    public Task Sync_MoveToProcessingAndRemoveAfterHandling_RecoversBeforeTheLoop() => SF2002.VerifyFixAsync("""
         using System;
         using StackExchange.Redis;
         class Worker
@@ -324,9 +324,12 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             private readonly string _queue = "orders";
             void Run(IDatabase db)
             {
-                var order = [|db.ListRightPop(_queue)|];
-                if (order.IsNull) return;
-                Console.WriteLine(order); // handle it
+                while (true)
+                {
+                    var order = [|db.ListRightPop(_queue)|];
+                    if (order.IsNull) return;
+                    Console.WriteLine(order); // handle it
+                }
             }
         }
         """, """
@@ -337,39 +340,58 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             private readonly string _queue = "orders";
             void Run(IDatabase db)
             {
-                var order = db.ListMove(_queue, _queue + ":processing", ListSide.Right, ListSide.Left);
-                if (order.IsNull) return;
-                Console.WriteLine(order); // handle it
-                db.ListRemove(_queue + ":processing", order, 1);
+                // Re-queue what a crashed run left in the processing list (such a message may be handled twice, never lost).
+                while (!db.ListMove(_queue + ":processing", _queue, ListSide.Left, ListSide.Right).IsNull)
+                {
+                }
+                while (true)
+                {
+                    var order = db.ListMove(_queue, _queue + ":processing", ListSide.Right, ListSide.Left);
+                    if (order.IsNull) return;
+                    Console.WriteLine(order); // handle it
+                    db.ListRemove(_queue + ":processing", order, 1);
+                }
             }
         }
         """, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey);
 
     [Fact]
-    public Task Async_LiteralKey_LeftPop() => SF2002.VerifyFixAsync("""
+    public Task Async_LiteralKey_LeftPop_HashTagsTheProcessingKey() => SF2002.VerifyFixAsync("""
+        using System.Threading;
         using System.Threading.Tasks;
         using StackExchange.Redis;
         class Worker
         {
-            async Task RunAsync(IDatabaseAsync db)
+            async Task RunAsync(IDatabaseAsync db, CancellationToken ct)
             {
-                var order = await [|db.ListLeftPopAsync("orders")|];
-                await HandleAsync(order);
+                while (!ct.IsCancellationRequested)
+                {
+                    var order = await [|db.ListLeftPopAsync("orders")|];
+                    await HandleAsync(order);
+                }
             }
             Task HandleAsync(RedisValue order) => Task.CompletedTask;
         }
         """, """
+        using System.Threading;
         using System.Threading.Tasks;
         using StackExchange.Redis;
         class Worker
         {
-            async Task RunAsync(IDatabaseAsync db)
+            async Task RunAsync(IDatabaseAsync db, CancellationToken ct)
             {
-                var order = await db.ListMoveAsync("orders", "orders:processing", ListSide.Left, ListSide.Left);
-                await HandleAsync(order);
-                if (!order.IsNull)
+                // Re-queue what a crashed run left in the processing list (such a message may be handled twice, never lost).
+                while (!(await db.ListMoveAsync("{orders}:processing", "orders", ListSide.Left, ListSide.Left)).IsNull)
                 {
-                    await db.ListRemoveAsync("orders:processing", order, 1);
+                }
+                while (!ct.IsCancellationRequested)
+                {
+                    var order = await db.ListMoveAsync("orders", "{orders}:processing", ListSide.Left, ListSide.Left);
+                    await HandleAsync(order);
+                    if (!order.IsNull)
+                    {
+                        await db.ListRemoveAsync("{orders}:processing", order, 1);
+                    }
                 }
             }
             Task HandleAsync(RedisValue order) => Task.CompletedTask;
@@ -377,7 +399,47 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
         """);
 
     [Fact]
-    public Task RedisKeyField_UsesAppend_AndFixAll() => SF2002.VerifyFixAsync("""
+    public Task ConstantKey_IsHashTaggedAroundTheName() => SF2002.VerifyFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Worker
+        {
+            private const string Queue = "mail";
+            void Run(IDatabase db)
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    string mail = [|db.ListRightPop(Queue)|];
+                    if (mail == null) break;
+                    Console.WriteLine(mail);
+                }
+            }
+        }
+        """, """
+        using System;
+        using StackExchange.Redis;
+        class Worker
+        {
+            private const string Queue = "mail";
+            void Run(IDatabase db)
+            {
+                // Re-queue what a crashed run left in the processing list (such a message may be handled twice, never lost).
+                while (!db.ListMove("{" + Queue + "}:processing", Queue, ListSide.Left, ListSide.Right).IsNull)
+                {
+                }
+                for (var i = 0; i < 100; i++)
+                {
+                    string mail = db.ListMove(Queue, "{" + Queue + "}:processing", ListSide.Right, ListSide.Left);
+                    if (mail == null) break;
+                    Console.WriteLine(mail);
+                    db.ListRemove("{" + Queue + "}:processing", mail, 1);
+                }
+            }
+        }
+        """, equivalenceKey: SF2002MessageLostIfConsumerCrashesFixer.MoveToProcessingListKey);
+
+    [Fact]
+    public Task RedisKeyField_UsesAppend_AndFixAll_RecoversOncePerLoop() => SF2002.VerifyFixAsync("""
         using System;
         using StackExchange.Redis;
         class Worker
@@ -385,13 +447,15 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             private static readonly RedisKey Jobs = "jobs";
             void A(IDatabase db)
             {
-                var job = [|db.ListRightPop(Jobs)|];
-                Console.WriteLine(job);
-            }
-            void B(IDatabase db)
-            {
-                var job = [|db.ListRightPop(Jobs)|];
-                Console.WriteLine(job);
+                do
+                {
+                    var job = [|db.ListRightPop(Jobs)|];
+                    if (job.IsNull) break;
+                    Console.WriteLine(job);
+                    var next = [|db.ListRightPop(Jobs)|];
+                    Console.WriteLine(next);
+                }
+                while (db.ListLength(Jobs) > 0);
             }
         }
         """, """
@@ -402,20 +466,55 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             private static readonly RedisKey Jobs = "jobs";
             void A(IDatabase db)
             {
-                var job = db.ListMove(Jobs, Jobs.Append(":processing"), ListSide.Right, ListSide.Left);
-                Console.WriteLine(job);
-                if (!job.IsNull)
+                // Re-queue what a crashed run left in the processing list (such a message may be handled twice, never lost).
+                while (!db.ListMove(Jobs.Append(":processing"), Jobs, ListSide.Left, ListSide.Right).IsNull)
                 {
-                    db.ListRemove(Jobs.Append(":processing"), job, 1);
                 }
-            }
-            void B(IDatabase db)
-            {
-                var job = db.ListMove(Jobs, Jobs.Append(":processing"), ListSide.Right, ListSide.Left);
-                Console.WriteLine(job);
-                if (!job.IsNull)
+                do
                 {
+                    var job = db.ListMove(Jobs, Jobs.Append(":processing"), ListSide.Right, ListSide.Left);
+                    if (job.IsNull) break;
+                    Console.WriteLine(job);
                     db.ListRemove(Jobs.Append(":processing"), job, 1);
+                    var next = db.ListMove(Jobs, Jobs.Append(":processing"), ListSide.Right, ListSide.Left);
+                    Console.WriteLine(next);
+                    if (!next.IsNull)
+                    {
+                        db.ListRemove(Jobs.Append(":processing"), next, 1);
+                    }
+                }
+                while (db.ListLength(Jobs) > 0);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NoProcessingListFix_OutsideALoop_NoConsumerStartToRecoverAt() => SF2002.VerifyNoFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Worker
+        {
+            void HandleOne(IDatabase db)
+            {
+                var order = [|db.ListRightPop("orders")|];
+                if (order.IsNull) return;
+                Console.WriteLine(order);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NoProcessingListFix_WhenTheKeyIsDeclaredInTheLoop() => SF2002.VerifyNoFixAsync("""
+        using System;
+        using StackExchange.Redis;
+        class Worker
+        {
+            void Drain(IDatabase db, string[] queues)
+            {
+                foreach (var queue in queues)
+                {
+                    var order = [|db.ListRightPop(queue)|];
+                    Console.WriteLine(order);
                 }
             }
         }
@@ -636,10 +735,13 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
         using StackExchange.Redis;
         class Worker
         {
-            async Task RunAsync(IDatabase db)
+            async Task RunAsync(IDatabase db, RedisKey queue)
             {
-                var order = await [|db.ListRightPopAsync("orders")|].ConfigureAwait(false);
-                Console.WriteLine(order);
+                while (true)
+                {
+                    var order = await [|db.ListRightPopAsync(queue)|].ConfigureAwait(false);
+                    Console.WriteLine(order);
+                }
             }
         }
         """, """
@@ -648,13 +750,20 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
         using StackExchange.Redis;
         class Worker
         {
-            async Task RunAsync(IDatabase db)
+            async Task RunAsync(IDatabase db, RedisKey queue)
             {
-                var order = await db.ListMoveAsync("orders", "orders:processing", ListSide.Right, ListSide.Left).ConfigureAwait(false);
-                Console.WriteLine(order);
-                if (!order.IsNull)
+                // Re-queue what a crashed run left in the processing list (such a message may be handled twice, never lost).
+                while (!(await db.ListMoveAsync(queue.Append(":processing"), queue, ListSide.Left, ListSide.Right).ConfigureAwait(false)).IsNull)
                 {
-                    await db.ListRemoveAsync("orders:processing", order, 1).ConfigureAwait(false);
+                }
+                while (true)
+                {
+                    var order = await db.ListMoveAsync(queue, queue.Append(":processing"), ListSide.Right, ListSide.Left).ConfigureAwait(false);
+                    Console.WriteLine(order);
+                    if (!order.IsNull)
+                    {
+                        await db.ListRemoveAsync(queue.Append(":processing"), order, 1).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -717,28 +826,40 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
                 private readonly object _gate = new();
                 async Task AsyncMethod(IDatabase db)
                 {
-                    var a = await db.ListRightPopAsync("q");
-                    Console.WriteLine(a);
+                    while (true)
+                    {
+                        var a = await db.ListRightPopAsync("q");
+                        Console.WriteLine(a);
+                    }
                 }
                 void SyncMethod(IDatabase db)
                 {
-                    var b = db.ListRightPop("q");
-                    Console.WriteLine(b);
+                    while (true)
+                    {
+                        var b = db.ListRightPop("q");
+                        Console.WriteLine(b);
+                    }
                 }
                 async Task InALock(IDatabase db)
                 {
                     await Task.Yield();
                     lock (_gate)
                     {
-                        var c = db.ListRightPop("q");
-                        Console.WriteLine(c);
+                        while (true)
+                        {
+                            var c = db.ListRightPop("q");
+                            Console.WriteLine(c);
+                        }
                     }
                 }
                 async Task OnATransaction(IDatabase db)
                 {
                     var tx = db.CreateTransaction();
-                    var d = await tx.ListRightPopAsync("q");
-                    Console.WriteLine(d);
+                    while (true)
+                    {
+                        var d = await tx.ListRightPopAsync("q");
+                        Console.WriteLine(d);
+                    }
                 }
             }
             """, withSteadfast: true);
@@ -780,8 +901,11 @@ public sealed class SF2002MessageLostIfConsumerCrashesFixerTests
             {
                 async Task AsyncMethod(IDatabase db)
                 {
-                    var a = await db.ListRightPopAsync("q");
-                    Console.WriteLine(a);
+                    while (true)
+                    {
+                        var a = await db.ListRightPopAsync("q");
+                        Console.WriteLine(a);
+                    }
                 }
             }
             """);

@@ -98,16 +98,19 @@ public sealed class RealCodeShapeFixTests
         {
             bool Run(IDatabase db)
             {
-                var job = [|db.ListRightPop("jobs")|];
-                if (job.IsNull)
+                while (true)
                 {
-                    Console.WriteLine("idle");
-                    return false;
-                }
-                else
-                {
-                    Console.WriteLine(job);
-                    return true;
+                    var job = [|db.ListRightPop("jobs")|];
+                    if (job.IsNull)
+                    {
+                        Console.WriteLine("idle");
+                        return false;
+                    }
+                    else
+                    {
+                        Console.WriteLine(job);
+                        return true;
+                    }
                 }
             }
         }
