@@ -11,6 +11,10 @@ public sealed class RedisCircuitStateStoreTests(RedisServerFixture redis) : ICla
     /// <summary>Bounds a wait so a broken test fails instead of hanging; never the measure of a success.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(5);
+
+    // Remaining breaks come from the key's PTTL (whole milliseconds, on Redis's clock) and are checked against a local
+    // Stopwatch: lower bounds allow this much for the rounding and the two clocks.
+    private static readonly TimeSpan Rounding = TimeSpan.FromMilliseconds(1);
     private readonly FakeTimeProvider _time = new();
 
     private (CircuitBreaker Breaker, Task<CircuitStateChange> NextChange) CreateBreaker(IConnectionMultiplexer connection, string name, Action<CircuitStateChange>? onChange = null)
@@ -64,14 +68,14 @@ public sealed class RedisCircuitStateStoreTests(RedisServerFixture redis) : ICla
         Assert.False(calledWatching);
         // The break when the notification arrived first; less by the time since the trip if the start-up read of the
         // key's TTL beat it.
-        Assert.InRange(rejected.RetryAfter, BreakDuration - sinceTrip.Elapsed, BreakDuration);
+        Assert.InRange(rejected.RetryAfter, BreakDuration - sinceTrip.Elapsed - Rounding, BreakDuration);
 
         // The trip is stored under a hash-tagged key that expires with the break.
         var key = new RedisCircuitStateStore(first).Key(name);
         Assert.Equal($"steadfast:circuit:{{{name}}}", (string?)key);
         var ttl = await first.GetDatabase().KeyTimeToLiveAsync(key);
         Assert.NotNull(ttl);
-        Assert.InRange(ttl.Value, BreakDuration - sinceTrip.Elapsed, BreakDuration);
+        Assert.InRange(ttl.Value, BreakDuration - sinceTrip.Elapsed - Rounding, BreakDuration);
     }
 
     [Fact]
@@ -122,7 +126,7 @@ public sealed class RedisCircuitStateStoreTests(RedisServerFixture redis) : ICla
 
         Assert.Equal(CircuitState.Open, (await changed.WaitAsync(Patience)).CurrentState);
         var rejected = await Assert.ThrowsAsync<CircuitBreakerOpenException>(() => breaker.ExecuteAsync(_ => ValueTask.FromResult(1)).AsTask());
-        Assert.InRange(rejected.RetryAfter, BreakDuration - sincePublished.Elapsed, BreakDuration); // the key's remaining TTL
+        Assert.InRange(rejected.RetryAfter, BreakDuration - sincePublished.Elapsed - Rounding, BreakDuration); // the key's remaining TTL
     }
 
     [Fact]
